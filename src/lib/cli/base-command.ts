@@ -1,0 +1,173 @@
+// The one base command: shared flags, parsing in init(), one-line errors with
+// exit codes in catch(), and release of the vSphere session and kube client in
+// finally() — also after an error or Ctrl-C. Commands stay thin: they call into
+// src/lib with `this.ctx` and print the result with `this.print()`.
+
+import { Command, Errors, type Interfaces } from '@oclif/core';
+import { ExitCode, InterruptedError, isVkError } from '../errors.js';
+import { Secret, redact } from '../secret.js';
+import type { Context } from '../context.js';
+import type { KubeClient, RawKubeFlags } from '../kube/connect.js';
+import type { RawVsphereFlags, VsphereSession } from '../vsphere/connect.js';
+import { globalFlags } from './flags.js';
+import { createLogger, type Logger } from './logger.js';
+import { renderResult, type OutputFormat, type Table } from './output.js';
+
+export type VkFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof VkCommand)['baseFlags'] & T['flags']>;
+export type VkArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+export abstract class VkCommand<T extends typeof Command> extends Command {
+  static override baseFlags = globalFlags;
+  /** Usage errors from oclif's parser exit with 2, like kubectl. */
+  static override enableJsonFlag = false;
+
+  protected flags!: VkFlags<T>;
+  protected args!: VkArgs<T>;
+  protected ctx!: Context;
+  protected log_!: Logger;
+
+  readonly #abort = new AbortController();
+  #session?: Promise<VsphereSession>;
+  #kube?: Promise<KubeClient>;
+  #signalCount = 0;
+  readonly #secrets: Secret[] = [];
+
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    this.#signalCount++;
+    if (this.#signalCount > 1) {
+      process.stderr.write(`\nreceived ${signal} again, exiting without cleanup\n`);
+      process.exit(ExitCode.interrupted);
+    }
+    process.stderr.write(`\nreceived ${signal}, cleaning up (press Ctrl-C again to exit at once)\n`);
+    this.#abort.abort(new InterruptedError(`interrupted by ${signal}`));
+  };
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const ctor = this.ctor as typeof VkCommand;
+    const { args, flags } = await this.parse({
+      flags: ctor.flags,
+      baseFlags: ctor.baseFlags,
+      args: ctor.args,
+      strict: ctor.strict,
+    });
+    this.flags = flags as VkFlags<T>;
+    this.args = args as VkArgs<T>;
+
+    const env = process.env;
+    const debug = Boolean(this.flags.debug) || truthy(env.VK_DEBUG);
+    const color =
+      (this.flags.color as boolean | undefined) ?? (process.stderr.isTTY === true && env.NO_COLOR === undefined);
+    this.log_ = createLogger({ debug, color });
+    for (const candidate of [
+      this.flag('password'),
+      env.VK_PASSWORD,
+      env.GOVC_PASSWORD,
+      urlPassword(this.flag('url')),
+      urlPassword(env.VK_URL),
+      urlPassword(env.GOVC_URL),
+    ]) {
+      if (candidate) {
+        const s = new Secret(candidate);
+        this.#secrets.push(s);
+        this.log_.addSecret(s);
+      }
+    }
+
+    process.on('SIGINT', this.#onSignal);
+    process.on('SIGTERM', this.#onSignal);
+
+    this.ctx = {
+      vsphere: () => (this.#session ??= this.#connectVsphere()),
+      kube: () => (this.#kube ??= this.#connectKube()),
+      log: this.log_,
+      signal: this.#abort.signal,
+      output: (this.flags.output ?? 'table') as OutputFormat,
+      interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
+      color,
+      env,
+    };
+  }
+
+  /** A flag's value by name, for flags that only some commands declare. */
+  protected flag<V = string>(name: string): V | undefined {
+    return (this.flags as Record<string, unknown> | undefined)?.[name] as V | undefined;
+  }
+
+  async #connectVsphere(): Promise<VsphereSession> {
+    const { connect } = await import('../vsphere/connect.js');
+    const raw = this.flags as unknown as RawVsphereFlags;
+    return connect(raw, this.ctx.env, { log: this.log_, signal: this.#abort.signal });
+  }
+
+  async #connectKube(): Promise<KubeClient> {
+    const { connectKube } = await import('../kube/connect.js');
+    const raw = this.flags as unknown as RawKubeFlags;
+    return connectKube(raw, this.ctx.env, { log: this.log_, signal: this.#abort.signal });
+  }
+
+  /** Writes a result to stdout: `toText` for -o table, the value itself for json/yaml. */
+  protected async print<R>(value: R, toText: (v: R) => Table | string): Promise<void> {
+    const text = await renderResult(value, this.ctx.output, toText);
+    if (text) process.stdout.write(text);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    // this.exit() and oclif's own help/version exits pass through untouched.
+    if (err instanceof Errors.ExitError) throw err;
+    const debug = this.log_?.debugEnabled ?? (process.argv.includes('--debug') || truthy(process.env.VK_DEBUG));
+    const clean = (s: string) => redact(s, this.#secrets);
+    let exitCode: number;
+    let line: string;
+    if (this.#abort.signal.aborted && !isVkError(err)) {
+      exitCode = ExitCode.interrupted;
+      line = 'interrupted';
+    } else if (isVkError(err)) {
+      exitCode = err.exitCode;
+      line = err.hint ? `${err.message}; ${err.hint}` : err.message;
+    } else if (err instanceof Errors.CLIError || err.oclif?.exit !== undefined) {
+      // Parse errors from oclif: usage errors.
+      exitCode = ExitCode.usage;
+      const first = (err.message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? 'invalid arguments';
+      line = `${first.trim()}; see 'vk ${this.id?.replaceAll(':', ' ') ?? ''} --help'`;
+    } else {
+      exitCode = ExitCode.failure;
+      line = err.message || String(err);
+      if (!debug) line += ' (run with --debug for details)';
+    }
+    process.stderr.write(`error: ${clean(line)}\n`);
+    if (debug && err.stack) process.stderr.write(clean(err.stack) + '\n');
+    process.exitCode = exitCode;
+    return undefined;
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    process.off('SIGINT', this.#onSignal);
+    process.off('SIGTERM', this.#onSignal);
+    const releases: Array<Promise<unknown>> = [];
+    if (this.#session) releases.push(this.#session.then((s) => s.release()));
+    if (this.#kube) releases.push(this.#kube.then((k) => k.close()));
+    const results = await Promise.allSettled(releases);
+    for (const r of results) {
+      if (r.status === 'rejected') this.log_?.debug(`cleanup: ${String((r.reason as Error)?.message ?? r.reason)}`);
+    }
+    if (this.#abort.signal.aborted && (process.exitCode ?? 0) === 0) process.exitCode = ExitCode.interrupted;
+    return super.finally(err);
+  }
+}
+
+function urlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const m = /^(?:[a-z]+:\/\/)?([^@/]*)@/i.exec(url);
+  if (!m) return undefined;
+  const userinfo = m[1]!;
+  const i = userinfo.indexOf(':');
+  if (i < 0) return undefined;
+  try {
+    return decodeURIComponent(userinfo.slice(i + 1));
+  } catch {
+    return userinfo.slice(i + 1);
+  }
+}

@@ -1,0 +1,68 @@
+// Flag groups, like govc's ClientFlag / DatacenterFlag / OutputFlag: each group
+// owns its flags; commands compose the groups they need. Environment variables
+// are resolved in `resolveVsphereOptions` (not by oclif) so that VK_* and the
+// govc-compatible GOVC_* names both work, flags first.
+
+import { Flags } from '@oclif/core';
+import { outputFormats } from './output.js';
+
+const VSPHERE = 'VSPHERE';
+const KUBE = 'KUBERNETES';
+const GLOBAL = 'GLOBAL';
+
+export const vsphereFlags = {
+  url: Flags.string({
+    helpGroup: VSPHERE,
+    summary: 'vCenter URL: host, host:port or https://user:pass@host/sdk (env VK_URL, GOVC_URL).',
+  }),
+  username: Flags.string({ helpGroup: VSPHERE, summary: 'vCenter user name (env VK_USERNAME, GOVC_USERNAME).' }),
+  password: Flags.string({ helpGroup: VSPHERE, summary: 'vCenter password (env VK_PASSWORD, GOVC_PASSWORD).' }),
+  insecure: Flags.boolean({
+    helpGroup: VSPHERE,
+    allowNo: true,
+    summary: 'Skip TLS certificate verification (env VK_INSECURE, GOVC_INSECURE).',
+  }),
+  'ca-file': Flags.string({
+    helpGroup: VSPHERE,
+    summary: 'PEM file of CA certificates to trust (env VK_TLS_CA_CERTS, GOVC_TLS_CA_CERTS).',
+  }),
+  thumbprint: Flags.string({
+    helpGroup: VSPHERE,
+    summary: 'Pin the server certificate by its SHA-256 (or SHA-1) thumbprint (env VK_THUMBPRINT).',
+  }),
+  datacenter: Flags.string({
+    helpGroup: VSPHERE,
+    summary: 'Datacenter name or path (env VK_DATACENTER, GOVC_DATACENTER).',
+  }),
+  'persist-session': Flags.boolean({
+    helpGroup: VSPHERE,
+    allowNo: true,
+    summary: 'Keep the session cookie in the config dir and reuse it (env VK_PERSIST_SESSION; default true).',
+  }),
+  'request-timeout': Flags.integer({
+    helpGroup: VSPHERE,
+    min: 1,
+    summary: 'Seconds before a single vCenter request is abandoned (env VK_REQUEST_TIMEOUT; default 30).',
+  }),
+};
+
+export const kubeFlags = {
+  kubeconfig: Flags.string({ helpGroup: KUBE, summary: 'Path to the kubeconfig file (env KUBECONFIG).' }),
+  context: Flags.string({ helpGroup: KUBE, summary: 'Kubeconfig context to use (default: the current context).' }),
+};
+
+export const globalFlags = {
+  output: Flags.string({
+    char: 'o',
+    helpGroup: GLOBAL,
+    options: [...outputFormats],
+    default: 'table',
+    summary: 'Output format.',
+  }),
+  debug: Flags.boolean({ helpGroup: GLOBAL, summary: 'Print requests and stack traces to stderr (env VK_DEBUG).' }),
+  color: Flags.boolean({
+    helpGroup: GLOBAL,
+    allowNo: true,
+    summary: 'Colored output (default on a terminal; env NO_COLOR turns it off).',
+  }),
+};

@@ -1,0 +1,54 @@
+// Secrets are a type, not a convention: a Secret prints as <redacted> in
+// every form (string, JSON, inspect) and only `reveal()` yields the value,
+// which the few writers that must emit it call explicitly.
+
+const REDACTED = '<redacted>';
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+export class Secret {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  /** The real value. Call only where it must be sent or written. */
+  reveal(): string {
+    return this.#value;
+  }
+
+  get isEmpty(): boolean {
+    return this.#value.length === 0;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [inspectSymbol](): string {
+    return REDACTED;
+  }
+
+  static readonly redacted = REDACTED;
+}
+
+export function secretOrUndefined(value: string | undefined): Secret | undefined {
+  return value === undefined || value === '' ? undefined : new Secret(value);
+}
+
+/** Replaces every occurrence of the secrets' values in text (for logs and errors). */
+export function redact(text: string, secrets: Array<Secret | undefined>): string {
+  let out = text;
+  for (const s of secrets) {
+    if (!s || s.isEmpty) continue;
+    const v = s.reveal();
+    out = out.split(v).join(REDACTED);
+    const enc = encodeURIComponent(v);
+    if (enc !== v) out = out.split(enc).join(REDACTED);
+  }
+  return out;
+}
