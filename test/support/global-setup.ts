@@ -1,6 +1,7 @@
-// vitest global setup: builds the Go helpers under test/ once (cached by
-// source hash) before any suite starts. Each builder registers itself here.
+// vitest global setup: builds the Go helpers under test/go/ once (cached by
+// source hash) before any suite starts.
+import { buildGoHelpers } from './go-build.js';
+
 export default async function setup(): Promise<void> {
-  const { buildGoHelpers } = await import('./go-build.js');
   await buildGoHelpers();
 }
