@@ -1,6 +1,18 @@
-// CONTRACT STUB (filled in by the foundation work): resolves the vSphere
-// flags + environment into connection options and opens the one session.
+// Opens the process's one vSphere session: resolves flags and environment
+// (flags first, then VK_*, then govc's GOVC_* names), validates them before
+// any request, connects, and reuses a saved session when vCenter still
+// accepts it. The base command calls connect() lazily and release() in its
+// finally.
+
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { Secret } from '../secret.js';
 import type { Logger } from '../cli/logger.js';
+import { VimClient } from './client.js';
+import { chooseDatacenter, listDatacenters, type DatacenterRef } from './inventory.js';
+import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
+import { checkCaPem, parseThumbprint, type TlsSettings } from './tls.js';
+import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 
 /** The vSphere flags as parsed by oclif (before environment fallbacks). */
 export interface RawVsphereFlags {
@@ -15,20 +27,219 @@ export interface RawVsphereFlags {
   'request-timeout'?: number;
 }
 
-export interface VsphereSession {
-  /** Logs out, or keeps the session alive when it is persisted for reuse. */
-  release(): Promise<void>;
-}
-
 export interface ConnectDeps {
   log: Logger;
   signal: AbortSignal;
 }
 
+export interface VsphereOptions {
+  /** SDK endpoint without credentials, e.g. https://vc.example.com/sdk. */
+  url: URL;
+  userName: string;
+  password: Secret;
+  tls: TlsSettings;
+  persistSession: boolean;
+  timeoutMs: number;
+  datacenter?: string;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
+
+/**
+ * Parses a vCenter URL the way govc does: `host`, `host:port`,
+ * `https://user:pass@host/sdk`; https and /sdk by default.
+ */
+export function parseVcenterUrl(input: string): { url: URL; userName?: string; password?: string } {
+  const raw = input.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`invalid vCenter URL "${redactUserinfo(raw)}"`, {
+      hint: 'expected host, host:port or https://host/sdk',
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`unsupported scheme "${url.protocol}" in vCenter URL`, { hint: 'use https:// (or http://)' });
+  }
+  if (!url.hostname) throw new UsageError(`invalid vCenter URL "${redactUserinfo(raw)}": no host`);
+  const userName = url.username ? decodeURIComponent(url.username) : undefined;
+  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  url.username = '';
+  url.password = '';
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/sdk';
+  url.hash = '';
+  return { url, userName, password };
+}
+
+function redactUserinfo(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//<redacted>@');
+}
+
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/i.test(v.trim());
+const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
+
+/** Flags, then VK_*, then GOVC_*; validated, with files read. No request is sent. */
+export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.ProcessEnv): Promise<VsphereOptions> {
+  const rawUrl = first(flags.url, env.VK_URL, env.GOVC_URL);
+  if (!rawUrl) {
+    throw new UsageError('no vCenter URL given', { hint: 'pass --url or set GOVC_URL (or VK_URL)' });
+  }
+  const parsed = parseVcenterUrl(rawUrl);
+  const userName = first(flags.username, env.VK_USERNAME, env.GOVC_USERNAME, parsed.userName);
+  const password = first(flags.password, env.VK_PASSWORD, env.GOVC_PASSWORD, parsed.password);
+  if (!userName) {
+    throw new UsageError('no vCenter user name given', {
+      hint: 'pass --username or set GOVC_USERNAME (or put user:password@ in the URL)',
+    });
+  }
+  if (password === undefined) {
+    throw new UsageError(`no password given for ${userName}`, {
+      hint: 'pass --password or set GOVC_PASSWORD (or put user:password@ in the URL)',
+    });
+  }
+
+  const insecure =
+    flags.insecure ?? (truthy(env.VK_INSECURE) || (env.VK_INSECURE === undefined && truthy(env.GOVC_INSECURE)));
+  const thumbprintText = first(flags.thumbprint, env.VK_THUMBPRINT);
+  const caFiles = first(flags['ca-file'], env.VK_TLS_CA_CERTS, env.GOVC_TLS_CA_CERTS);
+  let caPem: string | undefined;
+  if (caFiles) {
+    const pems: string[] = [];
+    // Like GOVC_TLS_CA_CERTS: several files may be joined with ':'.
+    for (const file of caFiles.split(':').filter(Boolean)) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read --ca-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      pems.push(checkCaPem(text, file));
+    }
+    caPem = pems.join('\n');
+  }
+
+  const persistEnv = first(env.VK_PERSIST_SESSION, env.GOVC_PERSIST_SESSION);
+  const persistSession = flags['persist-session'] ?? !falsy(persistEnv);
+
+  let timeoutSeconds = flags['request-timeout'];
+  if (timeoutSeconds === undefined && env.VK_REQUEST_TIMEOUT) {
+    timeoutSeconds = Number(env.VK_REQUEST_TIMEOUT);
+    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+      throw new UsageError(`invalid VK_REQUEST_TIMEOUT "${env.VK_REQUEST_TIMEOUT}"`, { hint: 'expected seconds > 0' });
+    }
+  }
+
+  return {
+    url: parsed.url,
+    userName,
+    password: new Secret(password),
+    tls: {
+      insecure: parsed.url.protocol === 'https:' && insecure,
+      caPem,
+      thumbprint: thumbprintText ? parseThumbprint(thumbprintText) : undefined,
+    },
+    persistSession,
+    timeoutMs: (timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
+    datacenter: first(flags.datacenter, env.VK_DATACENTER, env.GOVC_DATACENTER),
+  };
+}
+
+/** The process's one vSphere session, shared by every step. */
+export class VsphereSession {
+  #datacenters?: Promise<DatacenterRef[]>;
+  #released = false;
+
+  constructor(
+    readonly client: VimClient,
+    readonly options: VsphereOptions,
+    readonly userSession: UserSession,
+    private readonly log: Logger,
+  ) {}
+
+  get serviceContent(): ServiceContent {
+    return this.client.sc;
+  }
+
+  get about(): AboutInfo {
+    return this.client.sc.about;
+  }
+
+  /** The logged-in user as vCenter names it (e.g. VSPHERE.LOCAL\Administrator). */
+  get userName(): string {
+    return this.userSession.userName;
+  }
+
+  /** SOAP requests sent so far in this process. */
+  get requestCount(): number {
+    return this.client.requestCount;
+  }
+
+  /** Every datacenter (fetched once). */
+  datacenters(): Promise<DatacenterRef[]> {
+    return (this.#datacenters ??= listDatacenters(this.client));
+  }
+
+  /** --datacenter / GOVC_DATACENTER, or the only datacenter; else a usage error listing them. */
+  async datacenter(name = this.options.datacenter): Promise<DatacenterRef> {
+    return chooseDatacenter(await this.datacenters(), name);
+  }
+
+  /** Logs out unless the session is persisted for the next command; closes connections. */
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      if (!this.options.persistSession && this.client.cookie) await logout(this.client);
+    } finally {
+      this.log.debug(`${this.client.requestCount} vSphere requests`);
+      await this.client.close();
+    }
+  }
+}
+
 export async function connect(
-  _flags: RawVsphereFlags,
-  _env: NodeJS.ProcessEnv,
-  _deps: ConnectDeps,
+  flags: RawVsphereFlags,
+  env: NodeJS.ProcessEnv,
+  deps: ConnectDeps,
 ): Promise<VsphereSession> {
-  throw new Error('not implemented');
+  const options = await resolveVsphereOptions(flags, env);
+  deps.log.addSecret(options.password);
+  const client = await VimClient.create({
+    url: options.url,
+    tls: options.tls,
+    timeoutMs: options.timeoutMs,
+    log: deps.log,
+    signal: deps.signal,
+  });
+  try {
+    await client.retrieveServiceContent();
+    const store = options.persistSession
+      ? new SessionStore(sessionFile(env, options.url, options.userName), deps.log)
+      : undefined;
+    let user: UserSession | undefined;
+    if (store) {
+      client.cookie = await store.load(options.url, options.userName);
+      if (client.cookie) deps.log.addSecret(new Secret(cookieValue(client.cookie)));
+      user = await currentSession(client);
+      deps.log.debug(user ? `reusing the saved session of ${user.userName}` : 'no valid saved session');
+    }
+    if (!user) {
+      client.cookie = undefined;
+      user = await login(client, options.userName, options.password);
+      if (client.cookie) deps.log.addSecret(new Secret(cookieValue(client.cookie)));
+      deps.log.debug(`logged in to ${client.hostPort} as ${user.userName}`);
+      if (store && client.cookie) await store.save(options.url, options.userName, client.cookie);
+    }
+    return new VsphereSession(client, options, user, deps.log);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}
+
+function cookieValue(cookie: string): string {
+  return cookie.slice(cookie.indexOf('=') + 1).replace(/^"|"$/g, '');
 }

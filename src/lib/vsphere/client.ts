@@ -1,0 +1,186 @@
+// The vim25 SOAP client: one HTTPS endpoint, one undici Agent (its own TLS
+// policy), the session cookie, a per-request timeout and the process's
+// AbortSignal. `invoke` sends any vim25 method; typed helpers live in
+// session.ts, property-collector.ts, view.ts, inventory.ts and task.ts.
+
+import { InterruptedError, VkError } from '../errors.js';
+import type { Logger } from '../cli/logger.js';
+import { decodeField } from './decode.js';
+import { ConnectionError, faultError, parseSoapFault } from './faults.js';
+import { createAgent, type TlsSettings } from './tls.js';
+import type { ManagedObjectReference, ServiceContent } from './types.js';
+import { children, envelope, localName, parseXml, type SoapObject } from './xml.js';
+import type { Agent } from 'undici';
+
+export interface ClientOptions {
+  /** The SDK endpoint, e.g. https://vc.example.com/sdk (no credentials). */
+  url: URL;
+  tls: TlsSettings;
+  timeoutMs: number;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+/** SOAPAction version before the server's own is known (answered by every vCenter since 6.0). */
+const INITIAL_VERSION = '6.0';
+
+export class VimClient {
+  readonly url: URL;
+  /** host:port, for messages. */
+  readonly hostPort: string;
+  readonly timeoutMs: number;
+  /** SOAP requests sent by this client (benchmarks print it). */
+  requestCount = 0;
+  /** vmware_soap_session cookie (the session); set by Login or a saved session. */
+  cookie?: string;
+  /** API version used in SOAPAction; set from the server's about.apiVersion. */
+  version = INITIAL_VERSION;
+  serviceContent?: ServiceContent;
+
+  readonly #agent: Agent;
+  readonly #log: Logger;
+  readonly #signal?: AbortSignal;
+
+  private constructor(opts: ClientOptions, agent: Agent) {
+    this.url = opts.url;
+    this.hostPort = hostPortOf(opts.url);
+    this.timeoutMs = opts.timeoutMs;
+    this.#agent = agent;
+    this.#log = opts.log;
+    this.#signal = opts.signal;
+  }
+
+  static async create(opts: ClientOptions): Promise<VimClient> {
+    const agent = await createAgent(opts.tls, opts.timeoutMs, hostPortOf(opts.url));
+    return new VimClient(opts, agent);
+  }
+
+  /** The ServiceContent, fetched once (needs no session). */
+  async retrieveServiceContent(): Promise<ServiceContent> {
+    if (this.serviceContent) return this.serviceContent;
+    const sc = await this.invoke<ServiceContent>(
+      'RetrieveServiceContent',
+      { type: 'ServiceInstance', value: 'ServiceInstance' },
+      {},
+      'ServiceContent',
+    );
+    this.serviceContent = sc;
+    if (sc.about?.apiVersion) this.version = sc.about.apiVersion;
+    return sc;
+  }
+
+  /** The ServiceContent; throws when retrieveServiceContent() has not run yet. */
+  get sc(): ServiceContent {
+    if (!this.serviceContent) throw new Error('VimClient: retrieveServiceContent() has not been called');
+    return this.serviceContent;
+  }
+
+  /**
+   * Calls a vim25 method on `self` with `args` (field order as in the API
+   * reference) and decodes `returnval` as `returns` (e.g. 'TaskInfo',
+   * 'ManagedObjectReference', 'ObjectContent[]'); without it, by shape.
+   * vCenter faults are thrown as VimFault subclasses.
+   */
+  async invoke<T = unknown>(
+    method: string,
+    self: ManagedObjectReference,
+    args: SoapObject = {},
+    returns?: string,
+  ): Promise<T> {
+    const body = envelope(method, self, args);
+    const text = await this.#post(method, body);
+    const doc = parseXml(text);
+    const envKey = Object.keys(doc).find((k) => localName(k) === 'Envelope');
+    const env = envKey ? doc[envKey]![0] : undefined;
+    const soapBody = children(env, 'Body')[0];
+    const fault = children(soapBody, 'Fault')[0];
+    if (fault) {
+      const { fault: f, message } = parseSoapFault(fault);
+      throw faultError(method, f, message);
+    }
+    const response = children(soapBody, `${method}Response`)[0];
+    if (response === undefined) {
+      throw new VkError(`unexpected answer to ${method} from ${this.hostPort}: no ${method}Response`);
+    }
+    return decodeField(children(response, 'returnval'), returns) as T;
+  }
+
+  async #post(method: string, body: string): Promise<string> {
+    const { fetch } = await import('undici');
+    const headers: Record<string, string> = {
+      'content-type': 'text/xml; charset=utf-8',
+      soapaction: `urn:vim25/${this.version}`,
+      'user-agent': 'vk',
+    };
+    if (this.cookie) headers.cookie = this.cookie;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = this.#signal ? AbortSignal.any([this.#signal, timeout]) : timeout;
+    const started = performance.now();
+    this.requestCount++;
+    let status = 0;
+    try {
+      const res = await fetch(this.url, { method: 'POST', headers, body, signal, dispatcher: this.#agent });
+      status = res.status;
+      const setCookie = res.headers.getSetCookie();
+      const session = setCookie.map((c) => c.split(';')[0]!.trim()).find((c) => c.startsWith('vmware_soap_session='));
+      if (session) this.cookie = session;
+      const text = await res.text();
+      if (status !== 200 && !(status === 500 && text.includes('Fault>'))) {
+        throw new VkError(`vCenter at ${this.hostPort} answered ${method} with HTTP ${status} ${res.statusText}`, {
+          hint:
+            status === 404 ? `check the URL path (${this.url.pathname}); vCenter's SDK endpoint is /sdk` : undefined,
+        });
+      }
+      return text;
+    } catch (err) {
+      throw this.#transportError(err, method, timeout.aborted);
+    } finally {
+      this.#log.debug(() => `${method} ${status || 'failed'} ${Math.round(performance.now() - started)}ms`);
+    }
+  }
+
+  #transportError(err: unknown, method: string, timedOut: boolean): Error {
+    if (err instanceof VkError) return err;
+    if (this.#signal?.aborted) return new InterruptedError();
+    if (timedOut) {
+      return new ConnectionError(
+        `vCenter at ${this.hostPort} did not answer ${method} within ${this.timeoutMs / 1000}s`,
+        { hint: 'check that the URL is reachable, or raise --request-timeout', cause: err },
+      );
+    }
+    let cause: unknown = err;
+    while (cause instanceof Error && cause.cause !== undefined && !(cause instanceof VkError)) {
+      if ((cause as NodeJS.ErrnoException).code) break;
+      cause = cause.cause;
+    }
+    if (cause instanceof VkError) return cause;
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? '';
+    const what: Record<string, string> = {
+      ECONNREFUSED: 'connection refused',
+      ENOTFOUND: 'host name not found',
+      EAI_AGAIN: 'host name lookup failed',
+      EHOSTUNREACH: 'host unreachable',
+      ENETUNREACH: 'network unreachable',
+      ECONNRESET: 'connection reset by the server',
+      UND_ERR_CONNECT_TIMEOUT: `no answer within ${this.timeoutMs / 1000}s`,
+      UND_ERR_SOCKET: 'connection closed by the server',
+      ERR_SSL_WRONG_VERSION_NUMBER: 'TLS handshake failed (is the server speaking plain http?)',
+      EPROTO: 'TLS handshake failed',
+    };
+    const reason = what[code] ?? ((cause as Error | undefined)?.message || String(cause));
+    return new ConnectionError(`cannot connect to vCenter at ${this.url.origin}: ${reason}`, {
+      hint: code === 'ERR_SSL_WRONG_VERSION_NUMBER' ? 'use an http:// URL if the server has no TLS' : undefined,
+      cause: err,
+    });
+  }
+
+  /** Closes idle connections. */
+  async close(): Promise<void> {
+    await this.#agent.close().catch(() => undefined);
+  }
+}
+
+function hostPortOf(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname}:${port}`;
+}

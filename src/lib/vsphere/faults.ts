@@ -1,0 +1,143 @@
+// vCenter faults and transport failures as typed VkErrors with one line a
+// user can act on. SOAP faults are translated once, here; commands never
+// look at fault XML.
+
+import { VkError } from '../errors.js';
+import { decodeValue } from './decode.js';
+import { children, textOf, type XmlNode } from './xml.js';
+import type { LocalizedMethodFault, MethodFault, MoRef } from './types.js';
+
+/** A SOAP fault from vCenter. `faultType` is the vim25 fault name (InvalidLogin, NoPermission…). */
+export class VimFault extends VkError {
+  readonly faultType: string;
+  readonly fault: MethodFault;
+  /** vCenter's own message (SOAP faultstring / localizedMessage). */
+  readonly vimMessage: string;
+  readonly method: string;
+
+  constructor(message: string, init: { fault: MethodFault; vimMessage: string; method: string; hint?: string }) {
+    super(message, { hint: init.hint });
+    this.name = 'VimFault';
+    this.fault = init.fault;
+    this.faultType = init.fault._type ?? 'MethodFault';
+    this.vimMessage = init.vimMessage;
+    this.method = init.method;
+  }
+}
+
+export class InvalidLoginError extends VimFault {
+  override readonly name = 'InvalidLoginError';
+}
+export class NotAuthenticatedError extends VimFault {
+  override readonly name = 'NotAuthenticatedError';
+}
+export class NoPermissionError extends VimFault {
+  override readonly name = 'NoPermissionError';
+  get privileges(): string[] {
+    return privilegesOf(this.fault);
+  }
+  get object(): MoRef | undefined {
+    return this.fault.object as MoRef | undefined;
+  }
+}
+export class ManagedObjectNotFoundError extends VimFault {
+  override readonly name = 'ManagedObjectNotFoundError';
+}
+export class InvalidArgumentError extends VimFault {
+  override readonly name = 'InvalidArgumentError';
+}
+
+/** The server could not be reached or the connection failed. */
+export class ConnectionError extends VkError {
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'ConnectionError';
+  }
+}
+
+/** The server's certificate is not trusted; carries its thumbprint so the user can pin it. */
+export class TlsVerificationError extends ConnectionError {
+  readonly sha256: string;
+  constructor(message: string, sha256: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'TlsVerificationError';
+    this.sha256 = sha256;
+  }
+}
+
+export function refText(ref: MoRef | undefined): string {
+  return ref ? `${ref.type} "${ref.value}"` : 'an object';
+}
+
+function privilegesOf(fault: MethodFault): string[] {
+  const out = new Set<string>();
+  if (typeof fault.privilegeId === 'string' && fault.privilegeId) out.add(fault.privilegeId);
+  const missing = fault.missingPrivileges as
+    Array<{ privAvailability?: Array<{ privId: string; isGranted: boolean }> }> | undefined;
+  for (const m of missing ?? []) for (const p of m.privAvailability ?? []) if (!p.isGranted) out.add(p.privId);
+  return [...out];
+}
+
+/** Reads the SOAP Fault element of a response body. */
+export function parseSoapFault(faultNode: XmlNode): { fault: MethodFault; message: string } {
+  const message = textOf(children(faultNode, 'faultstring')[0]).trim();
+  const detail = children(faultNode, 'detail')[0];
+  let fault: MethodFault = { _type: 'MethodFault' };
+  if (detail && typeof detail !== 'string') {
+    for (const [key, value] of Object.entries(detail)) {
+      if (key[0] === '@' || key === '#text' || !Array.isArray(value) || value.length === 0) continue;
+      fault = (decodeValue(value[0]!, 'MethodFault') as MethodFault) ?? fault;
+      if (typeof fault !== 'object') fault = {};
+      fault._type ??= key.replace(/^.*:/, '').replace(/Fault$/, '');
+      break;
+    }
+  }
+  return { fault, message };
+}
+
+/** The most useful message of a LocalizedMethodFault (as found in TaskInfo.error). */
+export function localizedFaultMessage(f: LocalizedMethodFault | undefined): string {
+  if (!f) return 'unknown error';
+  const msg = f.localizedMessage?.trim();
+  if (msg) return msg;
+  const fm = f.fault.faultMessage?.map((m) => m.message).filter(Boolean);
+  if (fm && fm.length) return fm.join('; ');
+  return f.fault._type ?? 'unknown error';
+}
+
+/** Builds the typed error for a fault raised by `method`. */
+export function faultError(method: string, fault: MethodFault, vimMessage: string): VimFault {
+  const init = { fault, vimMessage, method };
+  const said = vimMessage ? `: ${vimMessage}` : '';
+  switch (fault._type) {
+    case 'InvalidLogin':
+      return new InvalidLoginError(`cannot log in${said}`, init);
+    case 'NotAuthenticated':
+      return new NotAuthenticatedError(`vCenter session is not authenticated (${method})${said}`, {
+        ...init,
+        hint: 'log in again; if this repeats, remove the saved session or pass --persist-session=false',
+      });
+    case 'NoPermission': {
+      const privileges = privilegesOf(fault);
+      const what = privileges.length ? `privilege ${privileges.join(', ')}` : 'a privilege';
+      return new NoPermissionError(
+        `permission denied: ${method} needs ${what} on ${refText(fault.object as MoRef | undefined)}`,
+        { ...init, hint: 'ask a vCenter administrator to grant it to this user, or use an account that has it' },
+      );
+    }
+    case 'ManagedObjectNotFound':
+      return new ManagedObjectNotFoundError(
+        `${refText(fault.obj as MoRef | undefined)} no longer exists in vCenter (${method})`,
+        init,
+      );
+    case 'InvalidArgument': {
+      const prop = typeof fault.invalidProperty === 'string' ? fault.invalidProperty : undefined;
+      return new InvalidArgumentError(
+        `vCenter rejected ${method}: invalid argument${prop ? ` "${prop}"` : ''}${said}`,
+        init,
+      );
+    }
+    default:
+      return new VimFault(`${method} failed: ${vimMessage || fault._type || 'unknown fault'}`, init);
+  }
+}

@@ -1,0 +1,110 @@
+// vCenter sessions: Login/Logout, the current-session check, and reuse of
+// the session cookie across processes like govc (one file per URL and user
+// under $XDG_CONFIG_HOME/vk/sessions, mode 0600), so two commands in a row
+// log in once.
+
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Secret } from '../secret.js';
+import type { Logger } from '../cli/logger.js';
+import type { VimClient } from './client.js';
+import { InvalidLoginError, NotAuthenticatedError, VimFault } from './faults.js';
+import type { UserSession } from './types.js';
+import { retrieveOne } from './property-collector.js';
+
+export async function login(client: VimClient, userName: string, password: Secret): Promise<UserSession> {
+  const sessionManager = client.sc.sessionManager!;
+  try {
+    return await client.invoke<UserSession>('Login', sessionManager, { userName, password }, 'UserSession');
+  } catch (err) {
+    if (err instanceof InvalidLoginError) {
+      throw new InvalidLoginError(
+        `cannot log in to ${client.url.hostname} as ${userName}: incorrect user name or password`,
+        {
+          fault: err.fault,
+          vimMessage: err.vimMessage,
+          method: 'Login',
+          hint: 'check --username/--password (or VK_USERNAME/VK_PASSWORD, GOVC_USERNAME/GOVC_PASSWORD, or the user:password in --url)',
+        },
+      );
+    }
+    throw err;
+  }
+}
+
+export async function logout(client: VimClient): Promise<void> {
+  await client.invoke('Logout', client.sc.sessionManager!);
+  client.cookie = undefined;
+}
+
+/** The session the client's cookie belongs to, or undefined when it is not (or no longer) valid. */
+export async function currentSession(client: VimClient): Promise<UserSession | undefined> {
+  if (!client.cookie) return undefined;
+  try {
+    const props = await retrieveOne<{ currentSession: UserSession }>(client, client.sc.sessionManager!, [
+      'currentSession',
+    ]);
+    return props.currentSession;
+  } catch (err) {
+    if (err instanceof NotAuthenticatedError) return undefined;
+    if (err instanceof VimFault && err.faultType === 'NotAuthenticated') return undefined;
+    throw err;
+  }
+}
+
+/** Where saved sessions live: $XDG_CONFIG_HOME/vk/sessions (default ~/.config/vk/sessions). */
+export function sessionDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(base, 'vk', 'sessions');
+}
+
+/** The file holding the cookie for this URL and user: a hash, so names never leak into `ls`. */
+export function sessionFile(env: NodeJS.ProcessEnv, url: URL, userName: string): string {
+  const key = `${url.protocol}//${url.host}${url.pathname}#${userName}`;
+  return join(sessionDir(env), createHash('sha256').update(key).digest('hex').slice(0, 32) + '.json');
+}
+
+interface SavedSession {
+  url: string;
+  userName: string;
+  cookie: string;
+}
+
+export class SessionStore {
+  constructor(
+    readonly file: string,
+    private readonly log: Logger,
+  ) {}
+
+  async load(url: URL, userName: string): Promise<string | undefined> {
+    try {
+      const saved = JSON.parse(await readFile(this.file, 'utf8')) as Partial<SavedSession>;
+      if (saved.url === url.href && saved.userName === userName && typeof saved.cookie === 'string') {
+        return saved.cookie;
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.debug(`ignoring saved session: ${String(err)}`);
+    }
+    return undefined;
+  }
+
+  async save(url: URL, userName: string, cookie: string): Promise<void> {
+    const dir = join(this.file, '..');
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      const saved: SavedSession = { url: url.href, userName, cookie };
+      await writeFile(tmp, JSON.stringify(saved) + '\n', { mode: 0o600 });
+      await rename(tmp, this.file);
+    } catch (err) {
+      this.log.warn(`cannot save the vCenter session in ${dir}: ${(err as Error).message}`);
+    }
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.file, { force: true });
+  }
+}

@@ -1,0 +1,41 @@
+// ViewManager container views: the set of objects of some types under a
+// container, which the PropertyCollector can traverse in one call.
+
+import type { VimClient } from './client.js';
+import type { MoRef } from './types.js';
+
+export async function createContainerView(
+  client: VimClient,
+  container: MoRef,
+  types: string[],
+  recursive: boolean,
+): Promise<MoRef> {
+  const viewManager = client.sc.viewManager;
+  if (!viewManager) throw new Error('this endpoint has no ViewManager (is it an ESXi host older than 5.0?)');
+  return client.invoke<MoRef>(
+    'CreateContainerView',
+    viewManager,
+    { container, type: types, recursive },
+    'ManagedObjectReference',
+  );
+}
+
+export async function destroyView(client: VimClient, view: MoRef): Promise<void> {
+  await client.invoke('DestroyView', view);
+}
+
+/** Runs `fn` with a container view and destroys the view afterwards, also on error. */
+export async function withContainerView<R>(
+  client: VimClient,
+  container: MoRef,
+  types: string[],
+  recursive: boolean,
+  fn: (view: MoRef) => Promise<R>,
+): Promise<R> {
+  const view = await createContainerView(client, container, types, recursive);
+  try {
+    return await fn(view);
+  } finally {
+    await destroyView(client, view).catch(() => undefined);
+  }
+}
