@@ -429,10 +429,22 @@ export class ApiServer {
     delete obj.metadata.resourceVersion;
     delete obj.metadata.managedFields;
     prepareForCreate(r, obj);
+    this.admit(r, obj);
     validate(r, obj);
     if (this.store.get(r, route.namespace, obj.metadata.name)) throw alreadyExists(r, obj.metadata.name);
     recordUpdate(undefined, obj, this.fieldManager(req, url), apiVersionOf(r));
     sendJson(res, 201, dry ? this.dryCreated(r, obj) : this.store.create(r, obj));
+  }
+
+  /** The DefaultStorageClass admission plugin: claims without a class get the default one. */
+  private admit(r: ResourceType, obj: KubeObject): void {
+    if (r.kind !== 'PersistentVolumeClaim') return;
+    const spec = (obj.spec ??= {}) as { storageClassName?: string };
+    if (spec.storageClassName !== undefined) return;
+    const def = this.store
+      .list(this.resource('storage.k8s.io', 'v1', 'storageclasses'))
+      .find((sc) => sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
+    if (def) spec.storageClassName = def.metadata.name;
   }
 
   private dryCreated(r: ResourceType, obj: KubeObject): KubeObject {
@@ -552,6 +564,7 @@ export class ApiServer {
       this.checkNamespace(r, route.namespace);
       delete merged.metadata.resourceVersion;
       prepareForCreate(r, merged);
+      this.admit(r, merged);
       validate(r, merged);
       return sendJson(res, 201, dry ? this.dryCreated(r, merged) : this.store.create(r, merged));
     }
