@@ -25,6 +25,8 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
 
   protected flags!: VkFlags<T>;
   protected args!: VkArgs<T>;
+  /** Every positional argument, for commands with `static strict = false` (variadic NODE...). */
+  protected argv_!: string[];
   protected ctx!: Context;
   protected log_!: Logger;
 
@@ -47,7 +49,7 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof VkCommand;
-    const { args, flags } = await this.parse({
+    const { args, argv, flags } = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
       args: ctor.args,
@@ -55,6 +57,7 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as VkFlags<T>;
     this.args = args as VkArgs<T>;
+    this.argv_ = argv as string[];
 
     const env = process.env;
     const debug = Boolean(this.flags.debug) || truthy(env.VK_DEBUG);
