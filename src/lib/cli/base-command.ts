@@ -27,6 +27,8 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
   protected args!: VkArgs<T>;
   /** Every positional argument, for commands with `strict = false` (e.g. several globs). */
   protected positionals: string[] = [];
+  /** Every positional argument, for commands with `static strict = false` (variadic NODE...). */
+  protected argv_!: string[];
   protected ctx!: Context;
   protected log_!: Logger;
 
@@ -58,6 +60,7 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     this.flags = flags as VkFlags<T>;
     this.args = args as VkArgs<T>;
     this.positionals = argv.map(String);
+    this.argv_ = argv as string[];
 
     const env = process.env;
     const debug = Boolean(this.flags.debug) || truthy(env.VK_DEBUG);

@@ -1,0 +1,66 @@
+import { Flags } from '@oclif/core';
+import { VkCommand } from '../../lib/cli/base-command.js';
+import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
+import { cpiSecretDefaults } from '../../lib/config/cpi.js';
+import { planCpi } from '../../lib/steps/generate.js';
+import {
+  driverCredentialFlags,
+  driverCredentials,
+  emitGenerated,
+  generateDeps,
+  generateFlags,
+} from '../../lib/steps/generate-cli.js';
+import { resolveVsphereSettings } from '../../lib/steps/generate-settings.js';
+
+export default class GenerateCpi extends VkCommand<typeof GenerateCpi> {
+  static override summary = "Generate the vSphere CPI's credentials Secret and vsphere.conf ConfigMap.";
+
+  static override description = `Prints a YAML stream (or, with -o json, a List) of two objects:
+the Secret ${cpiSecretDefaults.name} in ${cpiSecretDefaults.namespace} holding <server>.username and
+<server>.password, and the ConfigMap vsphere-cloud-config whose vsphere.conf is the CPI's YAML config.
+Server, port and TLS settings come from the vSphere flags (--url, --insecure, --ca-file, --thumbprint).
+Passwords print as <redacted> unless --show-secrets; --file writes the real values to a 0600 file and
+--apply writes them into the cluster with server-side apply.`;
+
+  static override examples = [
+    '<%= config.bin %> generate cpi --url vc.example.com --username admin@vsphere.local --datacenter DC1',
+    '<%= config.bin %> generate cpi --datacenter DC1 --region k8s-region --zone k8s-zone --file cpi.yaml',
+    'VK_CPI_USERNAME=cpi@vsphere.local VK_CPI_PASSWORD=... <%= config.bin %> generate cpi --datacenter DC1 --apply',
+  ];
+
+  static override flags = {
+    ...vsphereFlags,
+    ...kubeFlags,
+    ...generateFlags,
+    ...driverCredentialFlags('cpi'),
+    'secret-name': Flags.string({ summary: `Name of the credentials Secret (default ${cpiSecretDefaults.name}).` }),
+    'secret-namespace': Flags.string({
+      summary: `Namespace of the credentials Secret (default ${cpiSecretDefaults.namespace}).`,
+    }),
+    'server-name': Flags.string({ summary: 'Key of the vcenter entry in vsphere.conf (default: the server).' }),
+    region: Flags.string({ summary: 'vSphere tag category whose tags become the region label of nodes.' }),
+    zone: Flags.string({ summary: 'vSphere tag category whose tags become the zone label of nodes.' }),
+  };
+
+  async run(): Promise<void> {
+    const f = this.flags;
+    const deps = generateDeps(this.ctx);
+    const plan = await planCpi(
+      {
+        settings: resolveVsphereSettings(f, this.ctx.env),
+        datacenters: f.datacenter ?? [],
+        credentials: driverCredentials(f, 'cpi'),
+        verify: f.verify,
+        log: this.ctx.log,
+        secretName: f['secret-name'],
+        secretNamespace: f['secret-namespace'],
+        serverName: f['server-name'],
+        region: f.region,
+        zone: f.zone,
+      },
+      deps,
+    );
+    const opts = { showSecrets: f['show-secrets'], file: f.file, apply: f.apply, dryRun: f['dry-run'] };
+    await emitGenerated(this.ctx, plan, deps, opts, (v, t) => this.print(v, t));
+  }
+}

@@ -1,0 +1,92 @@
+// A writer for the INI dialect of gopkg.in/gcfg.v1 (v1.2.3), the parser the
+// vSphere CSI driver reads csi-vsphere.conf with. Every value is written
+// double-quoted with exactly the escapes gcfg knows inside quotes, so `;`,
+// `#`, `=`, quotes, backslashes, spaces and non-ASCII text survive.
+//
+// The rules come from gcfg's scanner (scanner/scanner.go: scanValString,
+// scanString, scanEscape) and read.go (unquote):
+// - in a quoted value the only escapes are \\ \" \n \t; anything else
+//   (\u, \r, ...) is "unknown escape sequence";
+// - a carriage return anywhere in a value is stripped, so it cannot be
+//   carried at all;
+// - a subsection name ([Section "name"]) accepts only \\ and \", and cannot
+//   hold a newline ("string not terminated"); an empty name is refused;
+// - NUL is an illegal character everywhere.
+
+import { UsageError } from '../errors.js';
+import type { Secret } from '../secret.js';
+
+export type IniValue = string | boolean | number | Secret;
+
+export interface IniSection {
+  /** Section name, e.g. `Global` or `VirtualCenter`. */
+  name: string;
+  /** Subsection name, e.g. the server in `[VirtualCenter "vc.example.com"]`. */
+  subsection?: string;
+  /** Variables in order; undefined values are left out. */
+  entries: Array<[key: string, value: IniValue | undefined]>;
+}
+
+export interface IniWriteOptions {
+  /** Write the real value of Secret entries (otherwise `<redacted>`). */
+  reveal: boolean;
+}
+
+/** Escapes a value for use inside double quotes in gcfg. */
+export function quoteIniValue(value: string, what = 'value'): string {
+  let out = '"';
+  for (const ch of value) {
+    switch (ch) {
+      case '\\':
+        out += '\\\\';
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      case '\r':
+        throw new UsageError(`${what} contains a carriage return, which the CSI driver's config parser drops`);
+      case '\0':
+        throw new UsageError(`${what} contains a NUL character, which the CSI driver's config parser refuses`);
+      default:
+        out += ch;
+    }
+  }
+  return out + '"';
+}
+
+/** Escapes a subsection name (`[Section "name"]`) per gcfg's rules. */
+export function quoteIniSubsection(name: string, what = 'section name'): string {
+  if (name === '') throw new UsageError(`${what} is empty; the CSI driver's config parser refuses empty names`);
+  if (/[\n\r\0]/.test(name)) {
+    throw new UsageError(`${what} ${JSON.stringify(name)} contains a line break or NUL, which cannot be written there`);
+  }
+  return '"' + name.replaceAll('\\', '\\\\').replaceAll('"', '\\"') + '"';
+}
+
+function valueText(value: IniValue, opts: IniWriteOptions): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  return opts.reveal ? value.reveal() : String(value);
+}
+
+/** Renders sections as gcfg INI text, every value quoted. */
+export function renderIni(sections: IniSection[], opts: IniWriteOptions): string {
+  const blocks: string[] = [];
+  for (const s of sections) {
+    const header =
+      s.subsection === undefined ? `[${s.name}]` : `[${s.name} ${quoteIniSubsection(s.subsection, `${s.name} name`)}]`;
+    const lines = [header];
+    for (const [key, value] of s.entries) {
+      if (value === undefined) continue;
+      lines.push(`${key} = ${quoteIniValue(valueText(value, opts), `${s.name} ${key}`)}`);
+    }
+    blocks.push(lines.join('\n'));
+  }
+  return blocks.join('\n\n') + '\n';
+}

@@ -1,0 +1,136 @@
+// The command side of `vk generate cpi|csi`, shared by both: their common
+// flags, the GenerateDeps built from the command's context, and what to do
+// with a plan (print redacted, print real values, write a 0600 file, or
+// apply to the cluster).
+
+import { Flags } from '@oclif/core';
+import type { Context } from '../context.js';
+import { VkError } from '../errors.js';
+import { Secret } from '../secret.js';
+import { redactedObjects, renderObjects, revealObjects } from '../config/objects.js';
+import type { Table } from '../cli/output.js';
+import {
+  applyGenerated,
+  writeCredentialsFile,
+  type ApplyResult,
+  type DriverCredentials,
+  type GenerateDeps,
+  type GeneratePlan,
+} from './generate.js';
+
+const DRIVER = 'DRIVER CONFIG';
+
+export const generateFlags = {
+  datacenter: Flags.string({
+    helpGroup: DRIVER,
+    multiple: true,
+    summary: 'Datacenter the driver serves; repeatable (default: env GOVC_DATACENTER, else every datacenter).',
+  }),
+  'show-secrets': Flags.boolean({
+    summary: 'Print the real passwords instead of <redacted>.',
+    exclusive: ['file', 'apply'],
+  }),
+  file: Flags.string({
+    summary: 'Write the objects with the real passwords to this file (mode 0600) instead of stdout.',
+    exclusive: ['apply'],
+  }),
+  apply: Flags.boolean({ summary: 'Write the objects into the cluster with server-side apply (no file at all).' }),
+  'dry-run': Flags.boolean({
+    summary: 'With --apply: print what would be applied, change nothing.',
+    dependsOn: ['apply'],
+  }),
+  verify: Flags.boolean({
+    allowNo: true,
+    default: true,
+    summary: "Log in once with the driver's own credentials before writing anything (--no-verify skips it).",
+  }),
+};
+
+export function driverCredentialFlags(which: 'cpi' | 'csi') {
+  const upper = which.toUpperCase();
+  return {
+    [`${which}-username`]: Flags.string({
+      helpGroup: DRIVER,
+      env: `VK_${upper}_USERNAME`,
+      summary: `vCenter user the ${upper} logs in as (env VK_${upper}_USERNAME; default: --username).`,
+    }),
+    [`${which}-password`]: Flags.string({
+      helpGroup: DRIVER,
+      env: `VK_${upper}_PASSWORD`,
+      summary: `Password of the ${upper} user (env VK_${upper}_PASSWORD; default: --password).`,
+    }),
+  };
+}
+
+export function driverCredentials(flags: Record<string, unknown>, which: 'cpi' | 'csi'): DriverCredentials {
+  const username = flags[`${which}-username`] as string | undefined;
+  const password = flags[`${which}-password`] as string | undefined;
+  return { username, password: password === undefined ? undefined : new Secret(password) };
+}
+
+/**
+ * What the step needs from vCenter and Kubernetes, from the command's one
+ * session and kube client.
+ */
+export function generateDeps(ctx: Context): GenerateDeps {
+  // TODO(lead): wire the real clients once src/lib/vsphere and src/lib/kube land:
+  //   listDatacenters: (await ctx.vsphere()) container view of Datacenter, property `name` (one round trip);
+  //   verifyLogin:     a separate Login + Logout with the given credentials (not the admin session);
+  //   kubeSystemUid:   (await ctx.kube()) read namespace kube-system, metadata.uid;
+  //   applyObjects:    (await ctx.kube()) server-side apply, fieldManager "vk", report created/updated/unchanged.
+  const notWired = (what: string, hint: string) => async (): Promise<never> => {
+    void ctx;
+    throw new VkError(`${what} is not available in this build`, { hint });
+  };
+  return {
+    listDatacenters: notWired('listing datacenters', 'pass --datacenter'),
+    kubeSystemUid: notWired('reading the kube-system namespace UID', 'pass --cluster-id'),
+    verifyLogin: notWired('checking the driver credentials', 'pass --no-verify'),
+    applyObjects: notWired('applying to the cluster', 'use --file and kubectl apply -f'),
+  };
+}
+
+export interface EmitOptions {
+  showSecrets: boolean;
+  file?: string;
+  apply: boolean;
+  dryRun: boolean;
+}
+
+const applyTable = (results: ApplyResult[]): Table => ({
+  columns: ['kind', 'namespace', 'name', 'result'],
+  rows: results.map((r) => [r.kind, r.namespace, r.name, r.action]),
+});
+
+/** Prints, writes or applies a plan; returns apply results to print, if any. */
+export async function emitGenerated(
+  ctx: Context,
+  plan: GeneratePlan,
+  deps: GenerateDeps,
+  opts: EmitOptions,
+  print: (results: ApplyResult[], toText: (r: ApplyResult[]) => Table) => Promise<void>,
+): Promise<void> {
+  for (const s of plan.secrets) ctx.log.addSecret(s);
+  const format = ctx.output === 'json' ? 'json' : 'yaml';
+  if (opts.apply && !opts.dryRun) {
+    await print(await applyGenerated(plan, deps), applyTable);
+    return;
+  }
+  if (opts.file !== undefined) {
+    await writeCredentialsFile(opts.file, await renderObjects(revealObjects(plan.objects), format));
+    ctx.log.info(
+      `wrote ${plan.objects.length} objects to ${opts.file} (mode 0600); it holds vCenter credentials: ` +
+        `delete it after use`,
+    );
+    return;
+  }
+  const objects = opts.showSecrets ? revealObjects(plan.objects) : redactedObjects(plan.objects);
+  process.stdout.write(await renderObjects(objects, format));
+  if (opts.apply) ctx.log.info(`dry run: would apply ${plan.objects.length} objects with server-side apply`);
+  if (!opts.showSecrets) {
+    ctx.log.info(
+      `passwords are shown as ${Secret.redacted}; use --show-secrets to print them, --file PATH to write them ` +
+        `to a 0600 file, or --apply to write them to the cluster`,
+    );
+  }
+}

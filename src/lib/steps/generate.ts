@@ -1,0 +1,241 @@
+// The generate step: turns the admin session's settings and the driver
+// options into the CPI / CSI configuration objects. `planCpi`/`planCsi` are
+// read-only (they may list datacenters, read the kube-system UID and log in
+// once with the drivers' credentials to check them); `applyGenerated` writes
+// the objects with server-side apply. Everything that needs vCenter or the
+// cluster goes through GenerateDeps, so the command decides where it comes
+// from and tests can supply it.
+
+import { UsageError, VkError } from '../errors.js';
+import type { Logger } from '../cli/logger.js';
+import type { Secret } from '../secret.js';
+import { clusterIdFromNamespaceUid } from '../config/cluster-id.js';
+import { generateCpiObjects, type CpiConfigInput } from '../config/cpi.js';
+import { generateCsiObjects, type CsiConfigInput, type NetPermission } from '../config/csi.js';
+import { newestCsiVersion } from '../config/csi-keys.js';
+import { parseVcenterEndpoint } from '../config/vcenter-endpoint.js';
+import { revealObjects, type GeneratedObject, type RevealedObject } from '../config/objects.js';
+import type { VsphereSettings } from './generate-settings.js';
+
+export type ApplyAction = 'created' | 'updated' | 'unchanged';
+
+export interface ApplyResult {
+  kind: string;
+  namespace: string;
+  name: string;
+  action: ApplyAction;
+}
+
+/** What the step needs from vCenter and Kubernetes. */
+export interface GenerateDeps {
+  /** Names of every datacenter the admin session sees. */
+  listDatacenters(): Promise<string[]>;
+  /** metadata.uid of the kube-system namespace. */
+  kubeSystemUid(): Promise<string>;
+  /** Logs in once with the given credentials and logs out; throws when they do not work. */
+  verifyLogin(username: string, password: Secret): Promise<void>;
+  /** Server-side apply of the objects (real values), in order. */
+  applyObjects(objects: RevealedObject[]): Promise<ApplyResult[]>;
+}
+
+export interface DriverCredentials {
+  username?: string;
+  password?: Secret;
+}
+
+interface CommonOptions {
+  settings: VsphereSettings;
+  /** --datacenter; empty: the session's datacenter, else every datacenter. */
+  datacenters: string[];
+  /** The drivers' own credentials; unset parts fall back to the admin session's. */
+  credentials: DriverCredentials;
+  /** Log in with explicitly given driver credentials before writing anything. */
+  verify: boolean;
+  log: Logger;
+}
+
+export interface CpiOptions extends CommonOptions {
+  secretName?: string;
+  secretNamespace?: string;
+  serverName?: string;
+  region?: string;
+  zone?: string;
+}
+
+export interface CsiOptions extends CommonOptions {
+  version?: string;
+  clusterId?: string;
+  clusterDistribution?: string;
+  fileShareClusters: string[];
+  fileShareDatastoreUrls: string[];
+  topologyCategories: string[];
+  netPermissions: NetPermission[];
+}
+
+export interface GeneratePlan {
+  objects: GeneratedObject[];
+  /** Every credential in the objects, to scrub from logs. */
+  secrets: Secret[];
+}
+
+/** Placeholders for values only known after a request, so validation can run before any request. */
+const pendingDatacenter = 'pending';
+const pendingClusterId = 'pending';
+
+const csiPrivilegesHint =
+  'the CSI user needs a role with Datastore > Low level file operations, Host > Configuration > ' +
+  'Storage partition configuration, Virtual machine > Change configuration > Add existing disk / ' +
+  'Add or remove device, Cloud Native Storage > Searchable and Profile-driven storage > View, ' +
+  'and Read-only on the datacenter, hosts and VMs (see "vSphere Roles and Privileges" in the CSI docs)';
+
+function credentials(opts: CommonOptions, which: 'CPI' | 'CSI') {
+  const explicit = opts.credentials.username !== undefined || opts.credentials.password !== undefined;
+  const username = opts.credentials.username ?? opts.settings.username;
+  const password = opts.credentials.password ?? opts.settings.password;
+  if (!username) {
+    const flag = `--${which.toLowerCase()}-username`;
+    throw new UsageError(`no user name for the ${which}; set ${flag} or --username`);
+  }
+  return { username, password, explicit };
+}
+
+function endpoint(settings: VsphereSettings) {
+  if (!settings.url) throw new UsageError('no vCenter URL; set --url or GOVC_URL');
+  return parseVcenterEndpoint(settings.url);
+}
+
+async function resolveDatacenters(opts: CommonOptions, deps: GenerateDeps): Promise<string[]> {
+  if (opts.datacenters.length > 0) return opts.datacenters;
+  if (opts.settings.datacenter) return [opts.settings.datacenter];
+  const all = await deps.listDatacenters();
+  if (all.length === 0) throw new VkError('vCenter has no datacenter', { hint: 'create one or set --datacenter' });
+  opts.log.info(`using every datacenter: ${all.join(', ')}`);
+  return all;
+}
+
+async function verify(
+  opts: CommonOptions,
+  deps: GenerateDeps,
+  cred: { username: string; password?: Secret; explicit: boolean },
+  which: 'CPI' | 'CSI',
+): Promise<void> {
+  if (!opts.verify || !cred.explicit || !cred.password) return;
+  opts.log.info(`checking the ${which} credentials of ${cred.username} with a login`);
+  try {
+    await deps.verifyLogin(cred.username, cred.password);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new VkError(`the ${which} credentials of ${cred.username} do not work: ${reason}`, {
+      hint: which === 'CSI' ? csiPrivilegesHint : 'check --cpi-username/--cpi-password, or skip with --no-verify',
+      cause: err,
+    });
+  }
+}
+
+export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<GeneratePlan> {
+  const { host, port } = endpoint(opts.settings);
+  const cred = credentials(opts, 'CPI');
+  const input = (datacenters: string[]): CpiConfigInput => ({
+    server: host,
+    port,
+    serverName: opts.serverName,
+    username: cred.username,
+    password: cred.password,
+    datacenters,
+    insecure: opts.settings.insecure,
+    caFile: opts.settings.caFile,
+    thumbprint: opts.settings.thumbprint,
+    secretName: opts.secretName,
+    secretNamespace: opts.secretNamespace,
+    region: opts.region,
+    zone: opts.zone,
+  });
+  // Validate everything the flags decide before the first request.
+  await generateCpiObjects(input(opts.datacenters.length > 0 ? opts.datacenters : [pendingDatacenter]));
+  const datacenters = await resolveDatacenters(opts, deps);
+  const objects = await generateCpiObjects(input(datacenters));
+  await verify(opts, deps, cred, 'CPI');
+  return { objects, secrets: cred.password ? [cred.password] : [] };
+}
+
+export async function planCsi(opts: CsiOptions, deps: GenerateDeps): Promise<GeneratePlan> {
+  const { host, port } = endpoint(opts.settings);
+  const cred = credentials(opts, 'CSI');
+  const input = (datacenters: string[], clusterId: string): CsiConfigInput => ({
+    version: opts.version ?? newestCsiVersion,
+    clusterId,
+    clusterDistribution: opts.clusterDistribution,
+    caFile: opts.settings.caFile,
+    thumbprint: opts.settings.thumbprint,
+    vcenters: [
+      {
+        server: host,
+        port,
+        username: cred.username,
+        password: cred.password,
+        datacenters,
+        insecure: opts.settings.insecure,
+        fileShareClusters: opts.fileShareClusters,
+        fileShareDatastoreUrls: opts.fileShareDatastoreUrls,
+      },
+    ],
+    topologyCategories: opts.topologyCategories,
+    netPermissions: opts.netPermissions,
+  });
+  generateCsiObjects(
+    input(opts.datacenters.length > 0 ? opts.datacenters : [pendingDatacenter], opts.clusterId ?? pendingClusterId),
+  );
+  const datacenters = await resolveDatacenters(opts, deps);
+  const clusterId = opts.clusterId ?? clusterIdFromNamespaceUid(await deps.kubeSystemUid());
+  const objects = generateCsiObjects(input(datacenters, clusterId));
+  await verify(opts, deps, cred, 'CSI');
+  return { objects, secrets: cred.password ? [cred.password] : [] };
+}
+
+export async function applyGenerated(plan: GeneratePlan, deps: GenerateDeps): Promise<ApplyResult[]> {
+  return deps.applyObjects(revealObjects(plan.objects));
+}
+
+/** Writes the objects with their real values to a new or truncated file readable by the owner only. */
+export async function writeCredentialsFile(path: string, text: string): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const file = await open(path, 'w', 0o600);
+  try {
+    // An existing file keeps its mode on open; tighten it before writing.
+    await file.chmod(0o600);
+    await file.writeFile(text, 'utf8');
+  } finally {
+    await file.close();
+  }
+}
+
+/** Parses `name=NAME,ips=CIDR,permissions=READ_ONLY,rootsquash=true` (--net-permission). */
+export function parseNetPermission(spec: string): NetPermission {
+  const np: Partial<NetPermission> = {};
+  for (const part of spec.split(',')) {
+    const i = part.indexOf('=');
+    const key = (i < 0 ? part : part.slice(0, i)).trim().toLowerCase();
+    const value = i < 0 ? '' : part.slice(i + 1).trim();
+    switch (key) {
+      case 'name':
+        np.name = value;
+        break;
+      case 'ips':
+        np.ips = value;
+        break;
+      case 'permissions':
+        np.permissions = value.toUpperCase() as NetPermission['permissions'];
+        break;
+      case 'rootsquash':
+        if (!/^(true|false)$/i.test(value)) throw new UsageError('--net-permission rootsquash must be true or false');
+        np.rootSquash = value.toLowerCase() === 'true';
+        break;
+      default:
+        throw new UsageError(
+          `--net-permission ${JSON.stringify(spec)}: unknown field ${JSON.stringify(key)}; use name=,ips=,permissions=,rootsquash=`,
+        );
+    }
+  }
+  if (!np.name) throw new UsageError(`--net-permission ${JSON.stringify(spec)} needs name=NAME`);
+  return np as NetPermission;
+}

@@ -1,0 +1,45 @@
+// Which nodes a pod template may run on: nodeSelector and taints/tolerations,
+// the two rules the DaemonSet controller and scheduler apply that matter here.
+import type { KubeObject } from '../types.js';
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: string;
+}
+
+interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+export interface PodSpecLike {
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  affinity?: { podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown[] } };
+  containers?: { name: string; image?: string; command?: string[]; args?: string[] }[];
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  restartPolicy?: string;
+  nodeName?: string;
+}
+
+const tolerates = (tols: Toleration[], t: Taint): boolean =>
+  tols.some(
+    (tol) =>
+      (!tol.effect || tol.effect === t.effect) &&
+      ((tol.operator === 'Exists' && (!tol.key || tol.key === t.key)) ||
+        ((tol.operator ?? 'Equal') === 'Equal' && tol.key === t.key && (tol.value ?? '') === (t.value ?? ''))),
+  );
+
+export function eligibleNodes(nodes: KubeObject[], spec: PodSpecLike): KubeObject[] {
+  return nodes.filter((n) => {
+    const labels = n.metadata.labels ?? {};
+    if (Object.entries(spec.nodeSelector ?? {}).some(([k, v]) => labels[k] !== v)) return false;
+    const taints = ((n.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter(
+      (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute',
+    );
+    return taints.every((t) => tolerates(spec.tolerations ?? [], t));
+  });
+}
