@@ -4,6 +4,7 @@
 // apply to the cluster).
 
 import { Flags } from '@oclif/core';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
 import { VkError } from '../errors.js';
 import { Secret } from '../secret.js';
@@ -73,20 +74,30 @@ export function driverCredentials(flags: Record<string, unknown>, which: 'cpi' |
  * session and kube client.
  */
 export function generateDeps(ctx: Context): GenerateDeps {
-  // TODO(lead): wire the real clients once src/lib/vsphere and src/lib/kube land:
-  //   listDatacenters: (await ctx.vsphere()) container view of Datacenter, property `name` (one round trip);
-  //   verifyLogin:     a separate Login + Logout with the given credentials (not the admin session);
-  //   kubeSystemUid:   (await ctx.kube()) read namespace kube-system, metadata.uid;
-  //   applyObjects:    (await ctx.kube()) server-side apply, fieldManager "vk", report created/updated/unchanged.
-  const notWired = (what: string, hint: string) => async (): Promise<never> => {
-    void ctx;
-    throw new VkError(`${what} is not available in this build`, { hint });
-  };
   return {
-    listDatacenters: notWired('listing datacenters', 'pass --datacenter'),
-    kubeSystemUid: notWired('reading the kube-system namespace UID', 'pass --cluster-id'),
-    verifyLogin: notWired('checking the driver credentials', 'pass --no-verify'),
-    applyObjects: notWired('applying to the cluster', 'use --file and kubectl apply -f'),
+    listDatacenters: async () => (await (await ctx.vsphere()).datacenters()).map((dc) => dc.name),
+    kubeSystemUid: async () => {
+      const kube = await ctx.kube();
+      const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' });
+      const uid = ns.metadata?.uid;
+      if (!uid) throw new VkError('the kube-system namespace has no UID', { hint: 'pass --cluster-id' });
+      return uid;
+    },
+    verifyLogin: async (username, password) => {
+      const session = await ctx.vsphere();
+      const { verifyLogin } = await import('../vsphere/verify-login.js');
+      await verifyLogin(session.options, username, password, { log: ctx.log, signal: ctx.signal });
+    },
+    applyObjects: async (objects) => {
+      const kube = await ctx.kube();
+      const results = await kube.apply(objects as unknown as KubernetesObject[], { signal: ctx.signal });
+      return results.map((r) => ({
+        kind: r.kind,
+        namespace: r.namespace ?? '',
+        name: r.name,
+        action: r.action === 'configured' ? 'updated' : r.action,
+      }));
+    },
   };
 }
 
