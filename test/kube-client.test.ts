@@ -160,8 +160,15 @@ const daemonSet = (ready: number, desired = 3): KubeObject =>
   }) as KubeObject;
 
 describe('waiters', () => {
+  // Object states are set by the test itself: no simulated controller may move them.
+  const start = async () => {
+    const s = await startKubeServer();
+    s.controllers.setAll(false);
+    return s;
+  };
+
   it('a DaemonSet rollout times out naming the pods still missing, their reasons and the latest events', async () => {
-    server = await startKubeServer();
+    server = await start();
     server.store.put(daemonSet(1));
     server.store.put({
       apiVersion: 'v1',
@@ -216,7 +223,7 @@ describe('waiters', () => {
   });
 
   it('a rollout that completes while watched returns at once', async () => {
-    server = await startKubeServer();
+    server = await start();
     server.store.put(daemonSet(1));
     const kube = await connect(server);
     const s = server;
@@ -237,7 +244,7 @@ describe('waiters', () => {
   });
 
   it('PVC Bound, pod phase and deletion time out with what is missing', async () => {
-    server = await startKubeServer();
+    server = await start();
     server.store.put({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',

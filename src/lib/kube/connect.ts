@@ -1,6 +1,7 @@
 // Builds the process's one kube client from --kubeconfig / KUBECONFIG /
 // ~/.kube/config / in-cluster service account, and --context. No request is
 // sent here: the first API call opens the connection.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../cli/logger.js';
 import { VkError } from '../errors.js';
 import { KubeClient } from './client.js';
@@ -32,5 +33,7 @@ export async function connectKube(flags: RawKubeFlags, env: NodeJS.ProcessEnv, d
       cause: err,
     });
   }
+  // Every in-flight request listens on the signal; --concurrency puts many in flight.
+  setMaxListeners(0, deps.signal);
   return new KubeClient(transport, deps.log, deps.signal, cfg.source);
 }

@@ -184,7 +184,7 @@ export async function applyTaintNodes(
       };
     }
   });
-  return { taint: plan.taint, operation: plan.operation, dryRun: opts.dryRun, nodes: results };
+  return { taint: plan.taint, operation: plan.operation, dryRun: opts.dryRun === true, nodes: results };
 }
 
 async function writeNode(

@@ -129,10 +129,11 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    // system:public-info-viewer: readable without credentials, as on a default cluster.
     if (path === '/healthz' || path === '/readyz' || path === '/livez') return sendText(res, 200, 'ok');
+    if (path === '/version') return sendJson(res, 200, discovery.versionInfo(this.gitVersion));
     const user = this.authenticate(req);
 
-    if (path === '/version') return sendJson(res, 200, discovery.versionInfo(this.gitVersion));
     // Aggregated discovery is not served: plain APIGroupList/APIVersions (Content-Type
     // application/json) tell kubectl and client-go to fall back to per-group discovery.
     if (path === '/api') return sendJson(res, 200, discovery.coreVersions(this.address));

@@ -104,13 +104,24 @@ interface TableSpec {
   cells: (o: KubeObject) => Cell[];
 }
 
-function age(ts: string | undefined): string {
+/** Age as kubectl prints it (k8s.io/apimachinery/pkg/util/duration.HumanDuration). */
+export function age(ts: string | undefined): string {
   if (!ts) return '<unknown>';
-  const s = Math.max(0, Math.floor((Date.now() - Date.parse(ts)) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
+  const seconds = Math.floor((Date.now() - Date.parse(ts)) / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  const pair = (a: number, ua: string, b: number, ub: string): string => (b === 0 ? `${a}${ua}` : `${a}${ua}${b}${ub}`);
+  if (minutes < 10) return pair(minutes, 'm', seconds % 60, 's');
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return pair(hours, 'h', minutes % 60, 'm');
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) return pair(Math.floor(hours / 24), 'd', hours % 24, 'h');
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) return pair(Math.floor(hours / 24 / 365), 'y', Math.floor(hours / 24) % 365, 'd');
+  return `${Math.floor(hours / 24 / 365)}y`;
 }
 
 const nodeTable: TableSpec = {
