@@ -48,7 +48,7 @@ Idempotent: nodes that already have the taint (or, with --remove, do not have it
 
   async run(): Promise<void> {
     const steps = await import('../lib/steps/taint-nodes.js');
-    const names = this.argv_;
+    const names = this.positionals;
     const selector = this.flags.selector;
     if (this.flags.list) {
       steps.validateTaintInput({ names, selector, operation: 'add' });

@@ -27,8 +27,6 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
   protected args!: VkArgs<T>;
   /** Every positional argument, for commands with `strict = false` (e.g. several globs). */
   protected positionals: string[] = [];
-  /** Every positional argument, for commands with `static strict = false` (variadic NODE...). */
-  protected argv_!: string[];
   protected ctx!: Context;
   protected log_!: Logger;
 
@@ -60,7 +58,6 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     this.flags = flags as VkFlags<T>;
     this.args = args as VkArgs<T>;
     this.positionals = argv.map(String);
-    this.argv_ = argv as string[];
 
     const env = process.env;
     const debug = Boolean(this.flags.debug) || truthy(env.VK_DEBUG);
@@ -153,8 +150,9 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     process.off('SIGINT', this.#onSignal);
     process.off('SIGTERM', this.#onSignal);
     const releases: Array<Promise<unknown>> = [];
-    if (this.#session) releases.push(this.#session.then((s) => s.release()));
-    if (this.#kube) releases.push(this.#kube.then((k) => k.close()));
+    // A connection that failed was already reported by catch().
+    if (this.#session) releases.push(this.#session.then((s) => s.release(), () => undefined));
+    if (this.#kube) releases.push(this.#kube.then((k) => k.close(), () => undefined));
     const results = await Promise.allSettled(releases);
     for (const r of results) {
       if (r.status === 'rejected') this.log_?.debug(`cleanup: ${String((r.reason as Error)?.message ?? r.reason)}`);
