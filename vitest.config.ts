@@ -10,6 +10,7 @@ export default defineConfig({
     // Two cores: suites each start their own simulator; keep it bounded.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // The JSON report feeds the one-line summary .ci/run prints.
+    reporters: ['default', ['json', { outputFile: '.cache/vitest-report.json' }]],
   },
 });
