@@ -90,7 +90,18 @@ export function generateDeps(ctx: Context): GenerateDeps {
     },
     applyObjects: async (objects) => {
       const kube = await ctx.kube();
-      const results = await kube.apply(objects as unknown as KubernetesObject[], { signal: ctx.signal });
+      // On a fresh cluster vmware-system-csi does not exist yet (the CSI
+      // manifest creates it); create what is missing so --apply works first.
+      const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
+      const missing: KubernetesObject[] = [];
+      for (const name of namespaces) {
+        if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name }, ctx.signal))) {
+          missing.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        }
+      }
+      const results = await kube.apply([...missing, ...(objects as unknown as KubernetesObject[])], {
+        signal: ctx.signal,
+      });
       return results.map((r) => ({
         kind: r.kind,
         namespace: r.namespace ?? '',

@@ -263,7 +263,9 @@ export function serverSideApply(
     manager,
     operation: 'Apply',
     apiVersion,
-    time: now(),
+    // An apply that owns the same fields as before is a no-op: keep its time,
+    // so the object is unchanged and keeps its resourceVersion (as the real server).
+    time: mine && sameSet(mine.set, newSet) && mine.entry.time ? mine.entry.time : now(),
     fieldsType: 'FieldsV1',
     fieldsV1: {},
     ...(subresource ? { subresource } : {}),
@@ -319,4 +321,10 @@ export function recordUpdate(
     for (const p of changed) mine.set.add(p);
   }
   writeOwners(next, all);
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
