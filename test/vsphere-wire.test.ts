@@ -120,6 +120,11 @@ describe('decoding', () => {
     ]);
   });
 
+  it('decodes enum values as strings', () => {
+    const node = body('<val xsi:type="VirtualMachinePowerState">poweredOn</val>');
+    expect(decodeField(children(node, 'val'), 'anyType')).toBe('poweredOn');
+  });
+
   it('keeps names that look like numbers as strings', () => {
     const node = body('<val xsi:type="xsd:string">0123</val>');
     expect(decodeField(children(node, 'val'), 'anyType')).toBe('0123');
