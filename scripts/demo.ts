@@ -1,0 +1,80 @@
+// `npm run demo`: starts the vCenter simulator and the Kubernetes test server,
+// then runs vk against them the way a user would, showing exactly what a user
+// sees. Every step that has landed in this build runs; both servers are
+// stopped on exit (also on Ctrl-C).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startVcsim, type Vcsim } from '../test/support/vcsim.js';
+import { startKubeServer, type KubeServer } from '../test/support/kube-server/index.js';
+import { repoRoot } from '../test/support/go-build.js';
+
+const manifestPath = join(repoRoot, 'oclif.manifest.json');
+if (!existsSync(manifestPath)) {
+  process.stderr.write('demo: vk is not built; run `npm run build` first\n');
+  process.exit(2);
+}
+const commands = new Set(
+  Object.keys((JSON.parse(readFileSync(manifestPath, 'utf8')) as { commands: object }).commands),
+);
+
+let vcsim: Vcsim | undefined;
+let kube: KubeServer | undefined;
+const stopAll = async () => {
+  await Promise.allSettled([vcsim?.stop(), kube?.stop()]);
+};
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => void stopAll().then(() => process.exit(130)));
+}
+
+function vk(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  process.stdout.write(`\n\u001b[1m$ vk ${args.map((a) => (/[\s"'$]/.test(a) ? `'${a}'` : a)).join(' ')}\u001b[0m\n`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], { env, stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+try {
+  process.stderr.write('demo: starting the vCenter simulator and the Kubernetes test server…\n');
+  vcsim = await startVcsim({ cluster: 1, host: 3, ds: 1, nfs: 1, folder: '/DC0/vm/k8s', folderVms: 3 });
+  const vms = await vcsim.inspect('vms');
+  const nodeVms = vms.filter((v) => v.path.startsWith('/DC0/vm/k8s/')).sort((a, b) => a.name.localeCompare(b.name));
+  kube = await startKubeServer({
+    nodes: nodeVms.length,
+    nodeOptions: {
+      namePrefix: 'k8s-node-',
+      controlPlane: 1,
+      uuids: Object.fromEntries(nodeVms.map((v, i) => [`k8s-node-${String(i + 1).padStart(4, '0')}`, v.uuid])),
+    },
+  });
+  const env: NodeJS.ProcessEnv = { ...vcsim.env, KUBECONFIG: kube.kubeconfigPath, GOVC_INSECURE: '1' };
+  process.stderr.write(
+    `demo: vCenter ${vcsim.url} (user ${vcsim.username}), Kubernetes ${kube.url} (KUBECONFIG=${kube.kubeconfigPath})\n`,
+  );
+
+  const steps: Array<[string, string[]]> = [
+    ['about', ['about']],
+    ['datastores', ['datastores']],
+    ['prepare-vms', ['prepare-vms', 'k8s']],
+    ['prepare-vms', ['prepare-vms', 'k8s']],
+    ['taint-nodes', ['taint-nodes']],
+    ['taint-nodes', ['taint-nodes', '--list']],
+    ['generate:csi', ['generate', 'csi', '--csi-username', 'k8s-csi@vsphere.local', '--no-verify']],
+    ['roles:create', ['roles', 'create', '--csi-user', 'k8s-csi@vsphere.local', '--folder', 'k8s']],
+    ['install:cpi', ['install', 'cpi', '--datacenter', 'DC0', '--no-verify']],
+    ['install:csi', ['install', 'csi', '--datacenter', 'DC0', '--no-verify']],
+    ['storageclass:create', ['storageclass', 'create', 'vsphere', '--datastore', 'LocalDS_0', '--default']],
+    ['smoke-test', ['smoke-test']],
+    ['doctor', ['doctor']],
+  ];
+  let failed = 0;
+  for (const [id, args] of steps) {
+    if (!commands.has(id)) continue;
+    if ((await vk(args, env)) !== 0) failed++;
+  }
+  process.stdout.write(`\ndemo: done${failed ? ` (${failed} command(s) exited non-zero)` : ''}\n`);
+  process.exitCode = failed ? 1 : 0;
+} finally {
+  await stopAll();
+}
