@@ -259,11 +259,13 @@ export function serverSideApply(
       dec(p).filter((e) => e !== '.'),
     );
   }
+  // A re-apply of the same field set keeps its timestamp, so a no-op apply stays a no-op (as on the real server).
+  const sameSet = mine !== undefined && mine.set.size === newSet.size && [...newSet].every((p) => mine.set.has(p));
   const entry: ManagedFieldsEntry = {
     manager,
     operation: 'Apply',
     apiVersion,
-    time: now(),
+    time: sameSet && mine.entry.time ? mine.entry.time : now(),
     fieldsType: 'FieldsV1',
     fieldsV1: {},
     ...(subresource ? { subresource } : {}),
