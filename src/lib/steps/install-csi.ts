@@ -129,7 +129,7 @@ export async function applyInstallCsi(
   if (dryRun) return { ...base, objects };
 
   const controller = await progress.step(
-    `Wait for the CSI controller (${plan.controllerReplicas} replicas)`,
+    `Wait for the CSI controller (${plan.controllerReplicas} replica${plan.controllerReplicas === 1 ? '' : 's'})`,
     (update) =>
       timedRollout(kube, 'Deployment', { namespace: CSI_NAMESPACE, name: CSI_CONTROLLER_DEPLOYMENT }, deadline, update),
   );

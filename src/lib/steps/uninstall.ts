@@ -45,9 +45,14 @@ export interface UninstallResult extends UninstallPlan {
 /** The objects vk installed for the component, in deletion order; reads only. */
 export async function planUninstall(kube: KubeClient, component: Component): Promise<UninstallPlan> {
   const labelSelector = managedSelector(component);
-  const lists = await Promise.all(
-    KINDS.map(([apiVersion, kind]) => kube.list<KubernetesObject>(apiVersion, kind, { labelSelector })),
-  );
+  // A few LISTs at a time: one per kind, each selecting by label on the server.
+  const lists: { items: KubernetesObject[] }[] = [];
+  for (let i = 0; i < KINDS.length; i += 4) {
+    const batch = KINDS.slice(i, i + 4).map(([apiVersion, kind]) =>
+      kube.list<KubernetesObject>(apiVersion, kind, { labelSelector }),
+    );
+    lists.push(...(await Promise.all(batch)));
+  }
   const objects = lists.flatMap((l, i) =>
     l.items
       .map((o) => ({
