@@ -36,8 +36,12 @@ const seconds = (started: number) => `${((performance.now() - started) / 1000).t
 function listrProgress(): Progress {
   return {
     async step(title, fn) {
-      const { Listr } = await import('listr2');
+      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
       let result: Awaited<ReturnType<typeof fn>> | undefined;
+      // stdout carries only the result: both renderers write to stderr (the simple one is
+      // listr2's choice when stdout is piped).
+      const logger = () =>
+        new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr) });
       const list = new Listr(
         [
           {
@@ -51,7 +55,12 @@ function listrProgress(): Progress {
             },
           },
         ],
-        { rendererOptions: { collapseErrors: false }, exitOnError: true, registerSignalListeners: false },
+        {
+          rendererOptions: { collapseErrors: false, logger: logger() },
+          fallbackRendererOptions: { logger: logger() },
+          exitOnError: true,
+          registerSignalListeners: false,
+        },
       );
       await list.run();
       return result as Awaited<ReturnType<typeof fn>>;
