@@ -102,11 +102,10 @@ export async function applyInstallCpi(
     kubernetesVersion: plan.manifest.kubernetesVersion,
     manifest: plan.manifest.source,
     dryRun: opts.dryRun,
-    rollouts: [],
-    verification: null,
   };
   if (opts.dryRun === 'client') {
-    return { ...base, objects: cpiObjects(plan, true).map((o) => ({ ...refOf(o), action: 'would apply' as const })) };
+    const objects = cpiObjects(plan, true).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
+    return { ...base, objects, rollouts: [], verification: null };
   }
   const deadline = Date.now() + opts.timeoutMs;
   const dryRun = opts.dryRun === 'server';
@@ -133,7 +132,7 @@ export async function applyInstallCpi(
         })
       ).map(appliedObject),
   );
-  if (dryRun) return { ...base, objects };
+  if (dryRun) return { ...base, objects, rollouts: [], verification: null };
 
   const rollout = await progress.step('Wait for the CPI DaemonSet', (update) =>
     timedRollout(kube, 'DaemonSet', CPI_DAEMONSET, deadline, update),

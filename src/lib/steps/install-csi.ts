@@ -112,8 +112,6 @@ export async function applyInstallCsi(
     kubernetesVersion: plan.manifest.kubernetesVersion,
     manifest: plan.manifest.source,
     dryRun: opts.dryRun,
-    rollouts: [],
-    verification: null,
   };
   const deadline = Date.now() + opts.timeoutMs;
   const dryRun = opts.dryRun === 'server';
@@ -126,7 +124,7 @@ export async function applyInstallCsi(
       })
     ).map(appliedObject),
   );
-  if (dryRun) return { ...base, objects };
+  if (dryRun) return { ...base, objects, rollouts: [], verification: null };
 
   const controller = await progress.step(
     `Wait for the CSI controller (${plan.controllerReplicas} replica${plan.controllerReplicas === 1 ? '' : 's'})`,
