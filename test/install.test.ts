@@ -74,12 +74,13 @@ const secretValue = (secret: KubeObject, key: string): string | undefined => {
   return (secret.stringData as Record<string, string> | undefined)?.[key];
 };
 const nodeSpec = (name: string) => (kube.store.get('Node', name)?.spec ?? {}) as NodeSpec;
+/** The image of the workload's own container (named like the workload). */
 const imageOf = (kind: string, name: string, ns: string) =>
   (
     kube.store.get(kind, name, ns)?.spec as {
       template: { spec: { containers: { name: string; image: string }[] } };
     }
-  ).template.spec.containers[0]!.image;
+  ).template.spec.containers.find((c) => c.name === name)!.image;
 
 async function cluster(nodes = 3, controlPlane = 1, uuids: string[] = ['u-1', 'u-2', 'u-3', 'u-4']) {
   kube = await startKubeServer({ nodes, nodeOptions: { controlPlane, uuids: uuids.slice(0, nodes) } });
@@ -185,6 +186,25 @@ describe('vk install cpi', () => {
     expect(nodeSpec('k8s-node-0003').providerID).toBeUndefined();
   });
 
+  it('blames the credentials when the CCM log says it cannot log in', async () => {
+    await cluster(2, 1, []); // the CCM initializes nothing
+    kube.controllers.workloads.onReady.push((w) => {
+      if (w.metadata.name !== 'vsphere-cloud-controller-manager') return;
+      for (const pod of kube.store.list('Pod', 'kube-system')) {
+        kube.setPodLog(
+          'kube-system',
+          pod.metadata.name,
+          'I1123 10:00:00 starting\nE1123 10:00:01 Cannot complete login due to an incorrect user name or password\n',
+        );
+      }
+    });
+    const r = await installCpi('--timeout', '2s');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /error: 2 of 2 nodes not initialized by the CPI: k8s-node-0001: the CPI cannot log in to vCenter: wrong credentials in its Secret \(CCM log: "E1123 .*incorrect user name or password"\)/,
+    );
+  });
+
   it('--dry-run=client prints the objects with the password redacted and changes nothing', async () => {
     await cluster();
     const rv = kube.store.resourceVersion;
@@ -257,6 +277,19 @@ describe('vk install csi', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toMatch(/created|configured/);
     expect(versionsOf(doc.objects)).toEqual(before);
+  });
+  it('a newer --version upgrades the driver in place and waits for the rollout', async () => {
+    await cluster();
+    expect((await installCpi()).code).toBe(0);
+    const old = await installCsi('--version', 'v3.3.1');
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.stderr).toMatch(/warning: .*v3\.3\.1 is not known to support Kubernetes 1\.31/i);
+    const r = await installCsi('--version', 'v3.7.0', '-o', 'json');
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.objects.find((o: { kind: string }) => o.kind === 'Deployment').action).toBe('configured');
+    expect(doc.rollouts.map((w: { name: string }) => w.name)).toEqual(['vsphere-csi-controller', 'vsphere-csi-node']);
+    expect(imageOf('Deployment', 'vsphere-csi-controller', 'vmware-system-csi')).toMatch(/:v3\.7\.0$/);
   });
 });
 
