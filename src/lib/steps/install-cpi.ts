@@ -67,18 +67,15 @@ export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Prom
   const nodes = await kube.list<V1Node>('v1', 'Node');
   const taintNodes = input.noTaint ? [] : nodes.items.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
   const cm = config.objects.find((o) => o.kind === 'ConfigMap');
-  const datacenters = cm ? datacentersOf(cm.data['vsphere.conf'] ?? '') : [];
+  const datacenters = cm ? await datacentersOf(cm.data['vsphere.conf'] ?? '') : [];
   return { options: input, manifest, config, datacenters, taintNodes };
 }
 
-function datacentersOf(conf: string): string[] {
-  const m = /^\s*datacenters:\s*\n((?:\s+-\s*.+\n?)+)/m.exec(conf);
-  return m
-    ? m[1]!
-        .split('\n')
-        .map((l) => l.replace(/^\s*-\s*/, '').trim())
-        .filter(Boolean)
-    : [];
+/** The datacenters the generated vsphere.conf names, for the verification's messages. */
+async function datacentersOf(conf: string): Promise<string[]> {
+  const yaml = await import('js-yaml');
+  const doc = yaml.load(conf) as { vcenter?: Record<string, { datacenters?: string[] }> } | undefined;
+  return Object.values(doc?.vcenter ?? {}).flatMap((vc) => vc.datacenters ?? []);
 }
 
 /** Config objects (real values unless `redacted`) then the manifest, all with vk's labels. */
