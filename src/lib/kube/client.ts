@@ -223,6 +223,15 @@ export class KubeClient {
       waiters.waitFor<T>(this, ref, check, opts),
   };
 
+  /** The last `tailLines` lines of a pod's log (its first container unless `container`). */
+  podLog(namespace: string, name: string, opts: { container?: string; tailLines?: number } = {}): Promise<string> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`;
+    return this.transport.requestText(path, {
+      query: { container: opts.container, tailLines: opts.tailLines },
+      signal: this.signal,
+    });
+  }
+
   /** The object's latest events, newest last (at most `limit`). */
   events(ref: ObjectRef, limit = 5): Promise<waiters.EventSummary[]> {
     return waiters.latestEvents(this, ref, limit);

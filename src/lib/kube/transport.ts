@@ -30,6 +30,8 @@ export interface Transport {
   readonly server: string;
   readonly context: string;
   request<T>(method: string, path: string, opts?: RequestOptions): Promise<T>;
+  /** GET of a plain-text resource (pod logs). */
+  requestText(path: string, opts?: RequestOptions): Promise<string>;
   /** Streams watch events until the server ends the stream or the signal fires. */
   watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal): Promise<void>;
   close(): void;
@@ -156,6 +158,13 @@ export async function createTransport(cfg: ResolvedKubeconfig, log: Logger): Pro
           })
           .catch((err) => done(errorFromNetwork(err, info(method, path))));
       })) as T;
+    },
+    async requestText(path: string, opts: RequestOptions = {}): Promise<string> {
+      return (await send('GET', path, opts, (res, done) => {
+        readAll(res)
+          .then((text) => done(undefined, text))
+          .catch((err) => done(errorFromNetwork(err, info('GET', path))));
+      })) as string;
     },
     async watch<T>(path: string, query: Query, onEvent: (e: WatchEvent<T>) => void, signal: AbortSignal) {
       await send(

@@ -259,13 +259,13 @@ export function serverSideApply(
       dec(p).filter((e) => e !== '.'),
     );
   }
+  // A re-apply of the same field set keeps its timestamp, so a no-op apply stays a no-op (as on the real server).
+  const sameSet = mine !== undefined && mine.set.size === newSet.size && [...newSet].every((p) => mine.set.has(p));
   const entry: ManagedFieldsEntry = {
     manager,
     operation: 'Apply',
     apiVersion,
-    // An apply that owns the same fields as before is a no-op: keep its time,
-    // so the object is unchanged and keeps its resourceVersion (as the real server).
-    time: mine && sameSet(mine.set, newSet) && mine.entry.time ? mine.entry.time : now(),
+    time: sameSet && mine.entry.time ? mine.entry.time : now(),
     fieldsType: 'FieldsV1',
     fieldsV1: {},
     ...(subresource ? { subresource } : {}),
@@ -321,10 +321,4 @@ export function recordUpdate(
     for (const p of changed) mine.set.add(p);
   }
   writeOwners(next, all);
-}
-
-function sameSet(a: Set<string>, b: Set<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const x of a) if (!b.has(x)) return false;
-  return true;
 }

@@ -15,6 +15,9 @@ const SUBDOMAIN_MSG =
 /** Kinds whose names must be DNS-1123 labels; the rest are subdomains. */
 const LABEL_NAMED = new Set(['Namespace', 'Service']);
 
+/** RBAC kinds only need a valid path segment (system:cloud-controller-manager), as in the real API server. */
+const PATH_SEGMENT_NAMED = new Set(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
+
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
 interface Taint {
@@ -26,7 +29,11 @@ interface Taint {
 
 function validateName(r: ResourceType, name: string | undefined): FieldError[] {
   if (!name) return [required('metadata.name', 'name or generateName is required')];
-  if (LABEL_NAMED.has(r.kind)) {
+  if (PATH_SEGMENT_NAMED.has(r.kind)) {
+    if (name === '.' || name === '..' || /[/%]/.test(name)) {
+      return [invalid('metadata.name', name, 'may not be "." or ".." and may not contain "/" or "%"')];
+    }
+  } else if (LABEL_NAMED.has(r.kind)) {
     if (name.length > 63 || !DNS1123_LABEL.test(name)) return [invalid('metadata.name', name, LABEL_MSG)];
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
     return [invalid('metadata.name', name, SUBDOMAIN_MSG)];

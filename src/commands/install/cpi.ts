@@ -1,0 +1,72 @@
+import { Flags } from '@oclif/core';
+import { VkCommand } from '../../lib/cli/base-command.js';
+import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
+import { driverCredentialFlags, driverCredentials, generateFlags } from '../../lib/steps/generate-cli.js';
+import {
+  appliedTable,
+  installFlags,
+  installOptions,
+  logSummary,
+  printClientDryRun,
+} from '../../lib/steps/install-cli.js';
+
+export default class InstallCpi extends VkCommand<typeof InstallCpi> {
+  static override summary = 'Install the vSphere CPI and wait until it has initialized every node.';
+
+  static override description = `Taints the nodes that have no providerID yet (unless --no-taint), applies the CPI's
+Secret and vsphere.conf ConfigMap (as 'vk generate cpi' makes them) and the release manifest with server-side
+apply (field manager vk; the manifest's example Secret/ConfigMap are dropped), waits for the
+vsphere-cloud-controller-manager DaemonSet, then for every node to get a vsphere:// providerID and lose the
+node.cloudprovider.kubernetes.io/uninitialized taint. For a node that does not, it names the likely cause from
+the CCM's log. Re-running with nothing to change reports every object unchanged; a newer --version upgrades in
+place and waits for the rollout. Needs vCenter only to list datacenters when no --datacenter is given.`;
+
+  static override examples = [
+    '<%= config.bin %> install cpi --url vc.example.com --username cpi@vsphere.local --datacenter DC1',
+    '<%= config.bin %> install cpi --datacenter DC1 --version v1.31.1 --image-registry harbor.example.com/k8s',
+    '<%= config.bin %> install cpi --datacenter DC1 --manifest ./vsphere-cloud-controller-manager.yaml',
+    '<%= config.bin %> install cpi --datacenter DC1 --dry-run=client',
+  ];
+
+  static override flags = {
+    ...vsphereFlags,
+    ...kubeFlags,
+    datacenter: generateFlags.datacenter,
+    ...driverCredentialFlags('cpi'),
+    ...installFlags,
+    'no-taint': Flags.boolean({ summary: 'Do not taint uninitialized nodes first.' }),
+    region: Flags.string({ summary: 'vSphere tag category whose tags become the region label of nodes.' }),
+    zone: Flags.string({ summary: 'vSphere tag category whose tags become the zone label of nodes.' }),
+  };
+
+  async run(): Promise<void> {
+    const f = this.flags;
+    const steps = await import('../../lib/steps/install-cpi.js');
+    const { resolveVsphereSettings } = await import('../../lib/steps/generate-settings.js');
+    const { createProgress } = await import('../../lib/cli/progress.js');
+    const input = {
+      ...installOptions(f),
+      noTaint: f['no-taint'],
+      generate: {
+        settings: resolveVsphereSettings(f, this.ctx.env),
+        datacenters: f.datacenter ?? [],
+        credentials: driverCredentials(f, 'cpi'),
+        verify: false,
+        region: f.region,
+        zone: f.zone,
+      },
+    };
+    const plan = await steps.planInstallCpi(this.ctx, input);
+    for (const s of plan.config.secrets) this.ctx.log.addSecret(s);
+    if (input.dryRun === 'client') {
+      await printClientDryRun(this.ctx, steps.cpiObjects(plan, true));
+      return;
+    }
+    const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
+    const result = await steps.applyInstallCpi(this.ctx, plan, progress);
+    await this.print(result, appliedTable);
+    logSummary(this.ctx, result);
+    const err = steps.cpiVerificationError(result);
+    if (err) throw err;
+  }
+}

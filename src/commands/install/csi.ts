@@ -1,0 +1,74 @@
+import { Flags } from '@oclif/core';
+import { VkCommand } from '../../lib/cli/base-command.js';
+import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
+import { driverCredentialFlags, driverCredentials, generateFlags } from '../../lib/steps/generate-cli.js';
+import {
+  appliedTable,
+  installFlags,
+  installOptions,
+  logSummary,
+  printClientDryRun,
+} from '../../lib/steps/install-cli.js';
+
+export default class InstallCsi extends VkCommand<typeof InstallCsi> {
+  static override summary = 'Install the vSphere CSI driver and wait until it is registered on every node.';
+
+  static override description = `Refuses when nodes have no providerID (the CPI is not working) unless
+--skip-preflight. Then applies, with server-side apply (field manager vk), the namespace vmware-system-csi, the
+config secret vsphere-config-secret (as 'vk generate csi' makes it) and the release manifest, with the
+vsphere-csi-controller Deployment scaled to min(3, control-plane nodes) so no replica stays Pending. Waits for the
+controller Deployment and the vsphere-csi-node DaemonSet, then verifies the CSIDriver csi.vsphere.vmware.com
+exists and every node's CSINode lists it. Re-running with nothing to change reports every object unchanged; a newer
+--version upgrades in place and waits for the rollout.`;
+
+  static override examples = [
+    '<%= config.bin %> install csi --url vc.example.com --username csi@vsphere.local --datacenter DC1',
+    '<%= config.bin %> install csi --datacenter DC1 --version v3.7.0 --cluster-id prod-1',
+    '<%= config.bin %> install csi --datacenter DC1 --manifest ./vsphere-csi-driver.yaml --image-registry harbor.example.com/k8s',
+    '<%= config.bin %> install csi --datacenter DC1 --dry-run=server',
+  ];
+
+  static override flags = {
+    ...vsphereFlags,
+    ...kubeFlags,
+    datacenter: generateFlags.datacenter,
+    ...driverCredentialFlags('csi'),
+    ...installFlags,
+    'cluster-id': Flags.string({ summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).' }),
+    'skip-preflight': Flags.boolean({ summary: 'Install even when nodes have no providerID yet.' }),
+  };
+
+  async run(): Promise<void> {
+    const f = this.flags;
+    const steps = await import('../../lib/steps/install-csi.js');
+    const { resolveVsphereSettings } = await import('../../lib/steps/generate-settings.js');
+    const { createProgress } = await import('../../lib/cli/progress.js');
+    const input = {
+      ...installOptions(f),
+      skipPreflight: f['skip-preflight'],
+      generate: {
+        settings: resolveVsphereSettings(f, this.ctx.env),
+        datacenters: f.datacenter ?? [],
+        credentials: driverCredentials(f, 'csi'),
+        verify: false,
+        clusterId: f['cluster-id'],
+        fileShareClusters: [],
+        fileShareDatastoreUrls: [],
+        topologyCategories: [],
+        netPermissions: [],
+      },
+    };
+    const plan = await steps.planInstallCsi(this.ctx, input);
+    for (const s of plan.config.secrets) this.ctx.log.addSecret(s);
+    if (input.dryRun === 'client') {
+      await printClientDryRun(this.ctx, steps.csiObjects(plan, true));
+      return;
+    }
+    const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
+    const result = await steps.applyInstallCsi(this.ctx, plan, progress);
+    await this.print(result, appliedTable);
+    logSummary(this.ctx, result);
+    const err = steps.csiVerificationError(result);
+    if (err) throw err;
+  }
+}

@@ -1,0 +1,90 @@
+// The command side of `vk install cpi|csi`: their shared flags, turning the
+// flags into InstallOptions (validated before any request), and printing a
+// result: the objects table for people, the whole document for -o json|yaml,
+// and for --dry-run=client the objects themselves (secrets redacted).
+
+import { Flags } from '@oclif/core';
+import type { Table } from '../cli/output.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../kube/duration.js';
+import { renderObjects, type RevealedObject } from '../config/objects.js';
+import type { KubeObject } from '../manifests/objects.js';
+import { summarizeApplied, type DryRun, type InstallOptions, type InstallResult } from './install-common.js';
+
+const INSTALL = 'INSTALL';
+
+export const installFlags = {
+  version: Flags.string({
+    helpGroup: INSTALL,
+    summary: "Release to install, e.g. v1.31.1 (default: the one vk's table pairs with the cluster's Kubernetes).",
+    exclusive: ['manifest'],
+  }),
+  manifest: Flags.string({
+    helpGroup: INSTALL,
+    summary: 'Apply this manifest FILE or URL instead of downloading the release (air-gapped sites).',
+  }),
+  'image-registry': Flags.string({
+    helpGroup: INSTALL,
+    summary: 'Pull every image from this registry HOST[/PATH] instead (a private mirror).',
+  }),
+  timeout: Flags.string({
+    helpGroup: INSTALL,
+    default: '5m',
+    summary: 'How long to wait for the rollout and the verification together (e.g. 90s, 10m).',
+  }),
+  'dry-run': Flags.string({
+    helpGroup: INSTALL,
+    options: ['none', 'client', 'server'],
+    default: 'none',
+    summary: 'client: print the objects that would be applied; server: let the API server validate them.',
+  }),
+  'force-conflicts': Flags.boolean({
+    helpGroup: INSTALL,
+    summary: 'Take over fields another field manager owns (server-side apply --force-conflicts).',
+  }),
+};
+
+export function installOptions(flags: {
+  version?: string;
+  manifest?: string;
+  'image-registry'?: string;
+  timeout: string;
+  'dry-run': string;
+  'force-conflicts': boolean;
+}): InstallOptions {
+  const timeoutMs = parseDuration(flags.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) {
+    throw new UsageError(`invalid --timeout "${flags.timeout}": use a duration such as 90s, 5m or 1h`);
+  }
+  return {
+    version: flags.version,
+    manifest: flags.manifest,
+    imageRegistry: flags['image-registry'],
+    timeoutMs,
+    dryRun: flags['dry-run'] as DryRun,
+    force: flags['force-conflicts'],
+  };
+}
+
+export const appliedTable = (r: InstallResult<unknown>): Table => ({
+  columns: ['kind', 'namespace', 'name', 'result'],
+  rows: r.objects.map((o) => [
+    o.kind,
+    o.namespace,
+    o.name,
+    o.action + (r.dryRun === 'server' ? ' (server dry run)' : ''),
+  ]),
+});
+
+/** --dry-run=client: the objects as they would be sent, a YAML stream or (-o json) a List. */
+export async function printClientDryRun(ctx: Context, objects: KubeObject[]): Promise<void> {
+  const format = ctx.output === 'json' ? 'json' : 'yaml';
+  process.stdout.write(await renderObjects(objects as unknown as RevealedObject[], format));
+  ctx.log.info(`dry run: would apply ${objects.length} objects with server-side apply; nothing was changed`);
+}
+
+export function logSummary(ctx: Context, r: InstallResult<unknown>): void {
+  ctx.log.info(`${r.component.toUpperCase()} ${r.version}: ${summarizeApplied(r.objects)}`);
+  for (const w of r.rollouts) ctx.log.info(`${w.kind} ${w.namespace}/${w.name} ready after ${w.seconds}s`);
+}

@@ -1,0 +1,228 @@
+// Step: install the vSphere CPI (cloud-controller-manager). plan() reads the
+// cluster version, the manifest and the nodes and builds the config objects;
+// apply() taints the nodes the CPI has not initialized yet, server-side
+// applies config + manifest, waits for the DaemonSet and then for every node
+// to get a vsphere:// providerID and lose the uninitialized taint. For nodes
+// that do not, the CCM's own log lines decide the likely cause.
+
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { Progress } from '../cli/progress.js';
+import type { Context } from '../context.js';
+import { VkError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import { redactedObjects, revealObjects } from '../config/objects.js';
+import type { KubeObject } from '../manifests/objects.js';
+import { findObject } from '../manifests/objects.js';
+import { stampManagedBy } from '../manifests/transforms.js';
+import { planCpi, type CpiOptions, type GeneratePlan } from './generate.js';
+import {
+  appliedObject,
+  installGenerateDeps,
+  prepareManifest,
+  timedRollout,
+  validateInstallOptions,
+  waitForAll,
+  type InstallOptions,
+  type InstallResult,
+  type PreparedManifest,
+} from './install-common.js';
+import { applyTaintNodes, planTaintNodes, UNINITIALIZED_TAINT } from './taint-nodes.js';
+
+export const CPI_DAEMONSET = { namespace: 'kube-system', name: 'vsphere-cloud-controller-manager' };
+
+export interface InstallCpiPlan {
+  options: InstallCpiInput;
+  manifest: PreparedManifest;
+  config: GeneratePlan;
+  datacenters: string[];
+  /** Nodes without a providerID: tainted so the CCM initializes them. */
+  taintNodes: string[];
+}
+
+export interface NodeVerification {
+  name: string;
+  providerID: string | null;
+  initialized: boolean;
+  /** For nodes that were not initialized: the likely cause. */
+  cause?: string;
+}
+
+export interface CpiVerification {
+  nodes: NodeVerification[];
+}
+
+export type InstallCpiResult = InstallResult<CpiVerification>;
+
+export interface InstallCpiInput extends InstallOptions {
+  generate: Omit<CpiOptions, 'log'>;
+  noTaint: boolean;
+}
+
+/** Reads everything and builds the objects; writes nothing. */
+export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Promise<InstallCpiPlan> {
+  validateInstallOptions(input);
+  const kube = await ctx.kube();
+  const config = await planCpi({ ...input.generate, verify: false, log: ctx.log }, installGenerateDeps(ctx, kube));
+  const manifest = await prepareManifest(ctx, kube, 'cpi', input);
+  const nodes = await kube.list<V1Node>('v1', 'Node');
+  const taintNodes = input.noTaint ? [] : nodes.items.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+  const cm = config.objects.find((o) => o.kind === 'ConfigMap');
+  const datacenters = cm ? await datacentersOf(cm.data['vsphere.conf'] ?? '') : [];
+  return { options: input, manifest, config, datacenters, taintNodes };
+}
+
+/** The datacenters the generated vsphere.conf names, for the verification's messages. */
+async function datacentersOf(conf: string): Promise<string[]> {
+  const yaml = await import('js-yaml');
+  const doc = yaml.load(conf) as { vcenter?: Record<string, { datacenters?: string[] }> } | undefined;
+  return Object.values(doc?.vcenter ?? {}).flatMap((vc) => vc.datacenters ?? []);
+}
+
+/** Config objects (real values unless `redacted`) then the manifest, all with vk's labels. */
+export function cpiObjects(plan: InstallCpiPlan, redacted = false): KubeObject[] {
+  const config = (redacted
+    ? redactedObjects(plan.config.objects)
+    : revealObjects(plan.config.objects)) as unknown as KubeObject[];
+  return [...stampManagedBy(config, { component: 'cpi', version: plan.manifest.version }), ...plan.manifest.objects];
+}
+
+export async function applyInstallCpi(
+  ctx: Context,
+  plan: InstallCpiPlan,
+  progress: Progress,
+): Promise<InstallCpiResult> {
+  const kube = await ctx.kube();
+  const opts = plan.options;
+  const base = {
+    component: 'cpi' as const,
+    version: plan.manifest.version,
+    kubernetesVersion: plan.manifest.kubernetesVersion,
+    manifest: plan.manifest.source,
+    dryRun: opts.dryRun,
+  };
+  if (opts.dryRun === 'client') {
+    const objects = cpiObjects(plan, true).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
+    return { ...base, objects, rollouts: [], verification: null };
+  }
+  const deadline = Date.now() + opts.timeoutMs;
+  const dryRun = opts.dryRun === 'server';
+
+  if (plan.taintNodes.length === 0) {
+    progress.skip('Taint uninitialized nodes', opts.noTaint ? '--no-taint' : 'every node has a providerID');
+  } else {
+    await progress.step(`Taint ${plan.taintNodes.length} uninitialized nodes`, async () => {
+      const taintPlan = await planTaintNodes(kube, { names: plan.taintNodes, operation: 'add' });
+      const r = await applyTaintNodes(kube, taintPlan, { concurrency: 16, dryRun });
+      const failed = r.nodes.find((n) => n.action === 'failed');
+      if (failed) throw new VkError(`tainting node ${failed.name} failed: ${failed.error}`);
+    });
+  }
+
+  const objects = await progress.step(
+    `Apply ${plan.manifest.objects.length + plan.config.objects.length} objects`,
+    async (update) =>
+      (
+        await kube.apply(cpiObjects(plan), {
+          force: opts.force,
+          dryRun,
+          onApplied: (r) => update(`${r.kind} ${r.name} ${r.action}`),
+        })
+      ).map(appliedObject),
+  );
+  if (dryRun) return { ...base, objects, rollouts: [], verification: null };
+
+  const rollout = await progress.step('Wait for the CPI DaemonSet', (update) =>
+    timedRollout(kube, 'DaemonSet', CPI_DAEMONSET, deadline, update),
+  );
+  const verification = await progress.step('Verify every node is initialized', () => verifyNodes(kube, plan, deadline));
+  return { ...base, objects, rollouts: [rollout], verification };
+}
+
+const refOf = (o: KubeObject) => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+  name: o.metadata.name,
+});
+
+const initialized = (n: V1Node | undefined) =>
+  !!n?.spec?.providerID?.startsWith('vsphere://') &&
+  !(n.spec.taints ?? []).some((t) => t.key === UNINITIALIZED_TAINT.key);
+
+async function verifyNodes(kube: KubeClient, plan: InstallCpiPlan, deadline: number): Promise<CpiVerification> {
+  const names = (await kube.list<V1Node>('v1', 'Node')).items.map((n) => n.metadata!.name!).sort();
+  const state = await waitForAll<V1Node>(kube, 'v1', 'Node', names, initialized, deadline);
+  const failed = names.filter((n) => !initialized(state.get(n)));
+  const logLines = failed.length ? await ccmLog(kube, plan) : [];
+  return {
+    nodes: names.map((name) => {
+      const node = state.get(name);
+      const ok = initialized(node);
+      return {
+        name,
+        providerID: node?.spec?.providerID ?? null,
+        initialized: ok,
+        ...(ok ? {} : { cause: likelyCause(name, node, logLines, plan.datacenters) }),
+      };
+    }),
+  };
+}
+
+/** The last lines of the CCM pods' logs (empty when they cannot be read). */
+async function ccmLog(kube: KubeClient, plan: InstallCpiPlan): Promise<string[]> {
+  const ds = findObject(plan.manifest.objects, 'DaemonSet', CPI_DAEMONSET.name) as
+    { spec?: { selector?: { matchLabels?: Record<string, string> } } } | undefined;
+  const labels = ds?.spec?.selector?.matchLabels ?? {};
+  const selector = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  try {
+    const pods = await kube.list<V1Pod>('v1', 'Pod', { namespace: CPI_DAEMONSET.namespace, labelSelector: selector });
+    const logs = await Promise.all(
+      pods.items
+        .slice(0, 3)
+        .map((p) => kube.podLog(CPI_DAEMONSET.namespace, p.metadata!.name!, { tailLines: 200 }).catch(() => '')),
+    );
+    return logs.flatMap((l) => l.split('\n')).filter((l) => l.trim() !== '');
+  } catch {
+    return [];
+  }
+}
+
+const CREDENTIALS = /cannot complete login|incorrect user name or password|InvalidLogin|NotAuthenticated/i;
+const NO_UUID = /uuid/i;
+const NOT_FOUND = /not found|discoverNode|NotFound|No VM found/i;
+
+/** The likely reason a node was not initialized, from the CCM's log and the node itself. */
+export function likelyCause(name: string, node: V1Node | undefined, log: string[], datacenters: string[]): string {
+  const quote = (line: string) => ` (CCM log: "${line.trim().slice(0, 160)}")`;
+  if (!node) return 'the node was deleted while waiting';
+  const cred = log.findLast((l) => CREDENTIALS.test(l));
+  if (cred) return `the CPI cannot log in to vCenter: wrong credentials in its Secret${quote(cred)}`;
+  const about = log.filter((l) => l.includes(name));
+  const uuid = about.findLast((l) => NO_UUID.test(l));
+  if (uuid || !node.status?.nodeInfo?.systemUUID) {
+    return 'the VM reports no UUID: set disk.enableUUID=TRUE on the VM and power-cycle it' + (uuid ? quote(uuid) : '');
+  }
+  const dcs = datacenters.length ? datacenters.join(', ') : 'the configured datacenters';
+  const missing = about.findLast((l) => NOT_FOUND.test(l));
+  if (missing) return `VM not found in ${dcs}${quote(missing)}`;
+  return (
+    `not initialized; likely causes: the VM is not in ${dcs}, disk.enableUUID is not set or the VM was not ` +
+    `power-cycled after setting it, or the credentials in the CPI Secret are wrong; check ` +
+    `'kubectl -n kube-system logs ds/${CPI_DAEMONSET.name}'`
+  );
+}
+
+/** The error for a verification that left nodes uninitialized, if any. */
+export function cpiVerificationError(result: InstallCpiResult): VkError | undefined {
+  const failed = result.verification?.nodes.filter((n) => !n.initialized) ?? [];
+  if (failed.length === 0) return undefined;
+  const list = failed.map((n) => `${n.name}: ${n.cause}`).join('; ');
+  return new VkError(
+    `${failed.length} of ${result.verification!.nodes.length} nodes not initialized by the CPI: ${list}`,
+    {
+      hint: "fix the cause, then re-run 'vk install cpi' (it changes nothing else and waits again)",
+    },
+  );
+}

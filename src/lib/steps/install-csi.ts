@@ -1,0 +1,169 @@
+// Step: install the vSphere CSI driver. plan() checks that the CPI has
+// initialized every node (preflight), counts the control-plane nodes for the
+// controller's replicas and builds the config secret; apply() server-side
+// applies namespace → config secret → manifest, waits for the controller
+// Deployment and node DaemonSet, then verifies the CSIDriver exists and every
+// node's CSINode lists it.
+
+import type { KubernetesObject, V1CSINode, V1Node } from '@kubernetes/client-node';
+import type { Progress } from '../cli/progress.js';
+import type { Context } from '../context.js';
+import { VkError } from '../errors.js';
+import { redactedObjects, revealObjects } from '../config/objects.js';
+import type { KubeObject } from '../manifests/objects.js';
+import {
+  CSI_CONTROLLER_DEPLOYMENT,
+  controllerReplicas,
+  setControllerReplicas,
+  stampManagedBy,
+} from '../manifests/transforms.js';
+import { planCsi, type CsiOptions, type GeneratePlan } from './generate.js';
+import {
+  appliedObject,
+  installGenerateDeps,
+  prepareManifest,
+  timedRollout,
+  validateInstallOptions,
+  waitForAll,
+  type InstallOptions,
+  type InstallResult,
+  type PreparedManifest,
+} from './install-common.js';
+
+export const CSI_NAMESPACE = 'vmware-system-csi';
+export const CSI_DRIVER_NAME = 'csi.vsphere.vmware.com';
+const NODE_DAEMONSET = 'vsphere-csi-node';
+
+export interface InstallCsiInput extends InstallOptions {
+  generate: Omit<CsiOptions, 'log'>;
+  skipPreflight: boolean;
+}
+
+export interface InstallCsiPlan {
+  options: InstallCsiInput;
+  manifest: PreparedManifest;
+  config: GeneratePlan;
+  nodes: string[];
+  controllerReplicas: number;
+}
+
+export interface CsiVerification {
+  csiDriver: boolean;
+  nodes: { name: string; registered: boolean }[];
+}
+
+export type InstallCsiResult = InstallResult<CsiVerification>;
+
+const isControlPlane = (n: V1Node) =>
+  Object.keys(n.metadata?.labels ?? {}).some(
+    (k) => k === 'node-role.kubernetes.io/control-plane' || k === 'node-role.kubernetes.io/master',
+  );
+
+/** Reads the nodes, the manifest and the config; refuses when the CPI has not initialized the nodes. */
+export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Promise<InstallCsiPlan> {
+  validateInstallOptions(input);
+  const kube = await ctx.kube();
+  const nodes = (await kube.list<V1Node>('v1', 'Node')).items;
+  const uninitialized = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+  if (uninitialized.length && !input.skipPreflight) {
+    const shown = uninitialized.slice(0, 5).join(', ') + (uninitialized.length > 5 ? ', …' : '');
+    throw new VkError(
+      `${uninitialized.length} of ${nodes.length} nodes have no providerID (${shown}): the vSphere CPI has not initialized them`,
+      { hint: "run 'vk install cpi' first, or pass --skip-preflight" },
+    );
+  }
+  const manifest = await prepareManifest(ctx, kube, 'csi', input);
+  // The config carries the keys the installed driver reads (a custom manifest: the newest set).
+  const known = /^v\d+\.\d+\.\d+$/.test(manifest.version) ? manifest.version : undefined;
+  const config = await planCsi(
+    { ...input.generate, version: input.generate.version ?? known, verify: false, log: ctx.log },
+    installGenerateDeps(ctx, kube),
+  );
+  const replicas = controllerReplicas(nodes.filter(isControlPlane).length);
+  return {
+    options: input,
+    manifest: { ...manifest, objects: setControllerReplicas(manifest.objects, replicas) },
+    config,
+    nodes: nodes.map((n) => n.metadata!.name!).sort(),
+    controllerReplicas: replicas,
+  };
+}
+
+/** Namespaces first, then the config secret, then the rest of the manifest, all with vk's labels. */
+export function csiObjects(plan: InstallCsiPlan, redacted = false): KubeObject[] {
+  const raw = redacted ? redactedObjects(plan.config.objects) : revealObjects(plan.config.objects);
+  const config = stampManagedBy(raw as unknown as KubeObject[], { component: 'csi', version: plan.manifest.version });
+  const namespaces = plan.manifest.objects.filter((o) => o.kind === 'Namespace');
+  const rest = plan.manifest.objects.filter((o) => o.kind !== 'Namespace');
+  return [...namespaces, ...config, ...rest];
+}
+
+export async function applyInstallCsi(
+  ctx: Context,
+  plan: InstallCsiPlan,
+  progress: Progress,
+): Promise<InstallCsiResult> {
+  const kube = await ctx.kube();
+  const opts = plan.options;
+  const objectsToApply = csiObjects(plan);
+  const base = {
+    component: 'csi' as const,
+    version: plan.manifest.version,
+    kubernetesVersion: plan.manifest.kubernetesVersion,
+    manifest: plan.manifest.source,
+    dryRun: opts.dryRun,
+  };
+  const deadline = Date.now() + opts.timeoutMs;
+  const dryRun = opts.dryRun === 'server';
+  const objects = await progress.step(`Apply ${objectsToApply.length} objects`, async (update) =>
+    (
+      await kube.apply(objectsToApply, {
+        force: opts.force,
+        dryRun,
+        onApplied: (r) => update(`${r.kind} ${r.name} ${r.action}`),
+      })
+    ).map(appliedObject),
+  );
+  if (dryRun) return { ...base, objects, rollouts: [], verification: null };
+
+  const controller = await progress.step(
+    `Wait for the CSI controller (${plan.controllerReplicas} replica${plan.controllerReplicas === 1 ? '' : 's'})`,
+    (update) =>
+      timedRollout(kube, 'Deployment', { namespace: CSI_NAMESPACE, name: CSI_CONTROLLER_DEPLOYMENT }, deadline, update),
+  );
+  const node = await progress.step('Wait for the CSI node DaemonSet', (update) =>
+    timedRollout(kube, 'DaemonSet', { namespace: CSI_NAMESPACE, name: NODE_DAEMONSET }, deadline, update),
+  );
+  const verification = await progress.step('Verify the driver is registered on every node', async () => {
+    const drivers = await waitForAll<KubernetesObject>(
+      kube,
+      'storage.k8s.io/v1',
+      'CSIDriver',
+      [CSI_DRIVER_NAME],
+      (d) => d !== undefined,
+      deadline,
+    );
+    const lists = (n: V1CSINode | undefined) => !!n?.spec?.drivers?.some((d) => d.name === CSI_DRIVER_NAME);
+    const csiNodes = await waitForAll<V1CSINode>(kube, 'storage.k8s.io/v1', 'CSINode', plan.nodes, lists, deadline);
+    return {
+      csiDriver: drivers.get(CSI_DRIVER_NAME) !== undefined,
+      nodes: plan.nodes.map((name) => ({ name, registered: lists(csiNodes.get(name)) })),
+    };
+  });
+  return { ...base, objects, rollouts: [controller, node], verification };
+}
+
+/** The error for a verification that did not complete, if any. */
+export function csiVerificationError(result: InstallCsiResult): VkError | undefined {
+  const v = result.verification;
+  if (!v) return undefined;
+  const missing = v.nodes.filter((n) => !n.registered).map((n) => n.name);
+  if (v.csiDriver && missing.length === 0) return undefined;
+  const parts = [
+    ...(v.csiDriver ? [] : [`CSIDriver ${CSI_DRIVER_NAME} does not exist`]),
+    ...(missing.length ? [`the CSINode of ${missing.join(', ')} does not list ${CSI_DRIVER_NAME}`] : []),
+  ];
+  return new VkError(`the CSI driver is not registered: ${parts.join('; ')}`, {
+    hint: `check 'kubectl -n ${CSI_NAMESPACE} logs ds/${NODE_DAEMONSET} -c node-driver-registrar'`,
+  });
+}

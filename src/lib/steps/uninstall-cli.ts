@@ -1,0 +1,42 @@
+// The command side of `vk uninstall cpi|csi`: plan, confirm (a prompt on a
+// terminal, --yes elsewhere), delete.
+
+import type { Context } from '../context.js';
+import { UsageError, VkError } from '../errors.js';
+import type { Component } from '../manifests/compatibility.js';
+import { applyUninstall, planUninstall, type UninstallResult } from './uninstall.js';
+
+export async function uninstall(
+  ctx: Context,
+  component: Component,
+  opts: { yes: boolean; dryRun: boolean },
+): Promise<UninstallResult> {
+  const name = component.toUpperCase();
+  if (!opts.yes && !opts.dryRun && !ctx.interactive) {
+    throw new UsageError(`refusing to uninstall the ${name} without confirmation`, {
+      hint: 'pass --yes (or --dry-run to see what would be deleted)',
+    });
+  }
+  const kube = await ctx.kube();
+  const plan = await planUninstall(kube, component);
+  if (plan.objects.length === 0) {
+    ctx.log.info(`nothing to uninstall: no objects labelled as vk's ${name}`);
+    return { ...plan, dryRun: opts.dryRun, objects: [] };
+  }
+  if (!opts.yes && !opts.dryRun) {
+    const { confirm } = await import('@inquirer/prompts');
+    const ok = await confirm(
+      { message: `Delete ${plan.objects.length} objects of the ${name} from ${kube.context}?`, default: false },
+      { signal: ctx.signal, output: process.stderr },
+    );
+    if (!ok) throw new VkError('uninstall cancelled; nothing was deleted');
+  }
+  const result = await applyUninstall(kube, plan, opts.dryRun);
+  const deleted = result.objects.filter((o) => o.action === 'deleted').length;
+  ctx.log.info(
+    opts.dryRun
+      ? `dry run: would delete ${result.objects.length} objects; nothing was changed`
+      : `deleted ${deleted} objects of the ${name}; PersistentVolumes and PersistentVolumeClaims were left alone`,
+  );
+  return result;
+}

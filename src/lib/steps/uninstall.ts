@@ -1,0 +1,80 @@
+// Step: remove what `vk install cpi|csi` applied. plan() finds the objects by
+// vk's labels (managed-by vk, component cpi|csi) across the kinds the release
+// manifests hold; apply() deletes them workloads first and namespaces last.
+// PersistentVolumes, PersistentVolumeClaims and StorageClasses are never
+// touched: they are the users' data, not the driver.
+
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubeClient } from '../kube/client.js';
+import type { Component } from '../manifests/compatibility.js';
+import { managedSelector } from '../manifests/transforms.js';
+
+/** Deletion order: what runs first, then what it uses, then where it lived. */
+const KINDS: readonly [apiVersion: string, kind: string][] = [
+  ['apps/v1', 'Deployment'],
+  ['apps/v1', 'DaemonSet'],
+  ['v1', 'Service'],
+  ['v1', 'ConfigMap'],
+  ['v1', 'Secret'],
+  ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
+  ['rbac.authorization.k8s.io/v1', 'Role'],
+  ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
+  ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
+  ['v1', 'ServiceAccount'],
+  ['storage.k8s.io/v1', 'CSIDriver'],
+  ['v1', 'Namespace'],
+];
+
+export interface UninstallObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface UninstallPlan {
+  component: Component;
+  objects: UninstallObject[];
+}
+
+export interface UninstallResult extends UninstallPlan {
+  dryRun: boolean;
+  objects: (UninstallObject & { action: 'deleted' | 'already gone' | 'would delete' })[];
+}
+
+/** The objects vk installed for the component, in deletion order; reads only. */
+export async function planUninstall(kube: KubeClient, component: Component): Promise<UninstallPlan> {
+  const labelSelector = managedSelector(component);
+  // A few LISTs at a time: one per kind, each selecting by label on the server.
+  const lists: { items: KubernetesObject[] }[] = [];
+  for (let i = 0; i < KINDS.length; i += 4) {
+    const batch = KINDS.slice(i, i + 4).map(([apiVersion, kind]) =>
+      kube.list<KubernetesObject>(apiVersion, kind, { labelSelector }),
+    );
+    lists.push(...(await Promise.all(batch)));
+  }
+  const objects = lists.flatMap((l, i) =>
+    l.items
+      .map((o) => ({
+        apiVersion: KINDS[i]![0],
+        kind: KINDS[i]![1],
+        ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+        name: o.metadata!.name!,
+      }))
+      .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
+  );
+  return { component, objects };
+}
+
+export async function applyUninstall(kube: KubeClient, plan: UninstallPlan, dryRun: boolean): Promise<UninstallResult> {
+  const objects: UninstallResult['objects'] = [];
+  for (const o of plan.objects) {
+    if (dryRun) {
+      objects.push({ ...o, action: 'would delete' });
+      continue;
+    }
+    const gone = await kube.delete(o, { propagationPolicy: 'Background' });
+    objects.push({ ...o, action: gone ? 'deleted' : 'already gone' });
+  }
+  return { ...plan, dryRun, objects };
+}
