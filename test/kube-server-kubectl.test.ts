@@ -33,8 +33,13 @@ const taintsOf = (name: string): Taint[] =>
   );
 
 beforeAll(async () => {
-  // No token: client-go's clientcmd sends credentials only over TLS, and the test server speaks plain HTTP.
-  server = await startKubeServer({ nodes: 3, nodeOptions: { controlPlane: 1 } });
+  // HTTPS with a token: client-go sends credentials only over TLS, so this proves the kubeconfig's CA and user work.
+  server = await startKubeServer({
+    token: 'kubectl-token',
+    user: 'ci-admin',
+    nodes: 3,
+    nodeOptions: { controlPlane: 1 },
+  });
 });
 afterAll(() => server.stop());
 
@@ -116,7 +121,7 @@ describe('kubectl against the test server', () => {
       const r = await kubectl('taint', 'nodes', 'k8s-node-0003', 'a=b:NoSchedule');
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain(
-        'nodes "k8s-node-0003" is forbidden: User "kubernetes-admin" cannot patch resource "nodes" in API group "" at the cluster scope',
+        'nodes "k8s-node-0003" is forbidden: User "ci-admin" cannot patch resource "nodes" in API group "" at the cluster scope',
       );
       expect(taintsOf('k8s-node-0003')).toEqual([]);
     } finally {

@@ -11,7 +11,7 @@ interface Reply {
 }
 
 async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
-  const res = await fetch(server.url + path, {
+  const res = await server.fetch(path, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': contentType },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -164,11 +164,11 @@ describe('auth', () => {
   it('answers 401 without the token and 403 with the RBAC message for a forbidden verb', async () => {
     const secured = await startKubeServer({ token: 's3cret', user: 'ci', nodes: 1 });
     try {
-      const anon = await fetch(`${secured.url}/api/v1/nodes`);
+      const anon = await secured.fetch('/api/v1/nodes', { headers: { Authorization: 'Bearer wrong' } });
       expect(anon.status).toBe(401);
       expect(await anon.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
       secured.forbid.push({ verb: 'patch', resource: 'nodes' });
-      const r = await fetch(`${secured.url}/api/v1/nodes/k8s-node-0001`, {
+      const r = await secured.fetch('/api/v1/nodes/k8s-node-0001', {
         method: 'PATCH',
         headers: { Authorization: 'Bearer s3cret', 'Content-Type': 'application/merge-patch+json' },
         body: '{}',
@@ -364,7 +364,7 @@ describe('watch', () => {
     const ns = '/api/v1/namespaces/default/configmaps';
     const rv = (await call('GET', ns)).body.metadata.resourceVersion;
     const ac = new AbortController();
-    const res = await fetch(`${server.url}${ns}?watch=true&resourceVersion=${rv}&labelSelector=w%3D1`, {
+    const res = await server.fetch(`${ns}?watch=true&resourceVersion=${rv}&labelSelector=w%3D1`, {
       signal: ac.signal,
     });
     const events: { type: string; object: { metadata: { name: string } } }[] = [];
@@ -400,7 +400,7 @@ describe('watch', () => {
           metadata: { name: `c${i % 5}`, namespace: 'default' },
           data: { i: String(i) },
         });
-      const text = await (await fetch(`${busy.url}/api/v1/configmaps?watch=1&resourceVersion=2`)).text();
+      const text = await (await busy.fetch(`/api/v1/configmaps?watch=1&resourceVersion=2`)).text();
       const event = JSON.parse(text.trim());
       expect(event.type).toBe('ERROR');
       expect(event.object).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410 });
