@@ -54,7 +54,8 @@ const status = (o: KubeObject | undefined): any => o?.status;
 
 describe('workloads', () => {
   it('a DaemonSet becomes ready on every node it tolerates, seen through a client-node Watch', async () => {
-    const s = await start({ nodes: 3, nodeOptions: { controlPlane: 1 } });
+    // HTTPS: client-node checks the server against the kubeconfig's CA.
+    const s = await start({ tls: true, nodes: 3, nodeOptions: { controlPlane: 1 } });
     const kc = new KubeConfig();
     kc.loadFromFile(s.kubeconfigPath);
     const seen: string[] = [];

@@ -35,6 +35,7 @@ const taintsOf = (name: string): Taint[] =>
 beforeAll(async () => {
   // HTTPS with a token: client-go sends credentials only over TLS, so this proves the kubeconfig's CA and user work.
   server = await startKubeServer({
+    tls: true,
     token: 'kubectl-token',
     user: 'ci-admin',
     nodes: 3,

@@ -15,6 +15,7 @@ const { values } = parseArgs({
     token: { type: 'string' },
     'node-prefix': { type: 'string', default: 'k8s-node-' },
     uuids: { type: 'string' },
+    'plain-http': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -22,7 +23,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: npm run kube-server -- [--nodes N] [--control-plane N] [--port P] [--version v1.31.4] [--token T] [--node-prefix k8s-node-]\n' +
-      '  [--uuids FILE]  JSON {"node name": "VM UUID"} the simulated CCM uses; default a random UUID per node\n',
+      '  [--plain-http] [--uuids FILE]  JSON {"node name": "VM UUID"} the simulated CCM uses; default a random UUID per node\n',
   );
   process.exit(0);
 }
@@ -34,6 +35,7 @@ const uuids: Record<string, string> | string[] = values.uuids
 
 const server = await startKubeServer({
   port: Number(values.port),
+  tls: !values['plain-http'],
   gitVersion: values.version,
   token: values.token,
   nodes: count,

@@ -33,7 +33,11 @@ export interface StartKubeServerOptions extends ApiServerOptions {
   nodes?: number;
   nodeOptions?: AddNodesOptions;
   controllers?: ControllerOptions;
-  /** HTTPS with a throwaway CA written into the kubeconfig (default true); false serves plain HTTP. */
+  /**
+   * HTTPS with a throwaway CA written into the kubeconfig (certificate-authority-data), as a real
+   * cluster is reached. Default false: plain HTTP, and the kubeconfig says insecure-skip-tls-verify.
+   * Needed for bearer tokens with kubectl: client-go sends credentials only over TLS.
+   */
   tls?: boolean;
   /** Directory for the kubeconfig; default a new temp dir. */
   kubeconfigDir?: string;
@@ -52,9 +56,9 @@ export interface KubeStore {
 }
 
 export interface KubeServer {
-  /** `https://127.0.0.1:<port>` (or http:// with tls: false). */
+  /** `http://127.0.0.1:<port>`, or https:// with `tls: true`. */
   url: string;
-  /** PEM of the CA that signed the server certificate (undefined with tls: false). */
+  /** PEM of the CA that signed the server certificate (with `tls: true`). */
   caPem?: string;
   kubeconfigPath: string;
   store: KubeStore;
@@ -87,7 +91,7 @@ export function resourceFor(kind: string): ResourceType {
 
 export async function startKubeServer(opts: StartKubeServerOptions = {}): Promise<KubeServer> {
   const api = new ApiServer(opts);
-  const tls = opts.tls === false ? undefined : serverTls();
+  const tls = opts.tls ? serverTls() : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse): void => void api.handle(req, res);
   const http: Server = tls
     ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, handler)

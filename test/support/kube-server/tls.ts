@@ -1,7 +1,7 @@
 // A throwaway CA and a server certificate for 127.0.0.1/localhost, made with
-// the openssl CLI once per process. HTTPS is what clients expect: client-go
-// sends bearer tokens only over TLS, and client-node refuses plain HTTP
-// unless TLS verification is switched off.
+// the openssl CLI once per process. HTTPS is how clients reach real clusters:
+// client-go sends bearer tokens only over TLS, and client-node refuses plain
+// HTTP unless TLS verification is switched off.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
