@@ -22,7 +22,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    'usage: npm run kube-server -- [--nodes N] [--control-plane N] [--port P] [--version v1.31.4] [--token T] [--node-prefix k8s-node-]\n' +
+    'usage: npm run kube-server -- [--nodes N] [--control-plane N] [--port P] [--version v1.31.4] [--token T (default random)] [--node-prefix k8s-node-]\n' +
       '  [--plain-http] [--uuids FILE]  JSON {"node name": "VM UUID"} the simulated CCM uses; default a random UUID per node\n',
   );
   process.exit(0);
@@ -37,7 +37,7 @@ const server = await startKubeServer({
   port: Number(values.port),
   tls: !values['plain-http'],
   gitVersion: values.version,
-  token: values.token,
+  token: values.token ?? randomUUID(),
   nodes: count,
   nodeOptions: {
     uuids,

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import * as discovery from './discovery.js';
+import { toTable } from './tables.js';
 import { parseBody, readBody, sendJson, sendStatus, sendText } from './http.js';
 import { recordUpdate, serverSideApply } from './managed-fields.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
@@ -138,8 +139,14 @@ export class ApiServer {
     // application/json) tell kubectl and client-go to fall back to per-group discovery.
     if (path === '/api') return sendJson(res, 200, discovery.coreVersions(this.address));
     if (path === '/apis') return sendJson(res, 200, discovery.groupList());
-    if (path.startsWith('/openapi/'))
-      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (path === '/openapi/v3') return sendJson(res, 200, discovery.openApiV3Root());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = discovery.openApiV3GroupVersion(path.slice('/openapi/v3/'.length));
+      if (!doc) throw notFoundPath();
+      return sendJson(res, 200, doc);
+    }
+    // No OpenAPI v2: clients that prefer v3 (kubectl >= 1.27) do not ask for it.
+    if (path.startsWith('/openapi/')) throw notFoundPath();
 
     const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
     let group: string;
@@ -276,7 +283,7 @@ export class ApiServer {
     const accept = req.headers.accept ?? '';
     if (accept.includes('as=Table')) {
       const include = url.searchParams.get('includeObject') ?? 'PartialObjectMetadata';
-      return sendJson(res, 200, discovery.toTable(r, items, metadata.resourceVersion as string, include));
+      return sendJson(res, 200, toTable(r, items, metadata.resourceVersion as string, include));
     }
     sendJson(res, 200, {
       kind: listKind(r),
@@ -430,6 +437,7 @@ export class ApiServer {
     delete obj.metadata.resourceVersion;
     delete obj.metadata.managedFields;
     prepareForCreate(r, obj);
+    applyDefaults(r, obj);
     this.admit(r, obj);
     validate(r, obj);
     if (this.store.get(r, route.namespace, obj.metadata.name)) throw alreadyExists(r, obj.metadata.name);
@@ -500,6 +508,7 @@ export class ApiServer {
     next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
     if (!next.metadata.deletionTimestamp) delete next.metadata.deletionTimestamp;
     next.metadata.resourceVersion = old.metadata.resourceVersion;
+    applyDefaults(r, next);
     validate(r, next);
     if (manager !== undefined) recordUpdate(old, next, manager, apiVersionOf(r), subresource);
     if (dry) return { ...next, apiVersion: apiVersionOf(r), kind: r.kind };
@@ -565,6 +574,7 @@ export class ApiServer {
       this.checkNamespace(r, route.namespace);
       delete merged.metadata.resourceVersion;
       prepareForCreate(r, merged);
+      applyDefaults(r, merged);
       this.admit(r, merged);
       validate(r, merged);
       return sendJson(res, 201, dry ? this.dryCreated(r, merged) : this.store.create(r, merged));
@@ -642,6 +652,28 @@ const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.meta
 
 const notFoundPath = (): StatusError =>
   new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+/** Defaults the API server fills in on every write (pkg/apis/<group>/v1/defaults.go), for the fields clients read back. */
+function applyDefaults(r: ResourceType, obj: KubeObject): void {
+  const spec = obj.spec as Record<string, unknown> | undefined;
+  if (!spec) return;
+  if (r.kind === 'DaemonSet') {
+    spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+    spec.revisionHistoryLimit ??= 10;
+  } else if (r.kind === 'Deployment') {
+    spec.replicas ??= 1;
+    spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+  } else if (r.kind === 'PersistentVolumeClaim') {
+    spec.volumeMode ??= 'Filesystem';
+  } else if (r.kind === 'Pod') {
+    spec.restartPolicy ??= 'Always';
+    spec.dnsPolicy ??= 'ClusterFirst';
+    spec.schedulerName ??= 'default-scheduler';
+    spec.terminationGracePeriodSeconds ??= 30;
+  }
+}
 
 /** Defaults and status resets the real strategies apply on create. */
 function prepareForCreate(r: ResourceType, obj: KubeObject): void {

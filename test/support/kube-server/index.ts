@@ -104,7 +104,13 @@ export async function startKubeServer(opts: StartKubeServerOptions = {}): Promis
   const { port } = http.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   api.address = `127.0.0.1:${port}`;
-  const kubeconfigPath = writeKubeconfig(url, opts.token, tls?.caPem, opts.kubeconfigDir);
+  const kubeconfigPath = writeKubeconfig(
+    url,
+    // Over TLS, kubectl prompts for a user name when the kubeconfig user has no credentials.
+    opts.token ?? (tls ? 'kube-test-anonymous' : undefined),
+    tls?.caPem,
+    opts.kubeconfigDir,
+  );
 
   const store: KubeStore = {
     get: (kind, name, namespace) => api.store.get(resourceFor(kind), namespace, name),
