@@ -1,7 +1,10 @@
 // kubectl (the real one, version-matched to the server by /usr/bin/kubectl)
 // works against the test API server: get, taint, untaint, jsonpath, watch.
 // The resulting state is read back from the server's store, not from kubectl.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeServer, type KubeServer } from './support/kube-server/index.js';
@@ -170,6 +173,39 @@ describe('kubectl against the test server', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
+  it('applies manifests server-side and client-side, and rollout status sees the workload ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vk-kubectl-'));
+    const manifest = join(dir, 'app.yaml');
+    writeFileSync(
+      manifest,
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: demo\ndata:\n  a: "1"\n',
+        'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\n  namespace: demo\nspec:\n  selector:\n    matchLabels: {app: agent}\n  template:\n    metadata:\n      labels: {app: agent}\n    spec:\n      containers: [{name: agent, image: "registry.example.com/agent:v1"}]\n',
+      ].join('---\n'),
+    );
+    const ssa = await kubectl('apply', '--server-side', '-f', manifest);
+    expect(ssa.stderr).toBe('');
+    expect(ssa.stdout.trim().split('\n')).toEqual([
+      'namespace/demo serverside-applied',
+      'configmap/cfg serverside-applied',
+      'daemonset.apps/agent serverside-applied',
+    ]);
+    expect(server.store.get('ConfigMap', 'cfg', 'demo')?.metadata.managedFields?.[0]).toMatchObject({
+      manager: 'kubectl',
+      operation: 'Apply',
+    });
+    const rollout = await kubectl('rollout', 'status', '-n', 'demo', 'ds/agent', '--timeout=10s');
+    expect(rollout.stdout).toContain('daemon set "agent" successfully rolled out');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('a: "1"', 'a: "2"'));
+    const csa = await kubectl('apply', '-f', manifest);
+    expect(csa.code).toBe(0);
+    expect(csa.stdout).toContain('configmap/cfg configured');
+    expect((server.store.get('ConfigMap', 'cfg', 'demo') as { data?: Record<string, string> }).data).toEqual({
+      a: '2',
+    });
+  });
+
   it.each(['v1.27.16', 'v1.33.1'])('works with the kubectl matching a %s server', async (version) => {
     server.setVersion(version);
     try {
@@ -188,5 +224,40 @@ describe('kubectl against the test server', () => {
     } finally {
       server.setVersion('v1.31.4');
     }
+  });
+});
+
+describe('npm run kube-server', () => {
+  it('starts a server with uninitialized nodes, prints the KUBECONFIG line, and stops on Ctrl-C', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/kube-server-cli.ts', '--nodes', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let out = '';
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /^export KUBECONFIG=(.+)$/m.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', () => reject(new Error(`kube-server exited early: ${out}`)));
+    });
+    try {
+      const { stdout } = await run('/usr/bin/kubectl', [
+        '--kubeconfig',
+        line,
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name} {.spec.taints[*].key}{"\\n"}{end}',
+      ]);
+      expect(stdout.trim().split('\n')).toEqual([
+        'k8s-node-0001 node-role.kubernetes.io/control-plane node.cloudprovider.kubernetes.io/uninitialized',
+        'k8s-node-0002 node.cloudprovider.kubernetes.io/uninitialized',
+      ]);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 });

@@ -264,6 +264,33 @@ describe('patches', () => {
   });
 });
 
+describe('status subresource', () => {
+  it('writes only status through /status, and ignores status on the main resource', async () => {
+    const path = '/api/v1/nodes/k8s-node-0003';
+    const before = (await call('GET', path)).body;
+    const viaMain = await call(
+      'PATCH',
+      path,
+      { metadata: { labels: { zone: 'a' } }, status: { phase: 'Ignored' } },
+      'application/merge-patch+json',
+    );
+    expect(viaMain.body.metadata.labels.zone).toBe('a');
+    expect(viaMain.body.status).toEqual(before.status);
+    const viaStatus = await call(
+      'PATCH',
+      `${path}/status`,
+      { metadata: { labels: { zone: 'b' } }, status: { conditions: [{ type: 'Ready', status: 'False' }] } },
+      'application/strategic-merge-patch+json',
+    );
+    expect(viaStatus.status).toBe(200);
+    expect(viaStatus.body.metadata.labels.zone).toBe('a');
+    const ready = viaStatus.body.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+    expect(ready.status).toBe('False');
+    // Conditions merge by type: the others stay.
+    expect(viaStatus.body.status.conditions).toHaveLength(before.status.conditions.length);
+  });
+});
+
 describe('server-side apply', () => {
   const path = '/api/v1/namespaces/default/configmaps/ssa';
   const apply = (body: object, query: string) =>
@@ -388,6 +415,17 @@ describe('watch', () => {
     await done;
     ac.abort();
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED w', 'MODIFIED w', 'DELETED w']);
+  });
+
+  it('sends BOOKMARK events when asked', async () => {
+    const res = await server.fetch(
+      `/api/v1/namespaces/kube-system/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=2&resourceVersion=${server.store.resourceVersion}`,
+    );
+    const lines = (await res.text()).trim().split('\n');
+    const bookmark = JSON.parse(lines[0]);
+    expect(bookmark.type).toBe('BOOKMARK');
+    expect(bookmark.object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
+    expect(Number(bookmark.object.metadata.resourceVersion)).toBeGreaterThan(0);
   });
 
   it('sends ERROR 410 Expired for a resourceVersion older than its history', async () => {
