@@ -174,7 +174,13 @@ export class ApiServer {
     this.authorize(user, verb, route);
     switch (verb) {
       case 'get':
-        return route.subresource === 'log' ? this.log(res, route) : sendJson(res, 200, this.get(route));
+        if (route.subresource === 'log') return this.log(res, route);
+        if (req.headers.accept?.includes('as=Table')) {
+          const obj = this.get(route);
+          const include = url.searchParams.get('includeObject') ?? 'PartialObjectMetadata';
+          return sendJson(res, 200, toTable(route.r, [obj], obj.metadata.resourceVersion ?? '', include));
+        }
+        return sendJson(res, 200, this.get(route));
       case 'list':
         return this.list(req, res, route, url);
       case 'watch':

@@ -7,7 +7,7 @@ import type { ApiServer } from '../api-server.js';
 import { now, type StoreEvent } from '../store.js';
 import type { KubeObject } from '../types.js';
 import { recordEvent } from './events.js';
-import { eligibleNodes, type PodSpecLike } from './scheduling.js';
+import { eligibleNodes, unschedulableMessage, type PodSpecLike } from './scheduling.js';
 
 /** The label the real controllers put on pods to tell template revisions apart. */
 const REVISION_LABEL: Record<string, string> = {
@@ -180,6 +180,10 @@ export class WorkloadController {
     };
     const prefix = w.kind === 'Deployment' ? `${w.metadata.name}-${revision}-` : `${w.metadata.name}-`;
     const ts = now();
+    const allNodes = this.api.store.list(this.api.resource('', 'v1', 'nodes'));
+    // Unplaced replicas are those required anti-affinity keeps off the eligible (occupied) nodes.
+    const occupied = new Set(eligibleNodes(allNodes, spec).map((n) => n.metadata.name));
+    const unschedulable = node ? '' : unschedulableMessage(allNodes, spec, occupied);
     const containers = spec.containers ?? [];
     const containerStatuses = containers.map((c) => ({
       name: c.name,
@@ -238,22 +242,14 @@ export class WorkloadController {
                 type: 'PodScheduled',
                 status: 'False',
                 reason: 'Unschedulable',
-                message:
-                  "0/N nodes are available: no node matches the pod's node affinity/selector, taints or anti-affinity.",
+                message: unschedulable,
                 lastTransitionTime: ts,
               },
             ],
           },
     });
     if (!node) {
-      recordEvent(
-        this.api,
-        pod,
-        'Warning',
-        'FailedScheduling',
-        "didn't match pod anti-affinity rules or node selector/taints",
-        'default-scheduler',
-      );
+      recordEvent(this.api, pod, 'Warning', 'FailedScheduling', unschedulable, 'default-scheduler');
     } else if (failure) {
       const image = containers[0]?.image ?? '';
       recordEvent(this.api, pod, 'Normal', 'Pulling', `Pulling image "${image}"`, 'kubelet');
