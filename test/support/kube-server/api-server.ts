@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import * as discovery from './discovery.js';
 import { toTable } from './tables.js';
+import { applyDefaults, prepareForCreate } from './defaults.js';
+import { serveWatch } from './watch.js';
 import { parseBody, readBody, sendJson, sendStatus, sendText } from './http.js';
 import { recordUpdate, serverSideApply } from './managed-fields.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
@@ -23,7 +25,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from './status.js';
-import { now, ObjectStore, type StoreEvent } from './store.js';
+import { now, ObjectStore } from './store.js';
 import type { KubeObject } from './types.js';
 import { validate } from './validation.js';
 
@@ -300,70 +302,7 @@ export class ApiServer {
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): void {
-    const { r } = route;
-    const keep = this.filter(route, url);
-    const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
-    const rvParam = url.searchParams.get('resourceVersion');
-    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 1800);
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Transfer-Encoding': 'chunked',
-      'Cache-Control': 'no-cache, private',
-    });
-    res.flushHeaders();
-    const write = (type: string, object: unknown): void => {
-      res.write(`${JSON.stringify({ type, object })}\n`);
-    };
-    const onEvent = (e: StoreEvent): void => {
-      if (e.resource !== r) return;
-      const now = keep(e.object);
-      const before = e.old ? keep(e.old) : false;
-      if (e.type === 'MODIFIED' && now !== before) write(now ? 'ADDED' : 'DELETED', e.object);
-      else if (now) write(e.type, e.object);
-    };
-    let backlog: StoreEvent[] = [];
-    if (!rvParam || rvParam === '0') {
-      for (const o of this.store.list(r, route.namespace).filter(keep)) write('ADDED', o);
-    } else {
-      const since = this.store.since(Number(rvParam));
-      if (!since) {
-        write('ERROR', {
-          kind: 'Status',
-          apiVersion: 'v1',
-          metadata: {},
-          status: 'Failure',
-          message: `too old resource version: ${rvParam} (${this.store.oldestWatchable})`,
-          reason: 'Expired',
-          code: 410,
-        });
-        res.end();
-        return;
-      }
-      backlog = since;
-    }
-    for (const e of backlog) onEvent(e);
-    const unsubscribe = this.store.subscribe(onEvent);
-    const bookmark = bookmarks
-      ? setInterval(
-          () =>
-            write('BOOKMARK', {
-              kind: r.kind,
-              apiVersion: apiVersionOf(r),
-              metadata: { resourceVersion: String(this.store.resourceVersion) },
-            }),
-          1000,
-        )
-      : undefined;
-    const end = setTimeout(() => res.end(), timeout * 1000);
-    this.openWatches.add(res);
-    const cleanup = (): void => {
-      unsubscribe();
-      clearInterval(bookmark);
-      clearTimeout(end);
-      this.openWatches.delete(res);
-    };
-    res.on('close', cleanup);
-    req.on('close', cleanup);
+    serveWatch(this.store, route.r, this.filter(route, url), url.searchParams, req, res, this.openWatches);
   }
 
   // ---- writes ----
@@ -658,52 +597,3 @@ const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.meta
 
 const notFoundPath = (): StatusError =>
   new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
-
-/** Defaults the API server fills in on every write (pkg/apis/<group>/v1/defaults.go), for the fields clients read back. */
-function applyDefaults(r: ResourceType, obj: KubeObject): void {
-  const spec = obj.spec as Record<string, unknown> | undefined;
-  if (!spec) return;
-  if (r.kind === 'DaemonSet') {
-    spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
-    spec.revisionHistoryLimit ??= 10;
-  } else if (r.kind === 'Deployment') {
-    spec.replicas ??= 1;
-    spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
-    spec.revisionHistoryLimit ??= 10;
-    spec.progressDeadlineSeconds ??= 600;
-  } else if (r.kind === 'PersistentVolumeClaim') {
-    spec.volumeMode ??= 'Filesystem';
-  } else if (r.kind === 'Pod') {
-    spec.restartPolicy ??= 'Always';
-    spec.dnsPolicy ??= 'ClusterFirst';
-    spec.schedulerName ??= 'default-scheduler';
-    spec.terminationGracePeriodSeconds ??= 30;
-  }
-}
-
-/** Defaults and status resets the real strategies apply on create. */
-function prepareForCreate(r: ResourceType, obj: KubeObject): void {
-  switch (r.kind) {
-    case 'Namespace':
-      obj.spec = { finalizers: ['kubernetes'] };
-      obj.status = { phase: 'Active' };
-      obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
-      break;
-    case 'Pod':
-    case 'PersistentVolumeClaim':
-      obj.status = { phase: 'Pending' };
-      break;
-    case 'PersistentVolume':
-      obj.status = { phase: 'Pending' };
-      break;
-    case 'Deployment': {
-      const spec = (obj.spec ??= {}) as Record<string, unknown>;
-      spec.replicas ??= 1;
-      obj.status = {};
-      break;
-    }
-    case 'DaemonSet':
-      obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
-      break;
-  }
-}
