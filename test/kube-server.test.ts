@@ -344,6 +344,33 @@ describe('server-side apply', () => {
     expect(r.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: .data.k');
   });
 
+  it('merges associative lists by key between managers and drops what a manager stops applying', async () => {
+    const path = '/apis/apps/v1/namespaces/default/deployments/ssa-web';
+    const deployment = (containers: object[]) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'ssa-web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers } },
+      },
+    });
+    const apply = (manager: string, containers: object[]) =>
+      call('PATCH', `${path}?fieldManager=${manager}`, deployment(containers), 'application/apply-patch+yaml');
+    expect((await apply('vk', [{ name: 'web', image: 'web:1' }])).status).toBe(201);
+    const both = await apply('sidecar-injector', [{ name: 'proxy', image: 'proxy:1' }]);
+    expect(both.body.spec.template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['web', 'proxy']);
+    const fields = both.body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'vk').fieldsV1;
+    expect(fields['f:spec']['f:template']['f:spec']['f:containers']).toHaveProperty(['k:{"name":"web"}', 'f:image']);
+    const dropped = await apply('sidecar-injector', []);
+    expect(dropped.body.spec.template.spec.containers).toEqual([{ name: 'web', image: 'web:1' }]);
+    const clash = await apply('other', [{ name: 'web', image: 'web:2' }]);
+    expect(clash.status).toBe(409);
+    expect(clash.body.message).toBe(
+      'Apply failed with 1 conflict: conflict with "vk": .spec.template.spec.containers[name="web"].image',
+    );
+  });
+
   it('does not store an apply with dryRun=All', async () => {
     const r = await call(
       'PATCH',
