@@ -11,7 +11,7 @@ interface Reply {
 }
 
 async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
-  const res = await fetch(server.url + path, {
+  const res = await server.fetch(path, {
     method,
     headers: body === undefined ? {} : { 'Content-Type': contentType },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -164,11 +164,11 @@ describe('auth', () => {
   it('answers 401 without the token and 403 with the RBAC message for a forbidden verb', async () => {
     const secured = await startKubeServer({ token: 's3cret', user: 'ci', nodes: 1 });
     try {
-      const anon = await fetch(`${secured.url}/api/v1/nodes`);
+      const anon = await secured.fetch('/api/v1/nodes', { headers: { Authorization: 'Bearer wrong' } });
       expect(anon.status).toBe(401);
       expect(await anon.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
       secured.forbid.push({ verb: 'patch', resource: 'nodes' });
-      const r = await fetch(`${secured.url}/api/v1/nodes/k8s-node-0001`, {
+      const r = await secured.fetch('/api/v1/nodes/k8s-node-0001', {
         method: 'PATCH',
         headers: { Authorization: 'Bearer s3cret', 'Content-Type': 'application/merge-patch+json' },
         body: '{}',
@@ -264,6 +264,33 @@ describe('patches', () => {
   });
 });
 
+describe('status subresource', () => {
+  it('writes only status through /status, and ignores status on the main resource', async () => {
+    const path = '/api/v1/nodes/k8s-node-0003';
+    const before = (await call('GET', path)).body;
+    const viaMain = await call(
+      'PATCH',
+      path,
+      { metadata: { labels: { zone: 'a' } }, status: { phase: 'Ignored' } },
+      'application/merge-patch+json',
+    );
+    expect(viaMain.body.metadata.labels.zone).toBe('a');
+    expect(viaMain.body.status).toEqual(before.status);
+    const viaStatus = await call(
+      'PATCH',
+      `${path}/status`,
+      { metadata: { labels: { zone: 'b' } }, status: { conditions: [{ type: 'Ready', status: 'False' }] } },
+      'application/strategic-merge-patch+json',
+    );
+    expect(viaStatus.status).toBe(200);
+    expect(viaStatus.body.metadata.labels.zone).toBe('a');
+    const ready = viaStatus.body.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+    expect(ready.status).toBe('False');
+    // Conditions merge by type: the others stay.
+    expect(viaStatus.body.status.conditions).toHaveLength(before.status.conditions.length);
+  });
+});
+
 describe('server-side apply', () => {
   const path = '/api/v1/namespaces/default/configmaps/ssa';
   const apply = (body: object, query: string) =>
@@ -317,6 +344,33 @@ describe('server-side apply', () => {
     expect(r.body.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: .data.k');
   });
 
+  it('merges associative lists by key between managers and drops what a manager stops applying', async () => {
+    const path = '/apis/apps/v1/namespaces/default/deployments/ssa-web';
+    const deployment = (containers: object[]) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'ssa-web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers } },
+      },
+    });
+    const apply = (manager: string, containers: object[]) =>
+      call('PATCH', `${path}?fieldManager=${manager}`, deployment(containers), 'application/apply-patch+yaml');
+    expect((await apply('vk', [{ name: 'web', image: 'web:1' }])).status).toBe(201);
+    const both = await apply('sidecar-injector', [{ name: 'proxy', image: 'proxy:1' }]);
+    expect(both.body.spec.template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['web', 'proxy']);
+    const fields = both.body.metadata.managedFields.find((m: { manager: string }) => m.manager === 'vk').fieldsV1;
+    expect(fields['f:spec']['f:template']['f:spec']['f:containers']).toHaveProperty(['k:{"name":"web"}', 'f:image']);
+    const dropped = await apply('sidecar-injector', []);
+    expect(dropped.body.spec.template.spec.containers).toEqual([{ name: 'web', image: 'web:1' }]);
+    const clash = await apply('other', [{ name: 'web', image: 'web:2' }]);
+    expect(clash.status).toBe(409);
+    expect(clash.body.message).toBe(
+      'Apply failed with 1 conflict: conflict with "vk": .spec.template.spec.containers[name="web"].image',
+    );
+  });
+
   it('does not store an apply with dryRun=All', async () => {
     const r = await call(
       'PATCH',
@@ -364,7 +418,7 @@ describe('watch', () => {
     const ns = '/api/v1/namespaces/default/configmaps';
     const rv = (await call('GET', ns)).body.metadata.resourceVersion;
     const ac = new AbortController();
-    const res = await fetch(`${server.url}${ns}?watch=true&resourceVersion=${rv}&labelSelector=w%3D1`, {
+    const res = await server.fetch(`${ns}?watch=true&resourceVersion=${rv}&labelSelector=w%3D1`, {
       signal: ac.signal,
     });
     const events: { type: string; object: { metadata: { name: string } } }[] = [];
@@ -390,6 +444,17 @@ describe('watch', () => {
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED w', 'MODIFIED w', 'DELETED w']);
   });
 
+  it('sends BOOKMARK events when asked', async () => {
+    const res = await server.fetch(
+      `/api/v1/namespaces/kube-system/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=2&resourceVersion=${server.store.resourceVersion}`,
+    );
+    const lines = (await res.text()).trim().split('\n');
+    const bookmark = JSON.parse(lines[0]);
+    expect(bookmark.type).toBe('BOOKMARK');
+    expect(bookmark.object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1' });
+    expect(Number(bookmark.object.metadata.resourceVersion)).toBeGreaterThan(0);
+  });
+
   it('sends ERROR 410 Expired for a resourceVersion older than its history', async () => {
     const busy = await startKubeServer();
     try {
@@ -400,7 +465,7 @@ describe('watch', () => {
           metadata: { name: `c${i % 5}`, namespace: 'default' },
           data: { i: String(i) },
         });
-      const text = await (await fetch(`${busy.url}/api/v1/configmaps?watch=1&resourceVersion=2`)).text();
+      const text = await (await busy.fetch(`/api/v1/configmaps?watch=1&resourceVersion=2`)).text();
       const event = JSON.parse(text.trim());
       expect(event.type).toBe('ERROR');
       expect(event.object).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410 });

@@ -15,14 +15,15 @@ const { values } = parseArgs({
     token: { type: 'string' },
     'node-prefix': { type: 'string', default: 'k8s-node-' },
     uuids: { type: 'string' },
+    'plain-http': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
   process.stdout.write(
-    'usage: npm run kube-server -- [--nodes N] [--control-plane N] [--port P] [--version v1.31.4] [--token T] [--node-prefix k8s-node-]\n' +
-      '  [--uuids FILE]  JSON {"node name": "VM UUID"} the simulated CCM uses; default a random UUID per node\n',
+    'usage: npm run kube-server -- [--nodes N] [--control-plane N] [--port P] [--version v1.31.4] [--token T (default random)] [--node-prefix k8s-node-]\n' +
+      '  [--plain-http] [--uuids FILE]  JSON {"node name": "VM UUID"} the simulated CCM uses; default a random UUID per node\n',
   );
   process.exit(0);
 }
@@ -34,8 +35,9 @@ const uuids: Record<string, string> | string[] = values.uuids
 
 const server = await startKubeServer({
   port: Number(values.port),
+  tls: !values['plain-http'],
   gitVersion: values.version,
-  token: values.token,
+  token: values.token ?? randomUUID(),
   nodes: count,
   nodeOptions: {
     uuids,

@@ -4,6 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import * as discovery from './discovery.js';
+import { toTable } from './tables.js';
+import { applyDefaults, prepareForCreate } from './defaults.js';
+import { serveWatch } from './watch.js';
 import { parseBody, readBody, sendJson, sendStatus, sendText } from './http.js';
 import { recordUpdate, serverSideApply } from './managed-fields.js';
 import { jsonPatch, mergePatch, strategicMergePatch, type Json } from './patch.js';
@@ -22,7 +25,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from './status.js';
-import { now, ObjectStore, type StoreEvent } from './store.js';
+import { now, ObjectStore } from './store.js';
 import type { KubeObject } from './types.js';
 import { validate } from './validation.js';
 
@@ -138,8 +141,14 @@ export class ApiServer {
     // application/json) tell kubectl and client-go to fall back to per-group discovery.
     if (path === '/api') return sendJson(res, 200, discovery.coreVersions(this.address));
     if (path === '/apis') return sendJson(res, 200, discovery.groupList());
-    if (path.startsWith('/openapi/'))
-      throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (path === '/openapi/v3') return sendJson(res, 200, discovery.openApiV3Root());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = discovery.openApiV3GroupVersion(path.slice('/openapi/v3/'.length));
+      if (!doc) throw notFoundPath();
+      return sendJson(res, 200, doc);
+    }
+    // No OpenAPI v2: clients that prefer v3 (kubectl >= 1.27) do not ask for it.
+    if (path.startsWith('/openapi/')) throw notFoundPath();
 
     const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
     let group: string;
@@ -167,7 +176,13 @@ export class ApiServer {
     this.authorize(user, verb, route);
     switch (verb) {
       case 'get':
-        return route.subresource === 'log' ? this.log(res, route) : sendJson(res, 200, this.get(route));
+        if (route.subresource === 'log') return this.log(res, route);
+        if (req.headers.accept?.includes('as=Table')) {
+          const obj = this.get(route);
+          const include = url.searchParams.get('includeObject') ?? 'PartialObjectMetadata';
+          return sendJson(res, 200, toTable(route.r, [obj], obj.metadata.resourceVersion ?? '', include));
+        }
+        return sendJson(res, 200, this.get(route));
       case 'list':
         return this.list(req, res, route, url);
       case 'watch':
@@ -276,7 +291,7 @@ export class ApiServer {
     const accept = req.headers.accept ?? '';
     if (accept.includes('as=Table')) {
       const include = url.searchParams.get('includeObject') ?? 'PartialObjectMetadata';
-      return sendJson(res, 200, discovery.toTable(r, items, metadata.resourceVersion as string, include));
+      return sendJson(res, 200, toTable(r, items, metadata.resourceVersion as string, include));
     }
     sendJson(res, 200, {
       kind: listKind(r),
@@ -287,70 +302,7 @@ export class ApiServer {
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, route: Route, url: URL): void {
-    const { r } = route;
-    const keep = this.filter(route, url);
-    const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
-    const rvParam = url.searchParams.get('resourceVersion');
-    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 1800);
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Transfer-Encoding': 'chunked',
-      'Cache-Control': 'no-cache, private',
-    });
-    res.flushHeaders();
-    const write = (type: string, object: unknown): void => {
-      res.write(`${JSON.stringify({ type, object })}\n`);
-    };
-    const onEvent = (e: StoreEvent): void => {
-      if (e.resource !== r) return;
-      const now = keep(e.object);
-      const before = e.old ? keep(e.old) : false;
-      if (e.type === 'MODIFIED' && now !== before) write(now ? 'ADDED' : 'DELETED', e.object);
-      else if (now) write(e.type, e.object);
-    };
-    let backlog: StoreEvent[] = [];
-    if (!rvParam || rvParam === '0') {
-      for (const o of this.store.list(r, route.namespace).filter(keep)) write('ADDED', o);
-    } else {
-      const since = this.store.since(Number(rvParam));
-      if (!since) {
-        write('ERROR', {
-          kind: 'Status',
-          apiVersion: 'v1',
-          metadata: {},
-          status: 'Failure',
-          message: `too old resource version: ${rvParam} (${this.store.oldestWatchable})`,
-          reason: 'Expired',
-          code: 410,
-        });
-        res.end();
-        return;
-      }
-      backlog = since;
-    }
-    for (const e of backlog) onEvent(e);
-    const unsubscribe = this.store.subscribe(onEvent);
-    const bookmark = bookmarks
-      ? setInterval(
-          () =>
-            write('BOOKMARK', {
-              kind: r.kind,
-              apiVersion: apiVersionOf(r),
-              metadata: { resourceVersion: String(this.store.resourceVersion) },
-            }),
-          1000,
-        )
-      : undefined;
-    const end = setTimeout(() => res.end(), timeout * 1000);
-    this.openWatches.add(res);
-    const cleanup = (): void => {
-      unsubscribe();
-      clearInterval(bookmark);
-      clearTimeout(end);
-      this.openWatches.delete(res);
-    };
-    res.on('close', cleanup);
-    req.on('close', cleanup);
+    serveWatch(this.store, route.r, this.filter(route, url), url.searchParams, req, res, this.openWatches);
   }
 
   // ---- writes ----
@@ -430,6 +382,7 @@ export class ApiServer {
     delete obj.metadata.resourceVersion;
     delete obj.metadata.managedFields;
     prepareForCreate(r, obj);
+    applyDefaults(r, obj);
     this.admit(r, obj);
     validate(r, obj);
     if (this.store.get(r, route.namespace, obj.metadata.name)) throw alreadyExists(r, obj.metadata.name);
@@ -500,6 +453,7 @@ export class ApiServer {
     next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
     if (!next.metadata.deletionTimestamp) delete next.metadata.deletionTimestamp;
     next.metadata.resourceVersion = old.metadata.resourceVersion;
+    applyDefaults(r, next);
     validate(r, next);
     if (manager !== undefined) recordUpdate(old, next, manager, apiVersionOf(r), subresource);
     if (dry) return { ...next, apiVersion: apiVersionOf(r), kind: r.kind };
@@ -565,6 +519,7 @@ export class ApiServer {
       this.checkNamespace(r, route.namespace);
       delete merged.metadata.resourceVersion;
       prepareForCreate(r, merged);
+      applyDefaults(r, merged);
       this.admit(r, merged);
       validate(r, merged);
       return sendJson(res, 201, dry ? this.dryCreated(r, merged) : this.store.create(r, merged));
@@ -642,30 +597,3 @@ const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.meta
 
 const notFoundPath = (): StatusError =>
   new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
-
-/** Defaults and status resets the real strategies apply on create. */
-function prepareForCreate(r: ResourceType, obj: KubeObject): void {
-  switch (r.kind) {
-    case 'Namespace':
-      obj.spec = { finalizers: ['kubernetes'] };
-      obj.status = { phase: 'Active' };
-      obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
-      break;
-    case 'Pod':
-    case 'PersistentVolumeClaim':
-      obj.status = { phase: 'Pending' };
-      break;
-    case 'PersistentVolume':
-      obj.status = { phase: 'Pending' };
-      break;
-    case 'Deployment': {
-      const spec = (obj.spec ??= {}) as Record<string, unknown>;
-      spec.replicas ??= 1;
-      obj.status = {};
-      break;
-    }
-    case 'DaemonSet':
-      obj.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
-      break;
-  }
-}

@@ -1,7 +1,6 @@
-// Discovery documents (/version, /api, /apis, APIResourceList) and the
-// server-side Table kubectl asks for when printing `kubectl get`.
-import { apiGroups, apiVersionOf, RESOURCES, verbsOf, type ResourceType } from './registry.js';
-import type { KubeObject } from './types.js';
+// Discovery documents: /version, /api, /apis, APIResourceList, and the
+// OpenAPI v3 index kubectl probes before applying.
+import { apiGroups, RESOURCES, verbsOf } from './registry.js';
 
 export function versionInfo(gitVersion: string): Record<string, string> {
   const m = /^v(\d+)\.(\d+)/.exec(gitVersion);
@@ -79,116 +78,41 @@ export function resourceList(groupName: string, version: string): object | undef
   };
 }
 
-// ---- Table (meta.k8s.io/v1) ----
+// ---- OpenAPI v3 ----
+// Only what clients probe: kubectl looks for the `fieldValidation` query
+// parameter on each kind's PATCH operation to decide that the server validates
+// fields itself (then it needs no schemas). Schemas are not served.
 
-interface Column {
-  name: string;
-  type: string;
-  format: string;
-  description: string;
-  priority: number;
+const gvPath = (group: string, version: string): string => (group ? `apis/${group}/${version}` : `api/${version}`);
+
+export function openApiV3Root(): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  const seen = new Set<string>();
+  for (const r of RESOURCES) {
+    const p = gvPath(r.group, r.version);
+    if (seen.has(p)) continue;
+    seen.add(p);
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${r.group || 'core'}${r.version}` };
+  }
+  return { paths };
 }
 
-const col = (name: string, type = 'string', format = '', priority = 0): Column => ({
-  name,
-  type,
-  format,
-  description: name,
-  priority,
-});
-
-type Cell = string | number;
-
-interface TableSpec {
-  columns: Column[];
-  cells: (o: KubeObject) => Cell[];
-}
-
-/** Age as kubectl prints it (k8s.io/apimachinery/pkg/util/duration.HumanDuration). */
-export function age(ts: string | undefined): string {
-  if (!ts) return '<unknown>';
-  const seconds = Math.floor((Date.now() - Date.parse(ts)) / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  const pair = (a: number, ua: string, b: number, ub: string): string => (b === 0 ? `${a}${ua}` : `${a}${ua}${b}${ub}`);
-  if (minutes < 10) return pair(minutes, 'm', seconds % 60, 's');
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return pair(hours, 'h', minutes % 60, 'm');
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return pair(Math.floor(hours / 24), 'd', hours % 24, 'h');
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) return pair(Math.floor(hours / 24 / 365), 'y', Math.floor(hours / 24) % 365, 'd');
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
-
-const nodeTable: TableSpec = {
-  columns: [
-    col('Name', 'string', 'name'),
-    col('Status'),
-    col('Roles'),
-    col('Age'),
-    col('Version'),
-    col('Internal-IP', 'string', '', 1),
-    col('External-IP', 'string', '', 1),
-    col('OS-Image', 'string', '', 1),
-    col('Kernel-Version', 'string', '', 1),
-    col('Container-Runtime', 'string', '', 1),
-  ],
-  cells: (o) => {
-    const status = (o.status ?? {}) as {
-      conditions?: { type: string; status: string }[];
-      addresses?: { type: string; address: string }[];
-      nodeInfo?: Record<string, string>;
+export function openApiV3GroupVersion(path: string): object | undefined {
+  const rs = RESOURCES.filter((r) => gvPath(r.group, r.version) === path);
+  if (!rs.length) return undefined;
+  const query = (name: string): object => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } });
+  const paths: Record<string, object> = {};
+  for (const r of rs) {
+    const base = `/${path}/${r.namespaced ? 'namespaces/{namespace}/' : ''}${r.plural}/{name}`;
+    const gvk = { group: r.group, version: r.version, kind: r.kind };
+    paths[base] = {
+      patch: {
+        operationId: `patch${r.kind}`,
+        parameters: [query('dryRun'), query('fieldManager'), query('fieldValidation'), query('force')],
+        'x-kubernetes-action': 'patch',
+        'x-kubernetes-group-version-kind': gvk,
+      },
     };
-    const ready = status.conditions?.find((c) => c.type === 'Ready');
-    let state = ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown';
-    if ((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable) state += ',SchedulingDisabled';
-    const roles = Object.keys(o.metadata.labels ?? {})
-      .filter((l) => l.startsWith('node-role.kubernetes.io/'))
-      .map((l) => l.slice('node-role.kubernetes.io/'.length))
-      .sort();
-    const addr = (t: string): string => status.addresses?.find((a) => a.type === t)?.address ?? '<none>';
-    const info = status.nodeInfo ?? {};
-    return [
-      o.metadata.name,
-      state,
-      roles.length ? roles.join(',') : '<none>',
-      age(o.metadata.creationTimestamp),
-      info.kubeletVersion ?? '',
-      addr('InternalIP'),
-      addr('ExternalIP'),
-      info.osImage ?? '<unknown>',
-      info.kernelVersion ?? '<unknown>',
-      info.containerRuntimeVersion ?? '<unknown>',
-    ];
-  },
-};
-
-const defaultTable: TableSpec = {
-  columns: [col('Name', 'string', 'name'), col('Created At', 'date')],
-  cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? ''],
-};
-
-const TABLES: Record<string, TableSpec> = { Node: nodeTable };
-
-export function toTable(r: ResourceType, items: KubeObject[], resourceVersion: string, includeObject: string): object {
-  const spec = TABLES[r.kind] ?? defaultTable;
-  return {
-    kind: 'Table',
-    apiVersion: 'meta.k8s.io/v1',
-    metadata: { resourceVersion },
-    columnDefinitions: spec.columns,
-    rows: items.map((o) => ({
-      cells: spec.cells(o),
-      object:
-        includeObject === 'None'
-          ? undefined
-          : includeObject === 'Object'
-            ? { ...o, apiVersion: apiVersionOf(r), kind: r.kind }
-            : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
-    })),
-  };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'unversioned' }, paths, components: {} };
 }

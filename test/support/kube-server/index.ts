@@ -2,12 +2,21 @@
 // with a kubeconfig pointing at it, direct store access for setup and
 // assertions, and switchable controllers that stand in for kubelet, the
 // cloud-controller-manager and the CSI driver.
-import { createServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import {
+  Agent,
+  Headers as UndiciHeaders,
+  fetch as undiciFetch,
+  type RequestInit as UndiciRequestInit,
+  type Response as UndiciResponse,
+} from 'undici';
 import { ApiServer, type ApiServerOptions, type ForbidRule } from './api-server.js';
 import { Controllers, type ControllerOptions } from './controllers/index.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { serverTls } from './tls.js';
 import { nodeObject, type AddNodesOptions } from './nodes.js';
 import { apiVersionOf, RESOURCES, type ResourceType } from './registry.js';
 import type { KubeObject } from './types.js';
@@ -24,6 +33,12 @@ export interface StartKubeServerOptions extends ApiServerOptions {
   nodes?: number;
   nodeOptions?: AddNodesOptions;
   controllers?: ControllerOptions;
+  /**
+   * HTTPS with a throwaway CA written into the kubeconfig (certificate-authority-data), as a real
+   * cluster is reached. Default false: plain HTTP, and the kubeconfig says insecure-skip-tls-verify.
+   * Needed for bearer tokens with kubectl: client-go sends credentials only over TLS.
+   */
+  tls?: boolean;
   /** Directory for the kubeconfig; default a new temp dir. */
   kubeconfigDir?: string;
 }
@@ -41,12 +56,20 @@ export interface KubeStore {
 }
 
 export interface KubeServer {
+  /** `http://127.0.0.1:<port>`, or https:// with `tls: true`. */
   url: string;
+  /** PEM of the CA that signed the server certificate (with `tls: true`). */
+  caPem?: string;
   kubeconfigPath: string;
   store: KubeStore;
   controllers: Controllers;
   /** RBAC denials, editable at any time. */
   forbid: ForbidRule[];
+  /**
+   * fetch() against the server trusting its CA, with the token when one is required:
+   * `await server.fetch('/api/v1/nodes')`. Pass `headers.Authorization` to override.
+   */
+  fetch(path: string, init?: UndiciRequestInit): Promise<UndiciResponse>;
   /** Text served by `GET /api/v1/namespaces/<ns>/pods/<name>/log`. */
   setPodLog(namespace: string, name: string, text: string): void;
   /** Registers n Ready nodes; returns them. */
@@ -68,16 +91,26 @@ export function resourceFor(kind: string): ResourceType {
 
 export async function startKubeServer(opts: StartKubeServerOptions = {}): Promise<KubeServer> {
   const api = new ApiServer(opts);
-  const http: Server = createServer((req, res) => void api.handle(req, res));
+  const tls = opts.tls ? serverTls() : undefined;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => void api.handle(req, res);
+  const http: Server = tls
+    ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, handler)
+    : createHttpServer(handler);
   http.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = http.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   api.address = `127.0.0.1:${port}`;
-  const kubeconfigPath = writeKubeconfig(url, opts.token, opts.kubeconfigDir);
+  const kubeconfigPath = writeKubeconfig(
+    url,
+    // Over TLS, kubectl prompts for a user name when the kubeconfig user has no credentials.
+    opts.token ?? (tls ? 'kube-test-anonymous' : undefined),
+    tls?.caPem,
+    opts.kubeconfigDir,
+  );
 
   const store: KubeStore = {
     get: (kind, name, namespace) => api.store.get(resourceFor(kind), namespace, name),
@@ -118,8 +151,17 @@ export async function startKubeServer(opts: StartKubeServerOptions = {}): Promis
   };
   if (opts.nodes) addNodes(opts.nodes, opts.nodeOptions);
 
+  const agent = new Agent({ connect: tls ? { ca: tls.caPem } : {} });
+  const fetchApi = (path: string, init: UndiciRequestInit = {}): Promise<UndiciResponse> => {
+    const headers = new UndiciHeaders(init.headers);
+    if (opts.token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${opts.token}`);
+    return undiciFetch(url + path, { ...init, headers, dispatcher: agent });
+  };
+
   return {
     url,
+    caPem: tls?.caPem,
+    fetch: fetchApi,
     kubeconfigPath,
     store,
     controllers,
@@ -131,6 +173,7 @@ export async function startKubeServer(opts: StartKubeServerOptions = {}): Promis
     },
     stop: async () => {
       controllers.stop();
+      void agent.close();
       api.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -224,7 +224,8 @@ export function serverSideApply(
   subresource?: string,
 ): KubeObject {
   const status = subresource === 'status';
-  const newSet = fieldSet(applied, { status });
+  // An apply to /status owns only status fields; one to the object, everything but status.
+  const newSet = new Set([...fieldSet(applied, { status })].filter((p) => p.startsWith('f:status') === status));
   const all = owners(live);
   const mine = all.find((o) => sameOwner(o.entry, manager, 'Apply', subresource));
   const others = all.filter((o) => o !== mine);
@@ -233,6 +234,8 @@ export function serverSideApply(
     const path = dec(p);
     for (const o of others) {
       if (!o.set.has(p)) continue;
+      // A list item's own entry ('.') is about its presence, which applying it does not change.
+      if (path[path.length - 1] === '.' && live && valueAt(live as unknown as Json, path) !== undefined) continue;
       const liveValue = live ? valueAt(live as unknown as Json, path) : undefined;
       const appliedValue = valueAt(applied as unknown as Json, path);
       if (JSON.stringify(liveValue) === JSON.stringify(appliedValue)) continue;
@@ -289,8 +292,9 @@ export function recordUpdate(
   for (const p of newSet) {
     if (
       !oldSet.has(p) ||
-      JSON.stringify(valueAt(old as unknown as Json, dec(p))) !==
-        JSON.stringify(valueAt(next as unknown as Json, dec(p)))
+      (dec(p).at(-1) !== '.' &&
+        JSON.stringify(valueAt(old as unknown as Json, dec(p))) !==
+          JSON.stringify(valueAt(next as unknown as Json, dec(p))))
     ) {
       changed.add(p);
     }

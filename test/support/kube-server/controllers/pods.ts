@@ -7,7 +7,7 @@ import type { ApiServer } from '../api-server.js';
 import { now, type StoreEvent } from '../store.js';
 import type { KubeObject } from '../types.js';
 import { recordEvent } from './events.js';
-import { eligibleNodes, type PodSpecLike } from './scheduling.js';
+import { eligibleNodes, unschedulableMessage, type PodSpecLike } from './scheduling.js';
 
 export interface PodOutcome {
   phase: 'Succeeded' | 'Failed';
@@ -33,6 +33,8 @@ export class PodRunner {
   runMs: number;
   readonly outcomes: NonNullable<PodOptions['outcomes']>;
   private readonly started = new Set<string>();
+  /** Pods (namespace/name/uid) no node could take; retried when nodes change. */
+  private readonly unscheduled = new Set<string>();
 
   constructor(
     private readonly api: ApiServer,
@@ -62,6 +64,17 @@ export class PodRunner {
     ) {
       for (const p of this.api.store.list(this.api.resource('', 'v1', 'pods'), e.object.metadata.namespace))
         this.consider(p);
+    } else if (e.resource.kind === 'Node' && this.unscheduled.size) {
+      // A node changed (e.g. lost a taint): the scheduler retries pods it could not place.
+      const retry = [...this.unscheduled];
+      this.unscheduled.clear();
+      for (const key of retry) this.started.delete(key);
+      const pods = this.api.resource('', 'v1', 'pods');
+      for (const key of retry) {
+        const [namespace, name] = key.split('/');
+        const pod = this.api.store.get(pods, namespace, name);
+        if (pod) this.consider(pod);
+      }
     }
   }
 
@@ -101,17 +114,11 @@ export class PodRunner {
     const pod = this.api.store.get(pods, namespace, name);
     if (!pod || !this.enabled) return;
     const spec = (pod.spec ?? {}) as PodSpecLike;
-    const nodes = eligibleNodes(this.api.store.list(this.api.resource('', 'v1', 'nodes')), spec);
-    const node = spec.nodeName ?? nodes[0]?.metadata.name;
+    const all = this.api.store.list(this.api.resource('', 'v1', 'nodes'));
+    const node = spec.nodeName ?? eligibleNodes(all, spec)[0]?.metadata.name;
     if (!node) {
-      recordEvent(
-        this.api,
-        pod,
-        'Warning',
-        'FailedScheduling',
-        '0/0 nodes are available: no nodes available to schedule pods.',
-        'default-scheduler',
-      );
+      this.unscheduled.add(`${namespace}/${name}/${pod.metadata.uid}`);
+      recordEvent(this.api, pod, 'Warning', 'FailedScheduling', unschedulableMessage(all, spec), 'default-scheduler');
       return;
     }
     const outcome = this.decide(pod);

@@ -43,3 +43,26 @@ export function eligibleNodes(nodes: KubeObject[], spec: PodSpecLike): KubeObjec
     return taints.every((t) => tolerates(spec.tolerations ?? [], t));
   });
 }
+
+/** The scheduler's FailedScheduling message: `0/3 nodes are available: 3 node(s) had untolerated taint {k: v}. …` */
+export function unschedulableMessage(nodes: KubeObject[], spec: PodSpecLike, occupied = new Set<string>()): string {
+  const reasons = new Map<string, number>();
+  for (const n of nodes) {
+    const labels = n.metadata.labels ?? {};
+    let reason: string | undefined;
+    if (occupied.has(n.metadata.name)) {
+      reason = "didn't match pod anti-affinity rules";
+    } else if (Object.entries(spec.nodeSelector ?? {}).some(([k, v]) => labels[k] !== v)) {
+      reason = "didn't match Pod's node affinity/selector";
+    } else {
+      const taint = ((n.spec as { taints?: Taint[] } | undefined)?.taints ?? []).find(
+        (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(spec.tolerations ?? [], t),
+      );
+      if (taint) reason = `had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+    }
+    if (reason) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+  const parts = [...reasons].map(([r, count]) => `${count} node(s) ${r}`).sort();
+  const detail = parts.length ? `${parts.join(', ')}.` : 'no nodes available to schedule pods.';
+  return `0/${nodes.length} nodes are available: ${detail} preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
+}

@@ -2,12 +2,18 @@
 // kubelet: after a delay a workload's pods run and its status says ready, or
 // its pods are stuck pulling their image (ErrImagePull/ImagePullBackOff) with
 // the events kubelet writes.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ApiServer } from '../api-server.js';
 import { now, type StoreEvent } from '../store.js';
 import type { KubeObject } from '../types.js';
 import { recordEvent } from './events.js';
-import { eligibleNodes, type PodSpecLike } from './scheduling.js';
+import { eligibleNodes, unschedulableMessage, type PodSpecLike } from './scheduling.js';
+
+/** The label the real controllers put on pods to tell template revisions apart. */
+const REVISION_LABEL: Record<string, string> = {
+  DaemonSet: 'controller-revision-hash',
+  Deployment: 'pod-template-hash',
+};
 
 export type ImagePullFailure = 'ErrImagePull' | 'ImagePullBackOff';
 
@@ -97,12 +103,34 @@ export class WorkloadController {
       const antiAffinity = !!podSpec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length;
       placeable = nodes.length === 0 ? 0 : antiAffinity ? Math.min(desired, nodes.length) : desired;
     }
-    this.deletePods(w);
-    const pods: KubeObject[] = [];
-    for (let i = 0; i < desired; i++) {
-      const node = w.kind === 'DaemonSet' ? nodes[i] : i < placeable ? nodes[i % nodes.length] : undefined;
-      pods.push(this.createPod(w, podSpec, node, failure));
+    // Pods of the current template on the right nodes in the right state stay; the rest are replaced.
+    const revision = createHash('sha256')
+      .update(JSON.stringify(spec.template ?? {}))
+      .digest('hex')
+      .slice(0, 10);
+    const podType = this.api.resource('', 'v1', 'pods');
+    const keep = new Set<string>();
+    const current = this.podsOf(w).filter(
+      (p) =>
+        p.metadata.labels?.[REVISION_LABEL[w.kind!]] === revision &&
+        !!(p.spec as PodSpecLike).nodeName &&
+        (p.status as { phase?: string }).phase === (failure ? 'Pending' : 'Running'),
+    );
+    const targets: (KubeObject | undefined)[] =
+      w.kind === 'DaemonSet'
+        ? nodes
+        : Array.from({ length: desired }, (_, i) => (i < placeable ? nodes[i % nodes.length] : undefined));
+    const fresh: { node: KubeObject | undefined }[] = [];
+    for (const node of targets) {
+      const existing = node
+        ? current.find((p) => !keep.has(p.metadata.name) && (p.spec as PodSpecLike).nodeName === node.metadata.name)
+        : undefined;
+      if (existing && (w.kind === 'DaemonSet' || !failure)) keep.add(existing.metadata.name);
+      else fresh.push({ node });
     }
+    for (const p of this.podsOf(w))
+      if (!keep.has(p.metadata.name)) this.api.store.delete(podType, p.metadata.namespace, p.metadata.name);
+    for (const { node } of fresh) this.createPod(w, podSpec, node, revision, failure);
     const ready = failure ? 0 : placeable;
     const generation = w.metadata.generation;
     const status =
@@ -126,7 +154,6 @@ export class WorkloadController {
       },
     );
     if (!failure && ready === desired) for (const f of this.onReady) f(updated);
-    void pods;
   }
 
   private podsOf(w: KubeObject): KubeObject[] {
@@ -144,14 +171,19 @@ export class WorkloadController {
     w: KubeObject,
     spec: PodSpecLike,
     node: KubeObject | undefined,
+    revision: string,
     failure?: ImagePullFailure,
   ): KubeObject {
-    const labels = ((w.spec as WorkloadSpec).template?.metadata?.labels ?? {}) as Record<string, string>;
-    const hash = randomBytes(4)
-      .toString('hex')
-      .slice(0, w.kind === 'Deployment' ? 8 : 0);
-    const prefix = w.kind === 'Deployment' ? `${w.metadata.name}-${hash}-` : `${w.metadata.name}-`;
+    const labels = {
+      ...(((w.spec as WorkloadSpec).template?.metadata?.labels ?? {}) as Record<string, string>),
+      [REVISION_LABEL[w.kind!]]: revision,
+    };
+    const prefix = w.kind === 'Deployment' ? `${w.metadata.name}-${revision}-` : `${w.metadata.name}-`;
     const ts = now();
+    const allNodes = this.api.store.list(this.api.resource('', 'v1', 'nodes'));
+    // Unplaced replicas are those required anti-affinity keeps off the eligible (occupied) nodes.
+    const occupied = new Set(eligibleNodes(allNodes, spec).map((n) => n.metadata.name));
+    const unschedulable = node ? '' : unschedulableMessage(allNodes, spec, occupied);
     const containers = spec.containers ?? [];
     const containerStatuses = containers.map((c) => ({
       name: c.name,
@@ -197,6 +229,9 @@ export class WorkloadController {
               { type: 'Ready', status: failure ? 'False' : 'True', lastTransitionTime: ts },
             ],
             hostIP: ((node.status as { addresses?: { address: string }[] }).addresses ?? [])[0]?.address,
+            podIP: failure
+              ? undefined
+              : `10.244.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 2}`,
             startTime: ts,
             containerStatuses,
           }
@@ -207,22 +242,14 @@ export class WorkloadController {
                 type: 'PodScheduled',
                 status: 'False',
                 reason: 'Unschedulable',
-                message:
-                  "0/N nodes are available: no node matches the pod's node affinity/selector, taints or anti-affinity.",
+                message: unschedulable,
                 lastTransitionTime: ts,
               },
             ],
           },
     });
     if (!node) {
-      recordEvent(
-        this.api,
-        pod,
-        'Warning',
-        'FailedScheduling',
-        "didn't match pod anti-affinity rules or node selector/taints",
-        'default-scheduler',
-      );
+      recordEvent(this.api, pod, 'Warning', 'FailedScheduling', unschedulable, 'default-scheduler');
     } else if (failure) {
       const image = containers[0]?.image ?? '';
       recordEvent(this.api, pod, 'Normal', 'Pulling', `Pulling image "${image}"`, 'kubelet');
