@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startVcsim, type Vcsim } from '../test/support/vcsim.js';
 import { startKubeServer, type KubeServer } from '../test/support/kube-server/index.js';
 import { repoRoot } from '../test/support/go-build.js';
+import { startManifestServer, type ManifestServer } from '../test/fixtures/manifests/server.js';
 
 const manifestPath = join(repoRoot, 'oclif.manifest.json');
 if (!existsSync(manifestPath)) {
@@ -20,8 +21,9 @@ const commands = new Set(
 
 let vcsim: Vcsim | undefined;
 let kube: KubeServer | undefined;
+let manifests: ManifestServer | undefined;
 const stopAll = async () => {
-  await Promise.allSettled([vcsim?.stop(), kube?.stop()]);
+  await Promise.allSettled([vcsim?.stop(), kube?.stop(), manifests?.close()]);
 };
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => void stopAll().then(() => process.exit(130)));
@@ -48,7 +50,15 @@ try {
       uuids: Object.fromEntries(nodeVms.map((v, i) => [`k8s-node-${String(i + 1).padStart(4, '0')}`, v.uuid])),
     },
   });
-  const env: NodeJS.ProcessEnv = { ...vcsim.env, KUBECONFIG: kube.kubeconfigPath, GOVC_INSECURE: '1' };
+  // No internet here: the driver manifests come from a local mirror of small
+  // fixture manifests shaped like the upstream ones (VK_MANIFEST_BASE_URL).
+  manifests = await startManifestServer({ aliases: { 'v1.31.1': 'v1.31.0', 'v3.5.1': 'v3.7.0' } });
+  const env: NodeJS.ProcessEnv = {
+    ...vcsim.env,
+    KUBECONFIG: kube.kubeconfigPath,
+    GOVC_INSECURE: '1',
+    VK_MANIFEST_BASE_URL: manifests.baseUrl,
+  };
   process.stderr.write(
     `demo: vCenter ${vcsim.url} (user ${vcsim.username}), Kubernetes ${kube.url} (KUBECONFIG=${kube.kubeconfigPath})\n`,
   );
@@ -62,8 +72,8 @@ try {
     ['taint-nodes', ['taint-nodes', '--list']],
     ['generate:csi', ['generate', 'csi', '--csi-username', 'k8s-csi@vsphere.local', '--no-verify']],
     ['roles:create', ['roles', 'create', '--csi-user', 'k8s-csi@vsphere.local', '--folder', 'k8s']],
-    ['install:cpi', ['install', 'cpi', '--datacenter', 'DC0', '--no-verify']],
-    ['install:csi', ['install', 'csi', '--datacenter', 'DC0', '--no-verify']],
+    ['install:cpi', ['install', 'cpi']],
+    ['install:csi', ['install', 'csi', '--csi-username', 'k8s-csi@vsphere.local']],
     ['storageclass:create', ['storageclass', 'create', 'vsphere', '--datastore', 'LocalDS_0', '--default']],
     ['smoke-test', ['smoke-test']],
     ['doctor', ['doctor']],
