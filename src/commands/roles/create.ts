@@ -32,11 +32,17 @@ with the difference and only changed with --force.`;
       multiple: true,
       summary: 'Datastore volumes live on; repeatable (default: all datastores shared by every host of the cluster).',
     }),
-    'file-volumes': Flags.boolean({ summary: 'Also grant what vSAN file (ReadWriteMany) volumes need.' }),
+    'file-volumes': Flags.boolean({
+      default: false,
+      summary: 'Also grant what vSAN file (ReadWriteMany) volumes need.',
+    }),
     'role-prefix': Flags.string({ default: '', summary: 'Prefix for the role names, e.g. K8S-.' }),
-    group: Flags.boolean({ summary: 'The principals are groups (DOMAIN\\group), not users.' }),
-    force: Flags.boolean({ summary: 'Set existing roles with other privileges to the ones the drivers need.' }),
-    'dry-run': Flags.boolean({ summary: 'Print what would be created or changed; change nothing.' }),
+    group: Flags.boolean({ default: false, summary: 'The principals are groups (DOMAIN\\group), not users.' }),
+    force: Flags.boolean({
+      default: false,
+      summary: 'Set existing roles with other privileges to the ones the drivers need.',
+    }),
+    'dry-run': Flags.boolean({ default: false, summary: 'Print what would be created or changed; change nothing.' }),
   };
 
   async run(): Promise<void> {

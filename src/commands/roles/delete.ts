@@ -21,7 +21,7 @@ read-only role stay. Asks for confirmation on a terminal; elsewhere pass --yes.`
     ...vsphereFlags,
     'role-prefix': Flags.string({ default: '', summary: 'Prefix the roles were created with.' }),
     yes: Flags.boolean({ char: 'y', summary: 'Delete without asking.' }),
-    'dry-run': Flags.boolean({ summary: 'Print what would be deleted; change nothing.' }),
+    'dry-run': Flags.boolean({ default: false, summary: 'Print what would be deleted; change nothing.' }),
   };
 
   async run(): Promise<void> {

@@ -128,9 +128,12 @@ export function planCreateRoles(input: {
     const diff = drifted
       .map((r) => `${r.name} (${[...r.added.map((p) => `+${p}`), ...r.removed.map((p) => `-${p}`)].join(' ')})`)
       .join(', ');
-    throw new VkError(`role${drifted.length > 1 ? 's' : ''} already exist with other privileges: ${diff}`, {
-      hint: 'pass --force to set them to the privileges vk needs (nothing was changed)',
-    });
+    throw new VkError(
+      `${drifted.length > 1 ? 'roles' : 'role'} ${diff} already ${drifted.length > 1 ? 'exist' : 'exists'} with other privileges`,
+      {
+        hint: 'pass --force to set them to the privileges vk needs (nothing was changed)',
+      },
+    );
   }
 
   const roleIdOf = (name: string): number | undefined =>
@@ -210,7 +213,7 @@ export function requirements(
     object: target.path,
     ref: target.ref,
     role: roleName(rule, opts.prefix),
-    privileges: rule.builtin ? [...SYSTEM_PRIVILEGES] : rolePrivileges(rule),
+    privileges: rule.builtin ? [...SYSTEM_PRIVILEGES] : [...rule.privileges],
   }));
 }
 

@@ -165,7 +165,8 @@ export async function assertPrincipalExists(client: VimClient, principal: string
   }
   const ok = (found ?? []).some(
     (r) =>
-      r.group === group && (samePrincipal(r.principal, principal) || r.principal.toLowerCase() === name.toLowerCase()),
+      (r.group === true) === group &&
+      (samePrincipal(r.principal, principal) || r.principal.toLowerCase() === name.toLowerCase()),
   );
   if (!ok) throw new PrincipalNotFoundError(principal, group);
 }
