@@ -1,10 +1,10 @@
 // Plans of `vk roles`: pure functions from the privilege table, the target
 // objects and vCenter's current roles and permissions.
 import { describe, expect, it } from 'vitest';
-import { VkError } from '../src/lib/errors.js';
+import { UsageError, VkError } from '../src/lib/errors.js';
 import type { RoleTarget } from '../src/lib/roles/targets.js';
 import { planCreateRoles, planDeleteRoles, requirements, type Existing } from '../src/lib/steps/roles.js';
-import { normalizePrincipal } from '../src/lib/vsphere/authorization.js';
+import { normalizePrincipal, validatePrincipal } from '../src/lib/vsphere/authorization.js';
 
 const ref = (type: string, value: string) => ({ type, value });
 const targets: RoleTarget[] = [
@@ -136,5 +136,14 @@ describe('planDeleteRoles', () => {
         permissions: [{ entity: 'VirtualMachine:vm1', principal: 'k8s-csi@vsphere.local' }],
       },
     ]);
+  });
+});
+
+describe('validatePrincipal', () => {
+  it('accepts user@domain and DOMAIN\\name, rejects a bare name before any request', () => {
+    expect(validatePrincipal('k8s-csi@vsphere.local', '--csi-user')).toBe('k8s-csi@vsphere.local');
+    expect(validatePrincipal('VSPHERE.LOCAL\\k8s-storage', '--csi-user')).toBe('VSPHERE.LOCAL\\k8s-storage');
+    expect(() => validatePrincipal('k8s-csi', '--csi-user')).toThrow('--csi-user "k8s-csi" is not a vCenter principal');
+    expect(() => validatePrincipal('a b@vsphere.local', '--user')).toThrow(UsageError);
   });
 });

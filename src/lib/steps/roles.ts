@@ -26,6 +26,7 @@ import {
   samePrincipal,
   setEntityPermissions,
   updateRole,
+  validatePrincipal,
   type AuthorizationRole,
   type Permission,
 } from '../vsphere/authorization.js';
@@ -301,6 +302,8 @@ export interface CreateRolesResult {
 
 export async function createRoles(ctx: Context, opts: CreateRolesOptions): Promise<CreateRolesResult> {
   validateRolePrefix(opts.prefix);
+  validatePrincipal(opts.csiUser, '--csi-user');
+  if (opts.cpiUser) validatePrincipal(opts.cpiUser, '--cpi-user');
   const principals: Principal[] = [{ user: 'csi', principal: opts.csiUser, group: opts.group }];
   if (opts.cpiUser) principals.push({ user: 'cpi', principal: opts.cpiUser, group: opts.group });
   const session = await ctx.vsphere();
@@ -338,6 +341,7 @@ export interface CheckRolesResult {
 
 export async function checkRoles(ctx: Context, opts: CheckRolesOptions): Promise<CheckRolesResult> {
   validateRolePrefix(opts.prefix);
+  validatePrincipal(opts.user, '--user');
   if (opts.driver === 'csi' && opts.folder === undefined) {
     throw new UsageError('--folder is required with --csi: the CSI user needs privileges on the node VMs', {
       hint: 'pass the node VMs’ folder, e.g. --folder k8s',

@@ -3,7 +3,7 @@
 // principals are translated here; NoPermission (naming the privilege) comes
 // from faults.ts.
 
-import { VkError } from '../errors.js';
+import { UsageError, VkError } from '../errors.js';
 import type { VimClient } from './client.js';
 import { VimFault } from './faults.js';
 import { retrieveOne } from './property-collector.js';
@@ -54,6 +54,14 @@ export function normalizePrincipal(p: string): string {
 
 export function samePrincipal(a: string, b: string): boolean {
   return normalizePrincipal(a) === normalizePrincipal(b);
+}
+
+/** Rejects a principal without its domain before any request: vCenter needs user@domain or DOMAIN\\name. */
+export function validatePrincipal(principal: string, flag: string): string {
+  if (!/^[^@\\\s]+@[^@\\\s]+$/.test(principal) && !/^[^@\\\s]+\\[^@\\\s]+$/.test(principal)) {
+    throw new UsageError(`${flag} "${principal}" is not a vCenter principal`, { hint: PRINCIPAL_FORMS });
+  }
+  return principal;
 }
 
 export class PrincipalNotFoundError extends VkError {
