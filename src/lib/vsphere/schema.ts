@@ -95,6 +95,10 @@ export const schema: Record<string, TypeSchema> = {
   HostScsiDiskPartition: { fields: { partition: 'int' } },
   DatastoreHostMount: { fields: { key: MoRef, mountInfo: 'HostMountInfo' } },
   HostMountInfo: { fields: { mounted: 'boolean', accessible: 'boolean', vmknicActive: 'boolean' } },
+  // AuthorizationManager and UserDirectory (vk roles).
+  AuthorizationRole: { fields: { roleId: 'int', system: 'boolean', privilege: 'string[]' } },
+  Permission: { fields: { entity: MoRef, group: 'boolean', roleId: 'int', propagate: 'boolean' } },
+  UserSearchResult: { fields: { group: 'boolean' } },
   // Faults whose fields users see in messages.
   NoPermission: { base: 'SecurityError', fields: { object: MoRef, missingPrivileges: 'EntityPrivilege[]' } },
   EntityPrivilege: { fields: { entity: MoRef, privAvailability: 'PrivilegeAvailability[]' } },

@@ -1,0 +1,86 @@
+import { Flags } from '@oclif/core';
+import { VkCommand } from '../../lib/cli/base-command.js';
+import { vsphereFlags } from '../../lib/cli/flags.js';
+import type { Table } from '../../lib/cli/output.js';
+import type { CreateRolesResult } from '../../lib/steps/roles.js';
+
+export default class RolesCreate extends VkCommand<typeof RolesCreate> {
+  static override summary = 'Create least-privilege roles for the CSI and CPI driver users and grant them.';
+  static override description = `Creates the roles the vSphere CSI driver documents (CNS-SEARCH-AND-SPBM, CNS-DATASTORE,
+CNS-VM and, with --file-volumes, CNS-HOST-CONFIG-STORAGE) and sets the permissions on the objects the
+driver uses: the root folder, the datastores (--datastore, default every datastore shared by all hosts of
+its cluster), the node VMs in --folder, and the built-in read-only role on the datacenter, clusters and
+hosts. --cpi-user gets read-only on the datacenter(s), propagating.
+Re-running changes nothing that is already in place. A role that exists with other privileges is reported
+with the difference and only changed with --force.`;
+
+  static override examples = [
+    '<%= config.bin %> roles create --csi-user k8s-csi@vsphere.local --cpi-user k8s-cpi@vsphere.local --folder k8s',
+    '<%= config.bin %> roles create --csi-user k8s-csi@vsphere.local --folder /DC0/vm/k8s --datastore vsanDatastore --dry-run',
+    "<%= config.bin %> roles create --csi-user 'VSPHERE.LOCAL\\k8s-storage' --group --folder k8s --role-prefix K8S-",
+  ];
+
+  static override flags = {
+    ...vsphereFlags,
+    'csi-user': Flags.string({ required: true, summary: 'CSI driver user (user@domain), or group with --group.' }),
+    'cpi-user': Flags.string({ summary: 'CPI driver user: gets read-only on the datacenter(s), propagating.' }),
+    folder: Flags.string({
+      required: true,
+      summary: 'Folder of the node VMs: inventory path or relative to the datacenter VM folder.',
+    }),
+    datastore: Flags.string({
+      multiple: true,
+      summary: 'Datastore volumes live on; repeatable (default: all datastores shared by every host of the cluster).',
+    }),
+    'file-volumes': Flags.boolean({
+      default: false,
+      summary: 'Also grant what vSAN file (ReadWriteMany) volumes need.',
+    }),
+    'role-prefix': Flags.string({ default: '', summary: 'Prefix for the role names, e.g. K8S-.' }),
+    group: Flags.boolean({ default: false, summary: 'The principals are groups (DOMAIN\\group), not users.' }),
+    force: Flags.boolean({
+      default: false,
+      summary: 'Set existing roles with other privileges to the ones the drivers need.',
+    }),
+    'dry-run': Flags.boolean({ default: false, summary: 'Print what would be created or changed; change nothing.' }),
+  };
+
+  async run(): Promise<void> {
+    const f = this.flags;
+    const { createRoles } = await import('../../lib/steps/roles.js');
+    const result = await createRoles(this.ctx, {
+      csiUser: f['csi-user'],
+      cpiUser: f['cpi-user'],
+      group: f.group,
+      prefix: f['role-prefix'],
+      folder: f.folder,
+      datastores: f.datastore ?? [],
+      fileVolumes: f['file-volumes'],
+      force: f.force,
+      dryRun: f['dry-run'],
+    });
+    await this.print(result, createTable);
+  }
+}
+
+function createTable(r: CreateRolesResult): Table {
+  const diff = (added: string[], removed: string[]) =>
+    [...added.map((p) => `+${p}`), ...removed.map((p) => `-${p}`)].join(' ');
+  return {
+    columns: ['object', 'role', 'principal', 'action'],
+    rows: [
+      ...r.roles.map((role) => [
+        '(role)',
+        role.name,
+        '',
+        role.added.length || role.removed.length ? `${role.action} (${diff(role.added, role.removed)})` : role.action,
+      ]),
+      ...r.permissions.map((p) => [
+        p.object,
+        p.propagate ? `${p.role} (propagating)` : p.role,
+        p.group ? `${p.principal} (group)` : p.principal,
+        p.was ? `${p.action} (was ${p.was})` : p.action,
+      ]),
+    ],
+  };
+}
