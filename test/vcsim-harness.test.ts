@@ -182,6 +182,46 @@ describe('vcsim harness', () => {
     await expect(sim.inspect('privileges', 'nobody@vsphere.local', '/DC0')).rejects.toThrow(/does not exist/);
   });
 
+  it('answers privilege checks from the permissions actually set, nearest permission winning', async () => {
+    const user = 'k8s-csi@vsphere.local';
+    const { id } = await sim.inspect('add-role', 'HARNESS-VM', 'VirtualMachine.Config.AddExistingDisk');
+    expect(id).toBeGreaterThanOrEqual(1000);
+    const role = (await sim.inspect('roles')).find((r) => r.name === 'HARNESS-VM')!;
+    expect(role.privileges).toEqual([
+      'System.Anonymous',
+      'System.Read',
+      'System.View',
+      'VirtualMachine.Config.AddExistingDisk',
+    ]);
+    await sim.inspect('set-permission', '/DC0', user, 'ReadOnly', 'no-propagate');
+    await sim.inspect('set-permission', '/DC0/vm/k8s', user, 'HARNESS-VM');
+    // A second permission on the same entity is added, not a replacement of the first.
+    await sim.inspect('set-permission', '/DC0/vm/k8s', 'k8s-cpi@vsphere.local', 'ReadOnly');
+    const onFolder = (await sim.inspect('permissions')).filter((p) => p.entity === '/DC0/vm/k8s');
+    expect(onFolder.map((p) => `${p.principal} ${p.role} ${p.propagate}`)).toEqual([
+      'k8s-cpi@vsphere.local ReadOnly true',
+      'k8s-csi@vsphere.local HARNESS-VM true',
+    ]);
+    const vm = '/DC0/vm/k8s/k8s-node-0001';
+    let privs = await sim.inspect('privileges', user, '/DC0', '/DC0/host', vm);
+    expect(privs['/DC0']).toEqual(['System.Anonymous', 'System.Read', 'System.View']);
+    expect(privs['/DC0/host']).toEqual([]); // ReadOnly on /DC0 does not propagate
+    expect(privs[vm]).toContain('VirtualMachine.Config.AddExistingDisk');
+
+    await sim.inspect('remove-permission', '/DC0/vm/k8s', user);
+    privs = await sim.inspect('privileges', user, vm);
+    expect(privs[vm]).toEqual([]);
+    await expect(sim.inspect('remove-permission', '/DC0/vm/k8s', user)).rejects.toThrow(/no permission/);
+    await expect(sim.inspect('set-permission', '/DC0', 'ghost@vsphere.local', 'ReadOnly')).rejects.toThrow(
+      /does not exist/,
+    );
+
+    await sim.inspect('set-permission', '/DC0/vm/k8s', user, 'HARNESS-VM');
+    await sim.inspect('remove-role', 'HARNESS-VM');
+    const left = await sim.inspect('permissions');
+    expect(left.filter((p) => p.principal === user).map((p) => p.entity)).toEqual(['/DC0']);
+  });
+
   it('stops cleanly: the port closes and its temp files are gone', async () => {
     const { pid, caFile, configDir, url } = sim;
     await sim.stop();

@@ -173,6 +173,12 @@ export interface VcsimInspectResults {
   'set-extra-config': { ok: true };
   'power-off': { ok: true };
   'power-on': { ok: true };
+  /** add-role ROLE PRIV[,PRIV...] → the new role's id */
+  'add-role': { id: number };
+  /** remove-role ROLE (its permissions are removed with it) */
+  'remove-role': { ok: true };
+  /** set-permission PATH PRINCIPAL ROLE ['propagate' (default) | 'no-propagate'] */
+  'set-permission': { ok: true };
   /** remove-permission PATH PRINCIPAL ['group'] */
   'remove-permission': { ok: true };
   /** set-role-privileges ROLE PRIV[,PRIV...] */

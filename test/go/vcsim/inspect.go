@@ -27,6 +27,9 @@ Reads the simulator's state through govmomi, independently of vk, and prints JSO
   privileges USER PATH...            privileges USER holds on each entity (FetchUserPrivilegeOnEntities)
   set-extra-config VM KEY VALUE      ReconfigVM_Task with one extraConfig option
   power-off VM | power-on VM
+  add-role ROLE PRIV[,PRIV...]      AddAuthorizationRole
+  remove-role ROLE                   RemoveAuthorizationRole (its permissions go with it)
+  set-permission PATH PRINCIPAL ROLE [propagate|no-propagate]
   remove-permission PATH PRINCIPAL [group]
   set-role-privileges ROLE PRIV[,PRIV...]
 VM is a name or an inventory path.`
@@ -129,6 +132,23 @@ func (in *inspector) run(what string, args []string) (interface{}, error) {
 			return nil, err
 		}
 		return in.power(args[0], what == "power-on")
+	case "add-role":
+		if err := need(2); err != nil {
+			return nil, err
+		}
+		am := object.NewAuthorizationManager(in.c)
+		id, err := am.AddRole(in.ctx, args[0], splitList(args[1]))
+		return map[string]int32{"id": id}, err
+	case "remove-role":
+		if err := need(1); err != nil {
+			return nil, err
+		}
+		return in.removeRole(args[0])
+	case "set-permission":
+		if err := need(3); err != nil {
+			return nil, err
+		}
+		return in.setPermission(args[0], args[1], args[2], len(args) < 4 || args[3] != "no-propagate")
 	case "remove-permission":
 		if err := need(2); err != nil {
 			return nil, err
@@ -538,4 +558,39 @@ func (in *inspector) sessions() ([]sessionInfo, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].LoginTime < out[j].LoginTime })
 	return out, nil
+}
+
+func (in *inspector) roleID(name string) (*object.AuthorizationManager, int32, error) {
+	am, roles, err := in.authManager()
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, r := range roles {
+		if r.Name == name {
+			return am, r.RoleId, nil
+		}
+	}
+	return nil, 0, fmt.Errorf("no role %q", name)
+}
+
+func (in *inspector) removeRole(name string) (interface{}, error) {
+	am, id, err := in.roleID(name)
+	if err != nil {
+		return nil, err
+	}
+	return done{true}, am.RemoveRole(in.ctx, id, false)
+}
+
+func (in *inspector) setPermission(path, principal, role string, propagate bool) (interface{}, error) {
+	ref, err := in.byPath(path)
+	if err != nil {
+		return nil, err
+	}
+	am, id, err := in.roleID(role)
+	if err != nil {
+		return nil, err
+	}
+	return done{true}, am.SetEntityPermissions(in.ctx, ref, []types.Permission{{
+		Principal: principal, RoleId: id, Propagate: propagate,
+	}})
 }
