@@ -39,7 +39,7 @@ export class VimClient {
 
   readonly #agent: Agent;
   readonly #log: Logger;
-  readonly #signal?: AbortSignal;
+  #signal?: AbortSignal;
 
   private constructor(opts: ClientOptions, agent: Agent) {
     this.url = opts.url;
@@ -172,6 +172,14 @@ export class VimClient {
       hint: code === 'ERR_SSL_WRONG_VERSION_NUMBER' ? 'use an http:// URL if the server has no TLS' : undefined,
       cause: err,
     });
+  }
+
+  /**
+   * Stops following the process's AbortSignal, so cleanup (Logout) still
+   * runs after Ctrl-C; each request keeps its own timeout.
+   */
+  detachSignal(): void {
+    this.#signal = undefined;
   }
 
   /** Closes idle connections. */
