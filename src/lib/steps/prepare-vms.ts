@@ -17,6 +17,7 @@ import {
   readVmFolderTree,
   shutdownGuest,
   startSetExtraConfig,
+  toolsRunning,
   waitForPowerState,
   type PowerState,
   type VmFolderTree,
@@ -44,7 +45,6 @@ export interface VmPlan {
   power: PowerState;
   uuid?: string;
   template: boolean;
-  toolsRunning: boolean;
   /** disk.enableUUID now (undefined: not set). */
   before?: string;
   action: VmAction;
@@ -188,7 +188,6 @@ export async function planPrepareVms(client: VimClient, input: PrepareVmsInput):
         power: vm.powerState,
         uuid: vm.uuid,
         template: vm.template,
-        toolsRunning: vm.toolsRunning,
         before,
         action: vm.template ? 'skip' : isEnabled(before) ? 'none' : 'set',
         ref: vm.ref,
@@ -322,7 +321,7 @@ export interface PowerCycleResult {
  */
 export async function powerCycleVms(
   client: VimClient,
-  vms: Array<Pick<VmPlan, 'name' | 'ref' | 'toolsRunning'>>,
+  vms: Array<Pick<VmPlan, 'name' | 'ref'>>,
   options: PowerCycleOptions,
 ): Promise<PowerCycleResult[]> {
   const results: PowerCycleResult[] = [];
@@ -332,7 +331,7 @@ export async function powerCycleVms(
     let stoppedBy: PowerCycleResult['stoppedBy'] = 'power off';
     try {
       let off = false;
-      if (vm.toolsRunning) {
+      if (await toolsRunning(client, vm.ref)) {
         options.progress?.(`${step}: guest shutdown`);
         try {
           await shutdownGuest(client, vm.ref);

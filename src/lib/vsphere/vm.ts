@@ -5,7 +5,7 @@
 
 import type { VimClient } from './client.js';
 import { InventoryPaths, type DatacenterRef } from './inventory.js';
-import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
+import { retrieveContents, retrieveOne, toRetrieved, traversal } from './property-collector.js';
 import { startTask } from './task.js';
 import { refKey, type MoRef, type OptionValue, type UpdateSet } from './types.js';
 import { xsd, type SoapObject } from './xml.js';
@@ -92,7 +92,6 @@ export interface VmSummary {
   template: boolean;
   /** extraConfig values vk asked for, by key; absent keys are not set. */
   extraConfig: Record<string, string>;
-  toolsRunning: boolean;
 }
 
 interface VmProps {
@@ -103,7 +102,6 @@ interface VmProps {
   'config.uuid': string;
   'config.template': boolean;
   'config.extraConfig': OptionValue[];
-  'guest.toolsRunningStatus': string;
 }
 
 export interface ListVmsOptions {
@@ -137,7 +135,6 @@ export async function listVmsInFolder(
     'config.uuid',
     'config.template',
     'config.extraConfig',
-    'guest.toolsRunningStatus',
   ];
   const contents = await retrieveContents(client, [
     {
@@ -173,7 +170,6 @@ export async function listVmsInFolder(
       uuid: p['config.uuid'],
       template: p['config.template'] === true,
       extraConfig,
-      toolsRunning: p['guest.toolsRunningStatus'] === 'guestToolsRunning',
     });
   }
   return vms.sort((a, b) => a.path.localeCompare(b.path));
@@ -191,6 +187,12 @@ export async function startSetExtraConfig(
     value: xsd('string', value),
   }));
   return startTask(client, 'ReconfigVM_Task', vm, { spec: { extraConfig } });
+}
+
+/** Whether VMware Tools run in the guest now (a guest shutdown needs them). */
+export async function toolsRunning(client: VimClient, vm: MoRef): Promise<boolean> {
+  const props = await retrieveOne<{ 'guest.toolsRunningStatus': string }>(client, vm, ['guest.toolsRunningStatus']);
+  return props['guest.toolsRunningStatus'] === 'guestToolsRunning';
 }
 
 /** Asks the guest OS to shut down (returns at once; the VM powers off later). Needs VMware Tools. */
