@@ -83,18 +83,20 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       run: () => steps.planPrepareVms(session.client, input),
     });
     const toSet = plan.vms.filter((v) => v.action === 'set').length;
-    const result = await reporter.phase({
-      title: this.flags['dry-run']
-        ? `Dry run: ${toSet} of ${plan.vms.length} VMs would change`
-        : `Setting ${steps.ENABLE_UUID_KEY}=${steps.ENABLE_UUID_VALUE} on ${toSet} of ${plan.vms.length} VMs`,
-      run: (update) =>
-        steps.applyPrepareVms(session.client, plan, {
-          concurrency: this.flags.concurrency,
-          dryRun: this.flags['dry-run'],
-          progress: update,
-          signal: this.ctx.signal,
-        }),
-    });
+    const applyOptions = {
+      concurrency: this.flags.concurrency,
+      dryRun: this.flags['dry-run'] === true,
+      signal: this.ctx.signal,
+    };
+    const result =
+      toSet === 0
+        ? await steps.applyPrepareVms(session.client, plan, applyOptions)
+        : await reporter.phase({
+            title: applyOptions.dryRun
+              ? `Dry run: ${toSet} of ${plan.vms.length} VMs would change`
+              : `Setting ${steps.ENABLE_UUID_KEY}=${steps.ENABLE_UUID_VALUE} on ${toSet} of ${plan.vms.length} VMs`,
+            run: (update) => steps.applyPrepareVms(session.client, plan, { ...applyOptions, progress: update }),
+          });
     await this.print(result, resultTable);
     this.ctx.log.info(steps.summarizePrepareResult(result));
     for (const vm of result.vms.filter((v) => v.result === 'failed')) {
@@ -106,7 +108,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       this.ctx.log.warn(
         `${cycle.length} powered-on VM${cycle.length === 1 ? '' : 's'} see the new value only after a full power cycle ` +
           `(guest shutdown and power on, not a reboot): ${cycle.map((v) => v.name).join(', ')}` +
-          (this.flags['dry-run'] ? '' : `; run again with --power-cycle, or power-cycle them yourself`),
+          (this.flags['dry-run'] ? '' : '; shut them down and power them on (--power-cycle does this along with the change)'),
       );
     }
     if (cycle.length > 0 && powerCycle) {

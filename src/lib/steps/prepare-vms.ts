@@ -284,7 +284,7 @@ export async function applyPrepareVms(
   const needPowerCycle = vms
     .filter((v) => (v.result === 'changed' || v.result === 'would change') && v.power === 'poweredOn')
     .map((v) => v.name);
-  return { folder: plan.folder, dryRun: options.dryRun, vms, needPowerCycle };
+  return { folder: plan.folder, dryRun: options.dryRun === true, vms, needPowerCycle };
 }
 
 /** `24 VMs: 20 changed, 3 already set, 1 failed` */
