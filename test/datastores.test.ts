@@ -83,6 +83,17 @@ describe('vk datastores', () => {
     expect(r.stdout).toMatch(/^PartialNFS_0\s.*\s1\s+no \(DC0_C0: 1\/2 hosts\)\s/m);
   });
 
+  it('reads every datastore, host and cluster in one PropertyCollector call', async () => {
+    const r = await runVk(['datastores', '--debug'], sim.env);
+    expect(r.code).toBe(0);
+    const calls = r.stderr
+      .split('\n')
+      .map((l) => /^debug: (\w+) \d+ \d+ms$/.exec(l)?.[1])
+      .filter(Boolean);
+    expect(calls).toEqual(['RetrieveServiceContent', 'Login', 'RetrievePropertiesEx', 'Logout']);
+    expect(r.stderr).toMatch(/^debug: 4 vSphere requests$/m);
+  });
+
   it('filters by name globs', async () => {
     const r = await runVk(['datastores', 'NFS*', 'LocalDS_1', '-o', 'json'], sim.env);
     expect(r.code).toBe(0);

@@ -14,12 +14,15 @@ afterAll(async () => {
   await sim?.stop();
 });
 
+/** The simulator's env with vk's default (persisted sessions) rather than the harness's opt-out. */
+const persisting = () => ({ ...sim.env, VK_PERSIST_SESSION: undefined });
+
 const logins = (stderr: string) => stderr.split('\n').filter((l) => /^debug: Login \d+/.test(l)).length;
 
 describe('saved sessions', () => {
   it('two commands in a row log in once, and the session file is private', async () => {
     const home = tempConfigHome();
-    const env = { ...sim.env, XDG_CONFIG_HOME: home };
+    const env = { ...persisting(), XDG_CONFIG_HOME: home };
     const first = await runVk(['about', '--debug'], env);
     expect(first.code).toBe(0);
     expect(logins(first.stderr)).toBe(1);
@@ -39,7 +42,7 @@ describe('saved sessions', () => {
 
   it('logs in again when the saved session is no longer valid', async () => {
     const home = tempConfigHome();
-    const env = { ...sim.env, XDG_CONFIG_HOME: home };
+    const env = { ...persisting(), XDG_CONFIG_HOME: home };
     expect((await runVk(['about'], env)).code).toBe(0);
     const dir = join(home, 'vk', 'sessions');
     const file = join(dir, readdirSync(dir)[0]!);
@@ -58,7 +61,7 @@ describe('saved sessions', () => {
       [[], { VK_PERSIST_SESSION: 'false' }],
     ] as const) {
       const home = tempConfigHome();
-      const r = await runVk(['about', '--debug', ...args], { ...sim.env, ...extra, XDG_CONFIG_HOME: home });
+      const r = await runVk(['about', '--debug', ...args], { ...persisting(), ...extra, XDG_CONFIG_HOME: home });
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('debug: Logout');
       expect(() => readdirSync(join(home, 'vk', 'sessions'))).toThrow();
