@@ -7,14 +7,10 @@ import { startVcsim, type Vcsim } from './support/vcsim.js';
 const ODD_NAME = 'web node ü 1';
 let sim: Vcsim;
 
-interface SimVm {
-  name: string;
-  extraConfig?: Record<string, string>;
-}
-
 async function enableUuid(): Promise<Map<string, string | undefined>> {
-  const vms = (await sim.inspect('vms')) as SimVm[];
-  return new Map(vms.map((v) => [v.name, v.extraConfig?.['disk.enableUUID']]));
+  const vms = await sim.inspect('vms');
+  for (const vm of vms) expect(vm.duplicateKeys, vm.name).toBeUndefined();
+  return new Map(vms.map((v) => [v.name, v.enableUUID ?? undefined]));
 }
 
 const vk = (...args: string[]) => runVk(['prepare-vms', ...args], sim.env);
@@ -30,9 +26,9 @@ beforeAll(async () => {
     presetUuid: 2,
     poweredOff: 1,
     templates: 1,
-    subfolders: 'a,b/c',
+    subfolders: ['a', 'b/c'],
     subfolderVms: 2,
-    vmNames: ODD_NAME,
+    vmNames: [ODD_NAME],
     denyReconfigure: 'k8s-node-0011',
     failReconfigure: 'k8s-node-0012',
   });
@@ -98,7 +94,7 @@ describe('vk prepare-vms', () => {
   });
 
   it('sets the value on every VM, subfolders included; a failure does not stop the others', async () => {
-    const r = await vk('/DC0/vm/k8s', '--exclude', 'k8s-node-0004', '--concurrency', '3');
+    const r = await vk('/DC0/vm/k8s', '--exclude', 'k8s-node-0007', '--concurrency', '3');
     expect(r.code).toBe(1);
     const after = await enableUuid();
     for (const name of ['k8s-node-0003', 'k8s-node-0006', 'k8s-node-0010', 'a-node-0001', 'b-c-node-0002', ODD_NAME]) {
@@ -118,12 +114,25 @@ describe('vk prepare-vms', () => {
     expect(rows.find((l) => l.includes('k8s-node-0012'))).toMatch(/failed$/);
     expect(r.stderr).toMatch(/k8s-node-0011: permission denied: .*VirtualMachine\.Config\.AdvancedConfig/);
     expect(r.stderr).toMatch(/k8s-node-0012: .{10,}/);
-    expect(r.stderr).toMatch(/^17 VMs: 11 changed, 3 already set, 1 skipped \(template\), 2 failed$/m);
+    expect(r.stderr).toMatch(/^17 VMs: 10 changed, 4 already set, 1 skipped \(template\), 2 failed$/m);
     // Powered-on VMs that changed are named; the powered-off one is not.
     const warning = r.stderr.split('\n').find((l) => l.includes('power cycle'))!;
     expect(warning).toContain('k8s-node-0006');
     expect(warning).toContain(ODD_NAME);
     expect(warning).not.toContain('k8s-node-0003');
+    // Nothing was powered off without --power-cycle.
+    const power = new Map((await sim.inspect('vms')).map((v) => [v.name, v.powerState]));
+    expect(power.get('k8s-node-0006')).toBe('poweredOn');
+    expect(power.get('k8s-node-0003')).toBe('poweredOff');
+  });
+
+  it('--power-cycle --yes power-cycles the powered-on VMs that changed, leaving them on', async () => {
+    const r = await vk('k8s', '--include', 'k8s-node-0007', '--power-cycle', '--yes', '--shutdown-timeout', '5');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^k8s-node-0007: power-cycled \((guest shutdown|power off)\)$/m);
+    const vm = (await sim.inspect('vms')).find((v) => v.name === 'k8s-node-0007')!;
+    expect(vm.enableUUID).toBe('TRUE');
+    expect(vm.powerState).toBe('poweredOn');
   });
 
   it('re-running on a prepared folder changes nothing and says so', async () => {
@@ -134,8 +143,10 @@ describe('vk prepare-vms', () => {
     expect(r.stdout).not.toContain('result: changed');
     expect(r.stderr).toMatch(/^16 VMs: 15 already set, 1 skipped \(template\) \(nothing to change\)$/m);
     expect(r.stderr).not.toContain('power cycle');
-    // Login (service content, session) plus the folder tree and the VMs: no per-VM call.
-    expect(Number(/debug: (\d+) vSphere requests/.exec(r.stderr)?.[1])).toBeLessThanOrEqual(5);
+    // After login: the folder tree and the VMs, one request each; no per-VM call.
+    const methods = [...r.stderr.matchAll(/^debug: ([A-Za-z_]+) \d{3} \d+ms$/gm)].map((m) => m[1]!);
+    const work = methods.filter((m) => !['RetrieveServiceContent', 'Login', 'Logout'].includes(m));
+    expect(work.length, methods.join(' ')).toBeLessThanOrEqual(3);
     expect(await enableUuid()).toEqual(before);
   });
 });
