@@ -107,8 +107,10 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     if (cycle.length > 0 && !powerCycle) {
       this.ctx.log.warn(
         `${cycle.length} powered-on VM${cycle.length === 1 ? '' : 's'} see the new value only after a full power cycle ` +
-          `(guest shutdown and power on, not a reboot): ${cycle.map((v) => v.name).join(', ')}` +
-          (this.flags['dry-run'] ? '' : '; shut them down and power them on (--power-cycle does this along with the change)'),
+          `(guest shutdown and power on, not a reboot): ${nameList(cycle.map((v) => v.name))}` +
+          (this.flags['dry-run']
+            ? ''
+            : '; shut them down and power them on (--power-cycle does this along with the change)'),
       );
     }
     if (cycle.length > 0 && powerCycle) {
@@ -116,7 +118,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
         const { confirm } = await import('@inquirer/prompts');
         const ok = await confirm(
           {
-            message: `Power-cycle ${cycle.length} VMs one at a time (${cycle.map((v) => v.name).join(', ')})?`,
+            message: `Power-cycle ${cycle.length} VMs one at a time (${nameList(cycle.map((v) => v.name))})?`,
             default: false,
           },
           { output: process.stderr, signal: this.ctx.signal },
@@ -147,6 +149,11 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       throw new VkError(`${failed.length} of ${result.vms.length} VMs failed: ${failed[0]!.name}: ${failed[0]!.error}`);
     }
   }
+}
+
+/** Names for a warning line: all of a few, the first 20 of many (JSON output has every one). */
+function nameList(names: string[], max = 20): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
 }
 
 function resultTable(r: PrepareVmsResult): Table {
