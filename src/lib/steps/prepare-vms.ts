@@ -197,7 +197,7 @@ export async function planPrepareVms(client: VimClient, input: PrepareVmsInput):
 }
 
 /** The vCenter fault as one line; a missing privilege is named. */
-export function reconfigureErrorText(err: unknown): string {
+export function faultText(err: unknown): string {
   if (err instanceof NoPermissionError || (err instanceof VimFault && err.faultType === 'NoPermission')) {
     const privileges = err instanceof NoPermissionError ? err.privileges : [];
     return `permission denied: needs privilege ${privileges.length ? privileges.join(', ') : ADVANCED_CONFIG_PRIVILEGE}`;
@@ -247,7 +247,7 @@ export async function applyPrepareVms(
         const task = await startSetExtraConfig(client, vm.ref, { [ENABLE_UUID_KEY]: ENABLE_UUID_VALUE });
         tasks.set(task.value, vm);
       } catch (err) {
-        errors.set(refKey(vm.ref), reconfigureErrorText(err));
+        errors.set(refKey(vm.ref), faultText(err));
       }
       started++;
       options.progress?.(`reconfiguring: ${started}/${toSet.length} started`);
@@ -268,7 +268,7 @@ export async function applyPrepareVms(
     for (const [taskValue, vm] of tasks) {
       const info = final.get(taskValue);
       const err = info ? taskError(info) : undefined;
-      if (err) errors.set(refKey(vm.ref), reconfigureErrorText(err));
+      if (err) errors.set(refKey(vm.ref), faultText(err));
     }
   }
 
@@ -338,7 +338,7 @@ export async function powerCycleVms(
           off = await waitForPowerState(client, vm.ref, 'poweredOff', options.shutdownTimeoutMs);
           if (off) stoppedBy = 'guest shutdown';
         } catch (err) {
-          options.progress?.(`${step}: guest shutdown failed (${reconfigureErrorText(err)}), powering off`);
+          options.progress?.(`${step}: guest shutdown failed (${faultText(err)}), powering off`);
         }
       }
       if (!off) {
@@ -355,7 +355,7 @@ export async function powerCycleVms(
       }
       results.push({ name: vm.name, stoppedBy });
     } catch (err) {
-      results.push({ name: vm.name, stoppedBy, error: reconfigureErrorText(err) });
+      results.push({ name: vm.name, stoppedBy, error: faultText(err) });
       break;
     }
   }
