@@ -55,7 +55,16 @@ export function ttyReporter(): ProgressReporter {
             rendererOptions: { persistentOutput: false },
           },
         ],
-        { concurrent: false, exitOnError: true, rendererOptions: { collapseErrors: false, logger } },
+        {
+          concurrent: false,
+          exitOnError: true,
+          // vk has checked that stderr is a terminal; listr2 looks at stdout (maybe a pipe
+          // carrying the result) and would fall back, so the fallback is the same renderer.
+          renderer: 'default',
+          fallbackRenderer: 'default',
+          rendererOptions: { collapseErrors: false, logger },
+          fallbackRendererOptions: { collapseErrors: false, logger },
+        },
       );
       await list.run();
       return result;

@@ -296,7 +296,7 @@ export function summarizePrepareResult(result: PrepareVmsResult): string {
     .map(([kind, n]) => `${n} ${kind}`);
   const nothing = result.vms.every((v) => v.result !== 'changed' && v.result !== 'would change');
   const suffix = nothing && !result.vms.some((v) => v.result === 'failed') ? ' (nothing to change)' : '';
-  const dry = result.dryRun ? ' (dry run: nothing changed)' : '';
+  const dry = result.dryRun && !suffix ? ' (dry run: nothing changed)' : '';
   return `${result.vms.length} VM${result.vms.length === 1 ? '' : 's'}: ${counts.join(', ')}${suffix}${dry}`;
 }
 
