@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/lib/errors.js';
 import { parseVcenterUrl, resolveVsphereOptions } from '../src/lib/vsphere/connect.js';
+import { chooseDatacenter, InventoryPaths, type DatacenterRef } from '../src/lib/vsphere/inventory.js';
 import { sessionFile } from '../src/lib/vsphere/session.js';
 import { parseThumbprint } from '../src/lib/vsphere/tls.js';
 
@@ -107,5 +108,35 @@ describe('session files', () => {
     expect(a).not.toContain('alice');
     expect(sessionFile(env, url, 'bob')).not.toBe(a);
     expect(sessionFile(env, new URL('https://vc2/sdk'), 'alice')).not.toBe(a);
+  });
+});
+
+describe('datacenter choice', () => {
+  const dc = (path: string) =>
+    ({ name: path.split('/').pop()!, path, ref: { type: 'Datacenter', value: path } }) as DatacenterRef;
+  const all = [dc('/DC0'), dc('/Europe/DC1')];
+
+  it('takes the only datacenter when none is named', () => {
+    expect(chooseDatacenter([dc('/DC0')], undefined).path).toBe('/DC0');
+  });
+  it('finds one by name or inventory path', () => {
+    expect(chooseDatacenter(all, 'DC1').path).toBe('/Europe/DC1');
+    expect(chooseDatacenter(all, '/Europe/DC1/').path).toBe('/Europe/DC1');
+  });
+  it('lists the datacenters when the name is unknown or a choice is needed', () => {
+    expect(() => chooseDatacenter(all, 'DC9')).toThrow('datacenter "DC9" not found; vCenter has: /DC0, /Europe/DC1');
+    expect(() => chooseDatacenter(all, undefined)).toThrow(/vCenter has 2 datacenters \(\/DC0, \/Europe\/DC1\)/);
+  });
+});
+
+describe('inventory paths', () => {
+  it('are built from names and parents, below the root folder', () => {
+    const root = { type: 'Folder', value: 'group-d1' };
+    const paths = new InventoryPaths(root);
+    paths.add({ type: 'Folder', value: 'f1' }, 'Europe', root);
+    paths.add({ type: 'Datacenter', value: 'dc1' }, 'DC1', { type: 'Folder', value: 'f1' });
+    paths.add({ type: 'Folder', value: 'ds' }, 'datastore', { type: 'Datacenter', value: 'dc1' });
+    paths.add({ type: 'Datastore', value: 'd1' }, 'a%2fb', { type: 'Folder', value: 'ds' });
+    expect(paths.pathOf({ type: 'Datastore', value: 'd1' })).toBe('/Europe/DC1/datastore/a%2fb');
   });
 });
