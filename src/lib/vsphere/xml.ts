@@ -172,6 +172,9 @@ export function parseXml(text: string): Record<string, XmlNode[]> {
     parseAttributeValue: false,
     trimValues: false,
     processEntities: false,
+    // Callbacks get the path matcher, not a string built for every tag (a large
+    // retrieve has hundreds of thousands of tags).
+    jPath: false,
     isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
     tagValueProcessor: (_name, value) => unescapeXml(value),
     attributeValueProcessor: (_name, value) => unescapeXml(value),
