@@ -51,6 +51,7 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init();
     const ctor = this.ctor as typeof VkCommand;
+    this.argv = normalizeBooleanValues(this.argv, { ...ctor.baseFlags, ...ctor.flags });
     const { args, argv, flags } = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
@@ -162,6 +163,25 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     if (this.#abort.signal.aborted && (process.exitCode ?? 0) === 0) process.exitCode = ExitCode.interrupted;
     return super.finally(err);
   }
+}
+
+/**
+ * Accepts govc's `--flag=false` / `--flag=true` spelling for boolean flags
+ * that have a --no- form (oclif only knows `--flag` / `--no-flag`).
+ */
+function normalizeBooleanValues(argv: string[], flags: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const arg of argv) {
+    if (arg === '--') return [...out, ...argv.slice(out.length)];
+    const m = /^--([a-z0-9-]+)=(true|false|1|0|yes|no)$/i.exec(arg);
+    const def = m ? (flags[m[1]!] as { type?: string; allowNo?: boolean } | undefined) : undefined;
+    if (m && def?.type === 'boolean' && def.allowNo) {
+      out.push(/^(true|1|yes)$/i.test(m[2]!) ? `--${m[1]}` : `--no-${m[1]}`);
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function urlPassword(url: string | undefined): string | undefined {

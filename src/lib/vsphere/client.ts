@@ -21,6 +21,12 @@ export interface ClientOptions {
   signal?: AbortSignal;
 }
 
+/** A SOAP service next to vim25 (PBM, CNS) on the same session. */
+export interface SoapService {
+  readonly url: URL;
+  invoke<T = unknown>(method: string, self: ManagedObjectReference, args?: SoapObject, returns?: string): Promise<T>;
+}
+
 /** SOAPAction version before the server's own is known (answered by every vCenter since 6.0). */
 const INITIAL_VERSION = '6.0';
 
@@ -39,7 +45,7 @@ export class VimClient {
 
   readonly #agent: Agent;
   readonly #log: Logger;
-  readonly #signal?: AbortSignal;
+  #signal?: AbortSignal;
 
   private constructor(opts: ClientOptions, agent: Agent) {
     this.url = opts.url;
@@ -87,8 +93,46 @@ export class VimClient {
     args: SoapObject = {},
     returns?: string,
   ): Promise<T> {
-    const body = envelope(method, self, args);
-    const text = await this.#post(method, body);
+    return this.#call(this.url, 'urn:vim25', `urn:vim25/${this.version}`, false, method, self, args, returns);
+  }
+
+  /**
+   * Another SOAP service of the same vCenter that shares this session, TLS
+   * policy, timeout and request count: PBM (`{ path: '/pbm', namespace:
+   * 'urn:pbm' }`) or CNS (`{ path: '/vsanHealth' }`, urn:vim25 methods).
+   */
+  service(endpoint: { path: string; namespace?: string; version?: string }): SoapService {
+    const url = new URL(endpoint.path, this.url);
+    const namespace = endpoint.namespace ?? 'urn:vim25';
+    return {
+      url,
+      invoke: <T = unknown>(method: string, self: ManagedObjectReference, args: SoapObject = {}, returns?: string) =>
+        this.#call<T>(
+          url,
+          namespace,
+          `${namespace}/${endpoint.version ?? this.version}`,
+          true,
+          method,
+          self,
+          args,
+          returns,
+        ),
+    };
+  }
+
+  async #call<T>(
+    url: URL,
+    namespace: string,
+    soapAction: string,
+    sessionHeader: boolean,
+    method: string,
+    self: ManagedObjectReference,
+    args: SoapObject,
+    returns: string | undefined,
+  ): Promise<T> {
+    const sessionCookie = sessionHeader && this.cookie ? this.cookie.slice(this.cookie.indexOf('=') + 1) : undefined;
+    const body = envelope(method, self, args, { namespace, sessionCookie });
+    const text = await this.#post(url, soapAction, method, body);
     const doc = parseXml(text);
     const envKey = Object.keys(doc).find((k) => localName(k) === 'Envelope');
     const env = envKey ? doc[envKey]![0] : undefined;
@@ -105,11 +149,11 @@ export class VimClient {
     return decodeField(children(response, 'returnval'), returns) as T;
   }
 
-  async #post(method: string, body: string): Promise<string> {
+  async #post(url: URL, soapAction: string, method: string, body: string): Promise<string> {
     const { fetch } = await import('undici');
     const headers: Record<string, string> = {
       'content-type': 'text/xml; charset=utf-8',
-      soapaction: `urn:vim25/${this.version}`,
+      soapaction: soapAction,
       'user-agent': 'vk',
     };
     if (this.cookie) headers.cookie = this.cookie;
@@ -119,7 +163,7 @@ export class VimClient {
     this.requestCount++;
     let status = 0;
     try {
-      const res = await fetch(this.url, { method: 'POST', headers, body, signal, dispatcher: this.#agent });
+      const res = await fetch(url, { method: 'POST', headers, body, signal, dispatcher: this.#agent });
       status = res.status;
       const setCookie = res.headers.getSetCookie();
       const session = setCookie.map((c) => c.split(';')[0]!.trim()).find((c) => c.startsWith('vmware_soap_session='));
@@ -172,6 +216,14 @@ export class VimClient {
       hint: code === 'ERR_SSL_WRONG_VERSION_NUMBER' ? 'use an http:// URL if the server has no TLS' : undefined,
       cause: err,
     });
+  }
+
+  /**
+   * Stops following the process's AbortSignal, so cleanup (Logout) still
+   * runs after Ctrl-C; each request keeps its own timeout.
+   */
+  detachSignal(): void {
+    this.#signal = undefined;
   }
 
   /** Closes idle connections. */

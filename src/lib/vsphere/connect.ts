@@ -191,6 +191,7 @@ export class VsphereSession {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    this.client.detachSignal();
     try {
       if (!this.options.persistSession && this.client.cookie) await logout(this.client);
     } finally {

@@ -58,7 +58,9 @@ export function decodeValue(node: XmlNode, declared: string | undefined): unknow
     return primitive(type ?? 'string', textOf(node));
   }
   const hasChildren = Object.entries(node).some(([k, v]) => k[0] !== '@' && k !== '#text' && Array.isArray(v));
-  if (!hasChildren && type === undefined) return textOf(node);
+  // Text without child elements is a string, or an enum value with its type
+  // (<val xsi:type="VirtualMachinePowerState">poweredOn</val>).
+  if (!hasChildren && (type === undefined || textOf(node) !== '')) return textOf(node);
 
   const out: Record<string, unknown> = {};
   if (wire) out._type = wire;

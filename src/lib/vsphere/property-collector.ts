@@ -133,6 +133,8 @@ export interface ContainerQuery<T> {
   paths: ReadonlyArray<keyof T & string>;
   /** Include nested folders (default true). */
   recursive?: boolean;
+  /** Objects per page (RetrieveOptions.maxObjects); the server's default when unset. */
+  pageSize?: number;
 }
 
 /**
@@ -145,12 +147,16 @@ export async function retrieveFromContainer<T>(
   query: ContainerQuery<T>,
 ): Promise<Array<RetrievedObject<T>>> {
   return withContainerView(client, query.container, [query.type], query.recursive ?? true, async (view) => {
-    const contents = await retrieveContents(client, [
-      {
-        propSet: [{ type: query.type, pathSet: [...query.paths] }],
-        objectSet: [{ obj: view, skip: true, selectSet: [traversal('view', 'ContainerView', 'view')] }],
-      },
-    ]);
+    const contents = await retrieveContents(
+      client,
+      [
+        {
+          propSet: [{ type: query.type, pathSet: [...query.paths] }],
+          objectSet: [{ obj: view, skip: true, selectSet: [traversal('view', 'ContainerView', 'view')] }],
+        },
+      ],
+      { maxObjects: query.pageSize },
+    );
     return contents.map((oc) => toRetrieved<T>(oc));
   });
 }

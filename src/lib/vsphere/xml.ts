@@ -109,13 +109,28 @@ export function writeElement(name: string, value: SoapValue, out: string[]): voi
   out.push(`</${name}>`);
 }
 
+export interface EnvelopeOptions {
+  /** Method namespace: urn:vim25 (default), urn:pbm, … */
+  namespace?: string;
+  /** Session cookie value sent as the vcSessionCookie SOAP header (PBM, CNS). */
+  sessionCookie?: string;
+}
+
 /** The SOAP envelope for one vim25 method call. */
-export function envelope(method: string, self: ManagedObjectReference, args: SoapObject = {}): string {
+export function envelope(
+  method: string,
+  self: ManagedObjectReference,
+  args: SoapObject = {},
+  options: EnvelopeOptions = {},
+): string {
+  const header = options.sessionCookie
+    ? `<soapenv:Header><vcSessionCookie>${escapeXml(options.sessionCookie)}</vcSessionCookie></soapenv:Header>`
+    : '';
   const out: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"',
     ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
-    `<soapenv:Body><${method} xmlns="urn:vim25">`,
+    `${header}<soapenv:Body><${method} xmlns="${escapeXml(options.namespace ?? 'urn:vim25')}">`,
   ];
   writeElement('_this', self, out);
   for (const [field, v] of Object.entries(args)) writeElement(field, v, out);
