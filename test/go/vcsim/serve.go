@@ -1,0 +1,205 @@
+package main
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"io/ioutil"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/vmware/govmomi/cns/simulator" // registers the CNS endpoint (/vsanHealth)
+	_ "github.com/vmware/govmomi/pbm/simulator" // registers the PBM endpoint (/pbm)
+	"github.com/vmware/govmomi/simulator"
+)
+
+// options is the inventory and server shape chosen on the command line.
+type options struct {
+	listen, username, password string
+	tls, exitOnStdinEOF        bool
+
+	dc, cluster, host, standaloneHost, ds, nfs, dsPartial, vm int
+
+	folder          string
+	folderVMs       int
+	subfolders      []string
+	subfolderVMs    int
+	vmNames         []string
+	templates       int
+	presetUUID      int
+	poweredOff      int
+	failReconfigure string
+	denyReconfigure string
+	users           []string
+}
+
+func parseServeFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("vcsim", flag.ContinueOnError)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&o.username, "username", "administrator@vsphere.local", "the only user that can log in")
+	fs.StringVar(&o.password, "password", "Passw0rd!", "its password")
+	fs.BoolVar(&o.tls, "tls", true, "serve https with a fresh self-signed certificate (false: plain http)")
+	fs.BoolVar(&o.exitOnStdinEOF, "exit-on-stdin-eof", false, "exit when stdin closes (the parent process went away)")
+	fs.IntVar(&o.dc, "dc", 1, "datacenters")
+	fs.IntVar(&o.cluster, "cluster", 1, "clusters per datacenter")
+	fs.IntVar(&o.host, "host", 3, "hosts per cluster")
+	fs.IntVar(&o.standaloneHost, "standalone-host", 0, "standalone hosts per datacenter")
+	fs.IntVar(&o.ds, "ds", 1, "local (VMFS-like) datastores LocalDS_N, mounted on every host")
+	fs.IntVar(&o.nfs, "nfs", 0, "NFS datastores NFS_N, mounted on every host of every cluster")
+	fs.IntVar(&o.dsPartial, "ds-partial", 0, "NFS datastores PartialNFS_N, mounted on only the first host of the first cluster")
+	fs.IntVar(&o.vm, "vm", 0, "the model's own VMs per host / resource pool")
+	fs.StringVar(&o.folder, "folder", "", "VM folder to create, e.g. /DC0/vm/k8s")
+	fs.IntVar(&o.folderVMs, "folder-vms", 0, "VMs k8s-node-0001.. to create in -folder")
+	subfolders := fs.String("subfolders", "", "comma-separated folders relative to -folder, e.g. a,b/c")
+	fs.IntVar(&o.subfolderVMs, "subfolder-vms", 0, "VMs to create in each subfolder (named <sub-path>-node-0001)")
+	vmNames := fs.String("vm-names", "", "comma-separated extra VM names to create in -folder")
+	fs.IntVar(&o.templates, "templates", 0, "templates <folder>-template-01.. to create in -folder")
+	fs.IntVar(&o.presetUUID, "preset-uuid", 0, "the first N folder VMs already have disk.enableUUID=TRUE")
+	fs.IntVar(&o.poweredOff, "powered-off", 0, "the N folder VMs after the preset ones are powered off (the rest are on)")
+	fs.StringVar(&o.failReconfigure, "fail-reconfigure", "", "glob of VM names whose ReconfigVM_Task fails with a vCenter fault")
+	fs.StringVar(&o.denyReconfigure, "deny-reconfigure", "", "glob of VM names whose ReconfigVM_Task is refused with NoPermission (VirtualMachine.Config.AdvancedConfig)")
+	users := fs.String("users", "", "comma-separated extra principals (user@domain) known to the UserDirectory")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	o.subfolders = splitList(*subfolders)
+	o.vmNames = splitList(*vmNames)
+	o.users = splitList(*users)
+	if o.dc < 1 || o.cluster < 0 || o.host < 0 || o.ds < 0 {
+		return nil, fmt.Errorf("-dc must be >= 1 and -cluster/-host/-ds >= 0")
+	}
+	if (o.dsPartial > 0 || o.nfs > 0) && (o.cluster < 1 || o.host < 1) {
+		return nil, fmt.Errorf("-nfs and -ds-partial need at least one cluster with one host")
+	}
+	if o.folder == "" && (o.folderVMs > 0 || len(o.subfolders) > 0 || len(o.vmNames) > 0 || o.templates > 0) {
+		return nil, fmt.Errorf("-folder-vms, -subfolders, -vm-names and -templates need -folder")
+	}
+	if o.folderVMs+len(o.vmNames)+o.templates+len(o.subfolders)*o.subfolderVMs > 0 && o.cluster < 1 && o.standaloneHost < 1 {
+		return nil, fmt.Errorf("folder VMs need a host: set -cluster/-host or -standalone-host")
+	}
+	if o.folderVMs > 0 && o.ds < 1 {
+		return nil, fmt.Errorf("folder VMs need -ds >= 1")
+	}
+	return o, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ready is the one JSON line printed on stdout once the simulator serves.
+type ready struct {
+	URL            string `json:"url"`
+	Host           string `json:"host"`
+	Username       string `json:"username"`
+	Password       string `json:"password"`
+	TLS            bool   `json:"tls"`
+	Thumbprint     string `json:"thumbprint,omitempty"`
+	ThumbprintSHA1 string `json:"thumbprintSha1,omitempty"`
+	CAFile         string `json:"caFile,omitempty"`
+	PID            int    `json:"pid"`
+	StartupMillis  int64  `json:"startupMs"`
+}
+
+func runServe(args []string) error {
+	started := time.Now()
+	o, err := parseServeFlags(args)
+	if err != nil {
+		return err
+	}
+	prepareAuthorization(o) // must run before the model builds its AuthorizationManager
+
+	model := simulator.VPX()
+	model.Datacenter = o.dc
+	model.Cluster = o.cluster
+	model.ClusterHost = o.host
+	model.Host = o.standaloneHost
+	model.Datastore = o.ds
+	model.Machine = o.vm
+	model.Portgroup = 1
+	if err := model.Create(); err != nil {
+		return fmt.Errorf("creating the model: %w", err)
+	}
+	defer model.Remove()
+
+	inv, err := shapeInventory(model, o)
+	if err != nil {
+		return err
+	}
+	defer inv.cleanup()
+	installAuthorization(o)
+	if _, err := installFaultyVMs(o); err != nil {
+		return err
+	}
+
+	listen := &url.URL{Host: o.listen, User: url.UserPassword(o.username, o.password)}
+	model.Service.Listen = listen
+	model.Service.RegisterEndpoints = true
+	var cert *selfSigned
+	if o.tls {
+		if cert, err = newSelfSigned(); err != nil {
+			return err
+		}
+		model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert.pair}}
+	}
+	server := model.Service.NewServer()
+	defer server.Close()
+	// Put our request hooks (reconfigure semantics, fault injection) in front
+	// of the simulator's mux before the first client can connect.
+	server.Config.Handler = extraConfigFix(server.Config.Handler)
+
+	u := *server.URL
+	u.User = nil
+	out := ready{
+		URL:           u.String(),
+		Host:          u.Host,
+		Username:      o.username,
+		Password:      o.password,
+		TLS:           o.tls,
+		PID:           os.Getpid(),
+		StartupMillis: time.Since(started).Milliseconds(),
+	}
+	if cert != nil {
+		out.Thumbprint = fingerprint(sha256.New(), cert.der)
+		out.ThumbprintSHA1 = fingerprint(sha1.New(), cert.der)
+		f, err := ioutil.TempFile("", "vcsim-ca-*.pem")
+		if err != nil {
+			return err
+		}
+		_, _ = f.Write(cert.pem)
+		_ = f.Close()
+		out.CAFile = f.Name()
+		defer os.Remove(f.Name())
+	}
+	line, _ := json.Marshal(out)
+	fmt.Println(string(line))
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	if o.exitOnStdinEOF {
+		go func() {
+			_, _ = io.Copy(ioutil.Discard, os.Stdin)
+			stop <- syscall.SIGTERM
+		}()
+	}
+	<-stop
+	return nil
+}
