@@ -9,9 +9,11 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -21,7 +23,7 @@ import (
 const inspectUsage = `usage: vcsim inspect -url URL [-k] [-username U -password P] WHAT [ARGS]
 
 Reads the simulator's state through govmomi, independently of vk, and prints JSON.
-  vms | datastores | hosts | folders | roles | permissions
+  about | sessions | vms | datastores | hosts | folders | roles | permissions
   privileges USER PATH...            privileges USER holds on each entity (FetchUserPrivilegeOnEntities)
   set-extra-config VM KEY VALUE      ReconfigVM_Task with one extraConfig option
   power-off VM | power-on VM
@@ -96,6 +98,10 @@ func (in *inspector) run(what string, args []string) (interface{}, error) {
 		return nil
 	}
 	switch what {
+	case "about":
+		return in.about(), nil
+	case "sessions":
+		return in.sessions()
 	case "vms":
 		return in.vms()
 	case "datastores":
@@ -207,6 +213,8 @@ type vmInfo struct {
 	UUID       string  `json:"uuid"`
 	EnableUUID *string `json:"enableUUID"`
 	Host       string  `json:"host"`
+	// ExtraConfig holds every extraConfig option, the last value of a key winning.
+	ExtraConfig map[string]string `json:"extraConfig"`
 	// DuplicateKeys lists extraConfig keys present more than once (a real
 	// vCenter never has any; a regression in the launcher's fix would).
 	DuplicateKeys []string `json:"duplicateKeys,omitempty"`
@@ -220,7 +228,8 @@ func (in *inspector) vms() ([]vmInfo, error) {
 	}
 	out := []vmInfo{}
 	for _, vm := range vms {
-		v := vmInfo{Name: vm.Name, Path: in.paths[vm.Self], Ref: vm.Self.Value, PowerState: string(vm.Runtime.PowerState)}
+		v := vmInfo{Name: vm.Name, Path: in.paths[vm.Self], Ref: vm.Self.Value, PowerState: string(vm.Runtime.PowerState),
+			ExtraConfig: map[string]string{}}
 		if vm.Runtime.Host != nil {
 			v.Host = in.names([]types.ManagedObjectReference{*vm.Runtime.Host})[0]
 		}
@@ -230,6 +239,7 @@ func (in *inspector) vms() ([]vmInfo, error) {
 			seen := map[string]int{}
 			for _, o := range vm.Config.ExtraConfig {
 				ov := o.GetOptionValue()
+				v.ExtraConfig[ov.Key] = fmt.Sprint(ov.Value)
 				if seen[ov.Key]++; seen[ov.Key] == 2 {
 					v.DuplicateKeys = append(v.DuplicateKeys, ov.Key)
 				}
@@ -493,4 +503,39 @@ func (in *inspector) setRolePrivileges(name string, privs []string) (interface{}
 		}
 	}
 	return nil, fmt.Errorf("no role %q", name)
+}
+
+func (in *inspector) about() map[string]string {
+	a := in.c.ServiceContent.About
+	return map[string]string{
+		"name": a.Name, "fullName": a.FullName, "vendor": a.Vendor, "version": a.Version, "build": a.Build,
+		"osType": a.OsType, "productLineId": a.ProductLineId, "apiType": a.ApiType, "apiVersion": a.ApiVersion,
+		"instanceUuid": a.InstanceUuid,
+	}
+}
+
+type sessionInfo struct {
+	Key            string `json:"key"`
+	UserName       string `json:"userName"`
+	LoginTime      string `json:"loginTime"`
+	LastActiveTime string `json:"lastActiveTime"`
+}
+
+// sessions lists the simulator's sessions except inspect's own.
+func (in *inspector) sessions() ([]sessionInfo, error) {
+	var sm mo.SessionManager
+	pc := property.DefaultCollector(in.c)
+	if err := pc.RetrieveOne(in.ctx, *in.c.ServiceContent.SessionManager, []string{"sessionList", "currentSession"}, &sm); err != nil {
+		return nil, err
+	}
+	out := []sessionInfo{}
+	for _, s := range sm.SessionList {
+		if sm.CurrentSession != nil && s.Key == sm.CurrentSession.Key {
+			continue
+		}
+		out = append(out, sessionInfo{Key: s.Key, UserName: s.UserName,
+			LoginTime: s.LoginTime.UTC().Format(time.RFC3339), LastActiveTime: s.LastActiveTime.UTC().Format(time.RFC3339)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LoginTime < out[j].LoginTime })
+	return out, nil
 }
