@@ -1,0 +1,86 @@
+import { Flags } from '@oclif/core';
+import { VkCommand } from '../lib/cli/base-command.js';
+import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
+import { InterruptedError, UsageError, VkError } from '../lib/errors.js';
+
+export default class SmokeTest extends VkCommand<typeof SmokeTest> {
+  static override summary =
+    'Prove that volumes work: bind a PVC, write a token from one pod, read it back from another.';
+
+  static override description = `In a fresh namespace vk-smoke-<random>, creates a PersistentVolumeClaim of the StorageClass (default: the cluster's default class) and waits until it is Bound; checks in vCenter, through the CNS query API, that the volume behind it exists and on which datastore (SKIPPED when no vCenter is configured or the API is not served — never PASSED); runs a writer pod that writes a random token to the volume and a reader pod that must read the same token back.
+
+--timeout bounds each wait (PVC Bound, each pod's completion); on a timeout the error names what was still pending and the object's latest events, such as the provisioner's ProvisioningFailed.
+
+The namespace is deleted, and waited for, on success, failure, timeout and Ctrl-C/SIGTERM, unless --keep.
+
+Each step is shown with its duration (an animated list on a terminal, plain lines on stderr otherwise). -o json prints a result document; --junit FILE writes a JUnit XML report with one test case per step for CI.
+
+Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageClass), 130 interrupted.`;
+
+  static override examples = [
+    { description: 'Test the default StorageClass', command: '<%= config.bin %> <%= command.id %>' },
+    {
+      description: 'Test a class with a shared volume, a mirrored image and a JUnit report for CI',
+      command:
+        '<%= config.bin %> <%= command.id %> --storage-class vsan-gold --access-mode RWX --image registry.example.com/library/busybox:1.36 --junit smoke.xml',
+    },
+    {
+      description: 'Keep the namespace to inspect it afterwards',
+      command: '<%= config.bin %> <%= command.id %> --keep --timeout 10m -o json',
+    },
+  ];
+
+  static override flags = {
+    ...kubeFlags,
+    ...vsphereFlags,
+    'storage-class': Flags.string({ summary: "StorageClass to test (default: the cluster's default class)." }),
+    size: Flags.string({ summary: 'Size of the claim.', default: '1Gi' }),
+    'access-mode': Flags.string({ summary: 'Access mode of the claim.', options: ['RWO', 'RWX'], default: 'RWO' }),
+    image: Flags.string({ summary: 'Image with a POSIX sh for the writer and reader pods.', default: 'busybox:1.36' }),
+    timeout: Flags.string({
+      summary: 'Time allowed for each wait (PVC Bound, each pod), e.g. 90s, 5m.',
+      default: '5m',
+    }),
+    keep: Flags.boolean({ summary: 'Keep the namespace and its objects afterwards.' }),
+    junit: Flags.string({ summary: 'Write a JUnit XML report to this file.' }),
+  };
+
+  async run(): Promise<void> {
+    const [steps, { parseDuration }] = await Promise.all([
+      import('../lib/steps/smoke-test.js'),
+      import('../lib/kube/duration.js'),
+    ]);
+    const timeoutMs = parseDuration(this.flags.timeout);
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      throw new UsageError(`invalid --timeout "${this.flags.timeout}"`, { hint: 'use a duration such as 90s or 5m' });
+    }
+    const input = {
+      storageClass: this.flags['storage-class'],
+      size: this.flags.size,
+      accessMode: this.flags['access-mode'] as 'RWO' | 'RWX',
+      image: this.flags.image,
+      timeoutMs,
+      keep: this.flags.keep,
+    };
+    steps.validateSmokeTestInput(input);
+    const plan = await steps.planSmokeTest(await this.ctx.kube(), input);
+
+    const { volumeChecker } = await import('../lib/steps/cns-volume.js');
+    const reporter =
+      this.ctx.interactive && this.ctx.output === 'table'
+        ? await steps.listrReporter()
+        : steps.plainReporter((line) => this.ctx.log.info(line));
+    const result = await steps.runSmokeTest(this.ctx, plan, {
+      reporter,
+      checkVolume: volumeChecker(this.ctx, this.flags),
+    });
+    // Written also when interrupted or failed: CI shows how far the run got.
+    if (this.flags.junit) await steps.writeJUnitReport(this.flags.junit, plan, result);
+    await this.print(result, steps.formatSmokeTestResult);
+    if (result.interrupted) throw new InterruptedError(`interrupted; namespace ${plan.namespace} ${result.cleanup}`);
+    if (!result.passed) {
+      const failed = result.steps.find((s) => s.status === 'failed')!;
+      throw new VkError(`smoke test failed: ${failed.title}: ${failed.message ?? 'failed'}`);
+    }
+  }
+}

@@ -1,0 +1,549 @@
+// Step: prove a StorageClass works end to end. In a fresh namespace
+// vk-smoke-<random>: a PVC that must bind, the CNS volume behind it checked in
+// vCenter, a writer pod putting a random token on the volume and a reader pod
+// that must read the same token back. Every step is timed; the namespace is
+// deleted (and waited for) on success, failure, timeout and interrupt unless
+// `keep` is set. plan() resolves the inputs (default StorageClass, …) and
+// writes nothing; run() executes the plan and returns a result document that
+// the command prints and the JUnit writer turns into test cases.
+
+import { randomBytes } from 'node:crypto';
+import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
+import { UsageError, VkError } from '../errors.js';
+import type { Context } from '../context.js';
+import type { KubeClient } from '../kube/client.js';
+import { formatDuration } from '../kube/duration.js';
+import type { PodPhase } from '../kube/wait.js';
+import type { Table } from '../cli/output.js';
+
+export const DEFAULT_IMAGE = 'busybox:1.36';
+export const DEFAULT_SIZE = '1Gi';
+export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
+const BETA_DEFAULT_ANNOTATION = 'storageclass.beta.kubernetes.io/is-default-class';
+export const SMOKE_LABEL = 'vk.io/smoke-test';
+const MOUNT = '/data';
+/** Reader exit codes: the token file is missing, or holds another token. */
+export const READER_EXIT_MISSING = 4;
+export const READER_EXIT_MISMATCH = 3;
+
+export type AccessMode = 'RWO' | 'RWX';
+const accessModeNames: Record<AccessMode, string> = { RWO: 'ReadWriteOnce', RWX: 'ReadWriteMany' };
+
+export interface SmokeTestInput {
+  storageClass?: string;
+  size?: string;
+  accessMode?: AccessMode;
+  image?: string;
+  timeoutMs?: number;
+  keep?: boolean;
+}
+
+export interface SmokeTestPlan {
+  namespace: string;
+  storageClass: string;
+  provisioner: string;
+  size: string;
+  accessMode: AccessMode;
+  image: string;
+  timeoutMs: number;
+  keep: boolean;
+  token: string;
+}
+
+export type StepStatus = 'passed' | 'failed' | 'skipped';
+
+export interface StepResult {
+  name: StepName;
+  title: string;
+  status: StepStatus;
+  durationMs: number;
+  /** Why it failed or was skipped, or what it found (e.g. the datastore). */
+  message?: string;
+}
+
+export type StepName = 'namespace' | 'pvc-bound' | 'cns-volume' | 'writer' | 'reader' | 'cleanup';
+
+export interface SmokeTestResult {
+  passed: boolean;
+  namespace: string;
+  storageClass: string;
+  size: string;
+  accessMode: AccessMode;
+  image: string;
+  volume: { claim: string; persistentVolume?: string; volumeHandle?: string; datastore?: string };
+  steps: StepResult[];
+  /** deleted, kept (--keep) or failed. */
+  cleanup: 'deleted' | 'kept' | 'failed';
+  durationMs: number;
+  startedAt: string;
+  /** Ctrl-C/SIGTERM stopped the run (the namespace was still cleaned up). */
+  interrupted: boolean;
+}
+
+/** The outcome of the vCenter check of the volume handle. */
+export interface VolumeCheck {
+  status: StepStatus;
+  message: string;
+  datastore?: string;
+}
+
+/** Looks the CSI volume handle up in vCenter; injected so the kube side stays testable alone. */
+export type VolumeChecker = (volumeHandle: string, signal: AbortSignal) => Promise<VolumeCheck>;
+
+/** Shows the steps as they run: plain lines or a listr2 list. */
+export interface StepReporter {
+  run(steps: StepDef[]): Promise<void>;
+}
+
+export interface StepDef {
+  name: StepName;
+  title: string;
+  /** Runs the step; resolves with an optional detail (or a skip), rejects on failure. */
+  run(): Promise<StepOutcome>;
+}
+
+export type StepOutcome = { skipped?: false; message?: string } | { skipped: true; message: string };
+
+const SIZE = /^[1-9][0-9]*(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
+
+/** Rejects bad input before any request (exit 2). */
+export function validateSmokeTestInput(input: SmokeTestInput): void {
+  if (input.size !== undefined && !SIZE.test(input.size)) {
+    throw new UsageError(`invalid --size "${input.size}"`, { hint: 'use a Kubernetes quantity such as 1Gi or 500Mi' });
+  }
+  if (input.accessMode !== undefined && !(input.accessMode in accessModeNames)) {
+    throw new UsageError(`invalid --access-mode "${input.accessMode}"`, { hint: 'use RWO or RWX' });
+  }
+  if (input.timeoutMs !== undefined && !(input.timeoutMs > 0)) {
+    throw new UsageError('--timeout must be positive', { hint: 'e.g. --timeout 5m' });
+  }
+  if (input.image !== undefined && !/^[^\s]+$/.test(input.image)) {
+    throw new UsageError(`invalid --image "${input.image}"`, {
+      hint: 'e.g. --image registry.example.com/busybox:1.36',
+    });
+  }
+}
+
+const isDefaultClass = (sc: V1StorageClass) =>
+  sc.metadata?.annotations?.[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true' ||
+  sc.metadata?.annotations?.[BETA_DEFAULT_ANNOTATION] === 'true';
+
+/** Resolves the StorageClass (named, or the cluster default) and the names to use; writes nothing. */
+export async function planSmokeTest(kube: KubeClient, input: SmokeTestInput): Promise<SmokeTestPlan> {
+  validateSmokeTestInput(input);
+  const classes = (await kube.list<V1StorageClass>('storage.k8s.io/v1', 'StorageClass')).items;
+  const names = classes.map((c) => c.metadata!.name!).sort();
+  const listed = names.length ? `the cluster has: ${names.join(', ')}` : 'the cluster has no StorageClasses';
+  let sc: V1StorageClass | undefined;
+  if (input.storageClass) {
+    sc = classes.find((c) => c.metadata?.name === input.storageClass);
+    if (!sc) {
+      throw new UsageError(`storageclass "${input.storageClass}" not found`, {
+        hint: `${listed}; 'vk storageclass create' makes one`,
+      });
+    }
+  } else {
+    const defaults = classes.filter(isDefaultClass);
+    if (defaults.length === 0) {
+      throw new UsageError('the cluster has no default StorageClass', {
+        hint: `pass --storage-class NAME (${listed}) or mark one with 'vk storageclass create NAME --default'`,
+      });
+    }
+    // Like the admission plugin: the newest default wins when several are marked.
+    sc = defaults.sort((a, b) =>
+      String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
+    )[0]!;
+  }
+  return {
+    namespace: `vk-smoke-${randomSuffix()}`,
+    storageClass: sc.metadata!.name!,
+    provisioner: sc.provisioner,
+    size: input.size ?? DEFAULT_SIZE,
+    accessMode: input.accessMode ?? 'RWO',
+    image: input.image ?? DEFAULT_IMAGE,
+    timeoutMs: input.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    keep: input.keep ?? false,
+    token: randomBytes(16).toString('hex'),
+  };
+}
+
+function randomSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789'; // what Kubernetes uses for generateName
+  return Array.from(randomBytes(5), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+const CLAIM = 'vk-smoke';
+const labels = { 'app.kubernetes.io/managed-by': 'vk', [SMOKE_LABEL]: 'true' };
+
+export function claimObject(plan: SmokeTestPlan): V1PersistentVolumeClaim {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: CLAIM, namespace: plan.namespace, labels },
+    spec: {
+      accessModes: [accessModeNames[plan.accessMode]],
+      storageClassName: plan.storageClass,
+      resources: { requests: { storage: plan.size } },
+    },
+  };
+}
+
+/** The writer puts the token on the volume; the reader exits 0 only when it reads the same token back. */
+export function podObject(plan: SmokeTestPlan, role: 'writer' | 'reader'): V1Pod {
+  const file = `${MOUNT}/vk-smoke-token`;
+  const script =
+    role === 'writer'
+      ? `printf '%s' "$TOKEN" > ${file} && sync && echo "wrote token to ${file}"`
+      : `[ -f ${file} ] || { echo "${file} does not exist"; exit ${READER_EXIT_MISSING}; }; ` +
+        `got=$(cat ${file}); [ "$got" = "$TOKEN" ] || { echo "read token $got, expected $TOKEN"; exit ${READER_EXIT_MISMATCH}; }; ` +
+        `echo "read token $got"`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `vk-smoke-${role}`,
+      namespace: plan.namespace,
+      labels: { ...labels, [`${SMOKE_LABEL}-role`]: role },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: role,
+          image: plan.image,
+          command: ['sh', '-c', script],
+          env: [{ name: 'TOKEN', value: plan.token }],
+          volumeMounts: [{ name: 'data', mountPath: MOUNT }],
+          resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+        },
+      ],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: CLAIM } }],
+    },
+  };
+}
+
+export interface RunSmokeTestOptions {
+  checkVolume: VolumeChecker;
+  reporter: StepReporter;
+}
+
+const titles: Record<StepName, string> = {
+  namespace: 'Create namespace',
+  'pvc-bound': 'PersistentVolumeClaim bound',
+  'cns-volume': 'CNS volume in vCenter',
+  writer: 'Writer pod wrote the token',
+  reader: 'Reader pod read the token back',
+  cleanup: 'Delete namespace',
+};
+
+/**
+ * Runs the plan. Never throws for a failed check or an interrupt: the result
+ * says which step failed and whether the run was interrupted.
+ */
+export async function runSmokeTest(
+  ctx: Context,
+  plan: SmokeTestPlan,
+  opts: RunSmokeTestOptions,
+): Promise<SmokeTestResult> {
+  const kube = await ctx.kube();
+  const started = Date.now();
+  const result: SmokeTestResult = {
+    passed: false,
+    namespace: plan.namespace,
+    storageClass: plan.storageClass,
+    size: plan.size,
+    accessMode: plan.accessMode,
+    image: plan.image,
+    volume: { claim: `${plan.namespace}/${CLAIM}` },
+    steps: [],
+    cleanup: plan.keep ? 'kept' : 'failed',
+    durationMs: 0,
+    startedAt: new Date(started).toISOString(),
+    interrupted: false,
+  };
+  const wait = { timeoutMs: plan.timeoutMs, signal: ctx.signal };
+  const ns = plan.namespace;
+  let created = false;
+
+  const podDone = async (role: 'writer' | 'reader'): Promise<StepOutcome> => {
+    const pod = podObject(plan, role);
+    await kube.create(pod);
+    const phases: PodPhase[] = ['Succeeded', 'Failed'];
+    const done = (await kube.wait.podPhase({ namespace: ns, name: pod.metadata!.name! }, phases, wait)) as V1Pod;
+    if (done.status?.phase === 'Succeeded') {
+      return { message: role === 'writer' ? 'token written' : 'read the same token back' };
+    }
+    const term = done.status?.containerStatuses?.[0]?.state?.terminated;
+    const code = term?.exitCode;
+    if (role === 'reader' && code === READER_EXIT_MISMATCH) {
+      throw new VkError(`pod ${ns}/${pod.metadata!.name} read a different token than the writer wrote`);
+    }
+    if (role === 'reader' && code === READER_EXIT_MISSING) {
+      throw new VkError(`pod ${ns}/${pod.metadata!.name} found no token on the volume`);
+    }
+    const why = term ? `${term.reason ?? 'terminated'}, exit code ${code}` : (done.status?.reason ?? 'Failed');
+    const events = await kube.events({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata!.name! }, 3);
+    const ev = events.filter((e) => e.type === 'Warning').map((e) => `${e.reason}: ${e.message}`);
+    throw new VkError(
+      `pod ${ns}/${pod.metadata!.name} failed (${why})${ev.length ? `; events: ${ev.join(' | ')}` : ''}`,
+    );
+  };
+
+  const steps: StepDef[] = [
+    {
+      name: 'namespace',
+      title: `${titles.namespace} ${ns}`,
+      run: async () => {
+        await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } });
+        created = true;
+        return {};
+      },
+    },
+    {
+      name: 'pvc-bound',
+      title: `${titles['pvc-bound']} (${plan.storageClass}, ${plan.size}, ${plan.accessMode})`,
+      run: async () => {
+        await kube.create(claimObject(plan));
+        const bound = (await kube.wait.pvcBound({ namespace: ns, name: CLAIM }, wait)) as V1PersistentVolumeClaim;
+        result.volume.persistentVolume = bound.spec?.volumeName;
+        return { message: `bound to ${bound.spec?.volumeName}` };
+      },
+    },
+    {
+      name: 'cns-volume',
+      title: titles['cns-volume'],
+      run: async () => {
+        const pvName = result.volume.persistentVolume;
+        if (!pvName) return { skipped: true, message: 'the claim names no PersistentVolume' };
+        const pv = await kube.get<V1PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName });
+        const handle = pv.spec?.csi?.volumeHandle;
+        if (!handle) return { skipped: true, message: `persistentvolume ${pvName} is not a CSI volume` };
+        result.volume.volumeHandle = handle;
+        const check = await opts.checkVolume(handle, ctx.signal);
+        if (check.datastore) result.volume.datastore = check.datastore;
+        if (check.status === 'failed') throw new VkError(check.message);
+        return check.status === 'skipped' ? { skipped: true, message: check.message } : { message: check.message };
+      },
+    },
+    { name: 'writer', title: titles.writer, run: () => podDone('writer') },
+    { name: 'reader', title: titles.reader, run: () => podDone('reader') },
+  ];
+
+  const record = (def: StepDef): StepDef => ({
+    ...def,
+    run: async () => {
+      const t0 = performance.now();
+      try {
+        const out = await def.run();
+        result.steps.push({
+          name: def.name,
+          title: def.title,
+          status: out.skipped ? 'skipped' : 'passed',
+          durationMs: Math.round(performance.now() - t0),
+          ...(out.message ? { message: out.message } : {}),
+        });
+        return out;
+      } catch (err) {
+        result.steps.push({
+          name: def.name,
+          title: def.title,
+          status: 'failed',
+          durationMs: Math.round(performance.now() - t0),
+          message: ctx.signal.aborted
+            ? `interrupted: ${(ctx.signal.reason as Error)?.message ?? 'aborted'}`
+            : (err as Error).message,
+        });
+        throw err;
+      }
+    },
+  });
+
+  let interrupted = false;
+  try {
+    await opts.reporter.run(steps.map(record));
+  } catch {
+    interrupted = ctx.signal.aborted;
+  }
+  for (const def of steps) {
+    if (!result.steps.some((s) => s.name === def.name)) {
+      result.steps.push({
+        name: def.name,
+        title: def.title,
+        status: 'skipped',
+        durationMs: 0,
+        message: interrupted ? 'not run: interrupted' : 'not run: an earlier step failed',
+      });
+    }
+  }
+
+  if (!plan.keep && created) {
+    const cleanup: StepDef = {
+      name: 'cleanup',
+      title: `${titles.cleanup} ${ns}`,
+      run: async () => {
+        await deleteNamespace(kube, ns, Math.max(plan.timeoutMs, 60_000));
+        result.cleanup = 'deleted';
+        return {};
+      },
+    };
+    await opts.reporter.run([record(cleanup)]).catch(() => undefined);
+  } else if (plan.keep) {
+    ctx.log.info(`kept namespace ${ns} (--keep); delete it with: kubectl delete namespace ${ns}`);
+  } else {
+    result.cleanup = 'deleted'; // nothing was created
+  }
+
+  result.durationMs = Date.now() - started;
+  result.interrupted = interrupted;
+  result.passed = !interrupted && result.steps.every((s) => s.status !== 'failed');
+  return result;
+}
+
+/**
+ * Deletes the namespace and waits until it is gone. It must work after
+ * Ctrl-C, when the client's own signal has already fired, so it runs on a
+ * signal of its own and polls instead of using the (client-signal bound)
+ * watch waiters.
+ */
+export async function deleteNamespace(kube: KubeClient, name: string, timeoutMs: number): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const ref = { apiVersion: 'v1', kind: 'Namespace', name };
+  try {
+    await kube.delete(ref, { propagationPolicy: 'Foreground', signal });
+    for (;;) {
+      const ns = await kube.find(ref, signal);
+      if (!ns) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } catch (err) {
+    if (signal.aborted) {
+      throw new VkError(`namespace ${name} still terminating after ${formatDuration(timeoutMs)}`, {
+        hint: `check it with: kubectl get namespace ${name} -o yaml`,
+      });
+    }
+    throw err;
+  }
+}
+
+/** One line per step, for people: "✓ Create namespace vk-smoke-x (120ms)". */
+export function formatStepLine(s: StepResult): string {
+  const mark = s.status === 'passed' ? 'PASS' : s.status === 'failed' ? 'FAIL' : 'SKIP';
+  return `${mark}  ${s.title} (${formatDuration(s.durationMs)})${s.message ? `: ${s.message}` : ''}`;
+}
+
+/** Plain progress lines on stderr (CI logs). */
+export function plainReporter(write: (line: string) => void): StepReporter {
+  return {
+    async run(steps) {
+      for (const step of steps) {
+        const t0 = performance.now();
+        try {
+          const out = await step.run();
+          const ms = performance.now() - t0;
+          write(
+            formatStepLine({
+              name: step.name,
+              title: step.title,
+              status: out.skipped ? 'skipped' : 'passed',
+              durationMs: ms,
+              message: out.message,
+            }),
+          );
+        } catch (err) {
+          write(
+            formatStepLine({
+              name: step.name,
+              title: step.title,
+              status: 'failed',
+              durationMs: performance.now() - t0,
+              message: (err as Error).message,
+            }),
+          );
+          throw err;
+        }
+      }
+    },
+  };
+}
+
+/** listr2's animated list on a terminal (stderr), imported only then. */
+export async function listrReporter(): Promise<StepReporter> {
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  return {
+    async run(steps) {
+      const list = new Listr(
+        steps.map((step) => ({
+          title: step.title,
+          task: async (_: unknown, task: { title: string; skip(message?: string): void }) => {
+            const t0 = performance.now();
+            const out = await step.run();
+            const took = formatDuration(performance.now() - t0);
+            if (out.skipped) task.skip(`${step.title}: skipped, ${out.message}`);
+            else task.title = `${step.title} (${took})${out.message ? `: ${out.message}` : ''}`;
+          },
+        })),
+        {
+          exitOnError: true,
+          registerSignalListeners: false,
+          // stdout carries only the result.
+          rendererOptions: {
+            collapseErrors: false,
+            logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }),
+          },
+        },
+      );
+      await list.run();
+    },
+  };
+}
+
+/** The human summary on stdout: one row per step. */
+export function formatSmokeTestResult(r: SmokeTestResult): Table {
+  return {
+    columns: ['step', 'result', 'duration', 'details'],
+    rows: r.steps.map((s) => [s.title, s.status.toUpperCase(), formatDuration(s.durationMs), s.message]),
+  };
+}
+
+/** JUnit report: suite "vk smoke-test", one test case per step (cleanup included). */
+export async function writeJUnitReport(
+  file: string,
+  plan: SmokeTestPlan,
+  r: SmokeTestResult | undefined,
+): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const { junitXml } = await import('../report/junit.js');
+  const xml = junitXml({
+    name: 'vk smoke-test',
+    timestamp: r?.startedAt ?? new Date().toISOString(),
+    durationMs: r?.durationMs ?? 0,
+    properties: {
+      namespace: plan.namespace,
+      storageClass: plan.storageClass,
+      size: plan.size,
+      accessMode: plan.accessMode,
+      image: plan.image,
+      ...(r?.volume.volumeHandle ? { volumeHandle: r.volume.volumeHandle } : {}),
+      ...(r?.volume.datastore ? { datastore: r.volume.datastore } : {}),
+    },
+    cases: (r?.steps ?? []).map((s) => ({
+      name: s.title,
+      classname: `vk.smoke-test.${s.name}`,
+      durationMs: s.durationMs,
+      status: s.status,
+      message: s.message,
+    })),
+  });
+  try {
+    await writeFile(file, xml);
+  } catch (err) {
+    throw new VkError(
+      `cannot write the JUnit report to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        hint: 'check that the directory exists and is writable',
+      },
+    );
+  }
+}
