@@ -132,7 +132,9 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
       exitCode = err.exitCode;
       line = err.hint ? `${err.message}; ${err.hint}` : err.message;
     } else if (err instanceof Errors.CLIError || err.oclif?.exit !== undefined) {
-      // Parse errors from oclif: usage errors.
+      // Parse errors from oclif: usage errors. The arguments were parsed (and
+      // rejected): keep oclif from warning that this command never parsed them.
+      this.parsed = true;
       exitCode = ExitCode.usage;
       const first = (err.message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? 'invalid arguments';
       line = `${first.trim()}; see 'vk ${this.id?.replaceAll(':', ' ') ?? ''} --help'`;
