@@ -158,6 +158,7 @@ export async function startKubeServer(opts: StartKubeServerOptions = {}): Promis
     return undiciFetch(url + path, { ...init, headers, dispatcher: agent });
   };
 
+  let stopped = false;
   return {
     url,
     caPem: tls?.caPem,
@@ -171,9 +172,12 @@ export async function startKubeServer(opts: StartKubeServerOptions = {}): Promis
     setVersion: (v) => {
       api.gitVersion = v;
     },
+    // Idempotent: a test may stop the server itself and again in afterAll.
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       controllers.stop();
-      void agent.close();
+      agent.close().catch(() => undefined);
       api.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
