@@ -244,6 +244,57 @@ describe('vk doctor', () => {
     }
   });
 
+  it('warns when the CPI release is not the one for the cluster, and fails when it is not ready', async () => {
+    const ds = kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')!;
+    const spec = ds.spec as { template: { spec: { containers: Array<{ name: string; image: string }> } } };
+    const old = structuredClone(spec);
+    old.template.spec.containers[0]!.image = 'registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.28.0';
+    kube.store.put({ ...ds, spec: old });
+    try {
+      const warn = await checks();
+      expect(failing(warn.byId)).toEqual(['cpi:warn']);
+      expect(warn.byId.get('cpi')!.fix).toBe('vk install cpi --version v1.31.1');
+      expect(warn.code).toBe(0);
+
+      kube.store.put({
+        ...kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')!,
+        status: { desiredNumberScheduled: 1, numberReady: 0 },
+      });
+      const fail = await checks();
+      expect(failing(fail.byId)).toEqual(['cpi:fail']);
+      expect(fail.byId.get('cpi')!.detail).toContain('0/1 ready');
+      expect(fail.code).toBe(1);
+    } finally {
+      kube.store.put({
+        ...kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')!,
+        spec,
+        status: ds.status,
+      });
+    }
+  });
+
+  it('fails csi only when a node has no CSINode registration', async () => {
+    const csiNode = kube.store.get('CSINode', 'k8s-node-0003')!;
+    kube.store.delete('CSINode', 'k8s-node-0003');
+    try {
+      const { code, byId } = await checks();
+      expect(failing(byId)).toEqual(['csi:fail']);
+      expect(byId.get('csi')!.detail).toContain('k8s-node-0003');
+      expect(code).toBe(1);
+    } finally {
+      kube.store.put(csiNode);
+    }
+  });
+
+  it('fails nodes-vms with the datacenters vCenter has when --datacenter is wrong', async () => {
+    const { code, byId } = await checks('--datacenter', 'DC9');
+    expect(byId.get('vcenter')!.status).toBe('pass');
+    expect(byId.get('nodes-vms')!.status).toBe('fail');
+    expect(byId.get('nodes-vms')!.detail).toMatch(/datacenter "DC9" not found; vCenter has: \/DC0/);
+    expect(byId.get('disk-uuid')!.status).toBe('skip');
+    expect(code).toBe(1);
+  });
+
   it('skips the vSphere checks with a one-line reason when vCenter is unreachable; kube checks still run', async () => {
     const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', kube.kubeconfigPath, '--request-timeout', '5'], {
       ...sim.env,

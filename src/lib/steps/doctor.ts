@@ -170,13 +170,27 @@ export async function runDoctor(ctx: Context): Promise<DoctorReport> {
   checks.push(Promise.resolve([vcenterCheck(vc)]));
   checks.push(Promise.resolve([kubernetesCheck(kube.ok ? kr : kube)]));
 
-  const nodeSkip = !kr.ok ? 'Kubernetes not reachable' : !vms.ok ? `vCenter not usable: ${vms.reason}` : undefined;
-  if (nodeSkip || !kr.ok || !vms.ok) {
+  if (!kr.ok || !vms.ok) {
+    const reason = !kr.ok ? 'Kubernetes not reachable' : !vc.ok ? 'vCenter not reachable' : undefined;
     checks.push(
-      Promise.resolve([
-        skip('nodes-vms', 'Every node matched to its VM', nodeSkip ?? ''),
-        skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', nodeSkip ?? ''),
-      ]),
+      Promise.resolve(
+        reason
+          ? [
+              skip('nodes-vms', 'Every node matched to its VM', reason),
+              skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', reason),
+            ]
+          : [
+              // Connected, but the VMs could not be read (e.g. a wrong --datacenter): that is a failure.
+              {
+                id: 'nodes-vms',
+                title: 'Every node matched to its VM',
+                status: 'fail',
+                detail: `cannot read the VMs: ${(vms as { reason: string }).reason}`,
+                fix: 'check --datacenter and that the user may read the VMs',
+              },
+              skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', 'the VMs could not be read'),
+            ],
+      ),
     );
   } else {
     const matches = matchNodes(kr.value[1], vms.value);
