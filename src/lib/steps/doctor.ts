@@ -1,0 +1,527 @@
+// Step: `vk doctor`. Read-only checks of the vSphere side and the cluster,
+// each ending pass / warn / fail / skip with the fix for what is wrong. The
+// vCenter session and the kube client are opened once, concurrently; the
+// checks then share them and what they read (nodes, VMs) and run in parallel.
+// A connection that fails turns its dependent checks into `skip` with the
+// reason instead of aborting the run.
+
+import type { V1DaemonSet, V1Deployment, V1Node, V1PersistentVolume, V1StorageClass } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Context } from '../context.js';
+import type { KubeClient } from '../kube/client.js';
+import type { VsphereSession } from '../vsphere/connect.js';
+import type { OptionValue } from '../vsphere/types.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  checks: CheckResult[];
+  summary: Record<CheckStatus, number>;
+}
+
+export const UNINITIALIZED_TAINT_KEY = 'node.cloudprovider.kubernetes.io/uninitialized';
+export const CSI_DRIVER = 'csi.vsphere.vmware.com';
+export const IN_TREE_PROVISIONER = 'kubernetes.io/vsphere-volume';
+const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
+const CPI_DAEMONSET = 'vsphere-cloud-controller-manager';
+const CSI_CONTROLLER = 'vsphere-csi-controller';
+const CSI_NODE = 'vsphere-csi-node';
+const CSI_NAMESPACE = 'vmware-system-csi';
+
+/** One VM as the node checks need it. */
+export interface DoctorVm {
+  name: string;
+  uuid?: string;
+  enableUUID?: string;
+}
+
+/** A node and the VM it runs on (undefined when none matches), and how it was matched. */
+export interface NodeMatch {
+  node: string;
+  vm?: DoctorVm;
+  by?: 'providerID' | 'systemUUID' | 'name';
+}
+
+const first = (names: string[], n = 5) =>
+  names.length > n ? `${names.slice(0, n).join(', ')} and ${names.length - n} more` : names.join(', ');
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+/** The UUID in a providerID `vsphere://<uuid>`, lower-cased; undefined for other providers. */
+export function providerUuid(providerID: string | undefined): string | undefined {
+  const m = /^vsphere:\/\/(.+)$/i.exec(providerID ?? '');
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
+/**
+ * Matches each node to its VM the way the CPI does: by the UUID in its
+ * providerID, else the node's system UUID, else a VM with the node's name.
+ * UUIDs compare case-insensitively.
+ */
+export function matchNodes(nodes: V1Node[], vms: DoctorVm[]): NodeMatch[] {
+  const byUuid = new Map<string, DoctorVm>();
+  const byName = new Map<string, DoctorVm>();
+  for (const vm of vms) {
+    if (vm.uuid) byUuid.set(vm.uuid.toLowerCase(), vm);
+    if (!byName.has(vm.name)) byName.set(vm.name, vm);
+  }
+  return nodes.map((n) => {
+    const node = n.metadata!.name!;
+    const pid = providerUuid(n.spec?.providerID);
+    if (pid && byUuid.has(pid)) return { node, vm: byUuid.get(pid), by: 'providerID' as const };
+    const sys = n.status?.nodeInfo?.systemUUID?.toLowerCase();
+    if (sys && byUuid.has(sys)) return { node, vm: byUuid.get(sys), by: 'systemUUID' as const };
+    if (byName.has(node)) return { node, vm: byName.get(node), by: 'name' as const };
+    return { node };
+  });
+}
+
+/** The release tag of an image reference: `…/cloud-provider-vsphere:v1.31.1` → v1.31.1. */
+export function imageTag(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  const noDigest = image.split('@')[0]!;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(colon + 1) : undefined;
+}
+
+export function summarize(checks: CheckResult[]): Record<CheckStatus, number> {
+  const s: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const c of checks) s[c.status]++;
+  return s;
+}
+
+/** `12 checks: 10 pass, 1 warn, 1 fail` (statuses with no checks left out). */
+export function summaryLine(report: DoctorReport): string {
+  const parts = (['pass', 'warn', 'fail', 'skip'] as const)
+    .filter((s) => report.summary[s] > 0)
+    .map((s) => `${report.summary[s]} ${s}`);
+  return `${plural(report.checks.length, 'check')}: ${parts.join(', ')}`;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (err) {
+    return { ok: false, reason: errorText(err) };
+  }
+}
+
+interface VmProps {
+  name: string;
+  'config.uuid': string;
+  'config.template': boolean;
+  'config.extraConfig': OptionValue[];
+}
+
+/** Every VM of the datacenter(s) with its UUID and disk.enableUUID: one PropertyCollector call. */
+async function readVms(session: VsphereSession): Promise<DoctorVm[]> {
+  const { retrieveFromContainer } = await import('../vsphere/property-collector.js');
+  const container = session.options.datacenter ? (await session.datacenter()).vmFolder : session.client.sc.rootFolder;
+  const objects = await retrieveFromContainer<VmProps>(session.client, {
+    container,
+    type: 'VirtualMachine',
+    paths: ['name', 'config.uuid', 'config.template', 'config.extraConfig'],
+  });
+  return objects
+    .filter((o) => o.props['config.template'] !== true)
+    .map((o) => ({
+      name: o.props.name ?? o.ref.value,
+      uuid: o.props['config.uuid'],
+      enableUUID: (o.props['config.extraConfig'] ?? [])
+        .find((x) => x.key.toLowerCase() === 'disk.enableuuid')
+        ?.value?.toString(),
+    }));
+}
+
+const skip = (id: string, title: string, reason: string): CheckResult => ({
+  id,
+  title,
+  status: 'skip',
+  detail: reason,
+});
+
+/** Runs every check; never throws for what it finds, only reports. */
+export async function runDoctor(ctx: Context): Promise<DoctorReport> {
+  const [vc, kube] = await Promise.all([settle(ctx.vsphere()), settle(ctx.kube())]);
+  const kubeReads = kube.ok
+    ? settle(
+        Promise.all([
+          kube.value.version(),
+          kube.value
+            .list<V1Node>('v1', 'Node')
+            .then((l) => l.items.sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!))),
+        ]),
+      )
+    : Promise.resolve(kube);
+  const vmReads = vc.ok ? settle(readVms(vc.value)) : Promise.resolve(vc);
+  const [kr, vms] = await Promise.all([kubeReads, vmReads]);
+
+  const checks: Array<Promise<CheckResult[]>> = [];
+  checks.push(Promise.resolve([vcenterCheck(vc)]));
+  checks.push(Promise.resolve([kubernetesCheck(kube.ok ? kr : kube)]));
+
+  if (!kr.ok || !vms.ok) {
+    const reason = !kr.ok ? 'Kubernetes not reachable' : !vc.ok ? 'vCenter not reachable' : undefined;
+    checks.push(
+      Promise.resolve(
+        reason
+          ? [
+              skip('nodes-vms', 'Every node matched to its VM', reason),
+              skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', reason),
+            ]
+          : [
+              // Connected, but the VMs could not be read (e.g. a wrong --datacenter): that is a failure.
+              {
+                id: 'nodes-vms',
+                title: 'Every node matched to its VM',
+                status: 'fail',
+                detail: `cannot read the VMs: ${(vms as { reason: string }).reason}`,
+                fix: 'check --datacenter and that the user may read the VMs',
+              },
+              skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', 'the VMs could not be read'),
+            ],
+      ),
+    );
+  } else {
+    const matches = matchNodes(kr.value[1], vms.value);
+    checks.push(Promise.resolve([nodesVmsCheck(matches), diskUuidCheck(matches)]));
+  }
+
+  if (!kr.ok) {
+    const reason = 'Kubernetes not reachable';
+    checks.push(
+      Promise.resolve([
+        skip('nodes-initialized', 'Nodes initialized by the CPI', reason),
+        skip('cpi', 'vSphere CPI running', reason),
+        skip('csi', 'vSphere CSI driver running', reason),
+        skip('storageclass', 'Default StorageClass uses the CSI driver', reason),
+        skip('in-tree', 'No in-tree vSphere volumes', reason),
+      ]),
+    );
+  } else {
+    const client = (kube as { ok: true; value: KubeClient }).value;
+    const [version, nodes] = kr.value;
+    checks.push(Promise.resolve([nodesInitializedCheck(nodes)]));
+    checks.push(guard('cpi', 'vSphere CPI running', cpiCheck(client, version.gitVersion)));
+    checks.push(guard('csi', 'vSphere CSI driver running', csiCheck(client, nodes)));
+    checks.push(storageChecks(client));
+  }
+  const all = (await Promise.all(checks)).flat();
+  return { checks: all, summary: summarize(all) };
+}
+
+/** A check whose reads fail reports `fail` with the reason rather than aborting the others. */
+async function guard(id: string, title: string, p: Promise<CheckResult>): Promise<CheckResult[]> {
+  try {
+    return [await p];
+  } catch (err) {
+    return [{ id, title, status: 'fail', detail: `cannot read: ${errorText(err)}` }];
+  }
+}
+
+function vcenterCheck(vc: Outcome<VsphereSession>): CheckResult {
+  const title = 'vCenter reachable, credentials valid';
+  if (!vc.ok) {
+    return {
+      id: 'vcenter',
+      title,
+      status: 'fail',
+      detail: vc.reason,
+      fix: 'check --url/--username/--password (or GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD) and the TLS flags',
+    };
+  }
+  const s = vc.value;
+  return {
+    id: 'vcenter',
+    title,
+    status: 'pass',
+    detail: `${s.about.fullName || `${s.about.name} ${s.about.version}`} at ${s.client.hostPort} as ${s.userName}`,
+  };
+}
+
+function kubernetesCheck(kr: Outcome<[{ gitVersion: string }, V1Node[]]> | Outcome<KubeClient>): CheckResult {
+  const title = 'Kubernetes reachable';
+  if (!kr.ok) {
+    return {
+      id: 'kubernetes',
+      title,
+      status: 'fail',
+      detail: kr.reason,
+      fix: 'check --kubeconfig/--context (or KUBECONFIG) and that the API server is up',
+    };
+  }
+  const [version, nodes] = kr.value as [{ gitVersion: string }, V1Node[]];
+  return {
+    id: 'kubernetes',
+    title,
+    status: nodes.length ? 'pass' : 'fail',
+    detail: `${version.gitVersion}, ${plural(nodes.length, 'node')}`,
+    ...(nodes.length ? {} : { fix: 'join nodes to the cluster first' }),
+  };
+}
+
+function nodesVmsCheck(matches: NodeMatch[]): CheckResult {
+  const title = 'Every node matched to its VM';
+  const missing = matches.filter((m) => !m.vm).map((m) => m.node);
+  if (missing.length) {
+    return {
+      id: 'nodes-vms',
+      title,
+      status: 'fail',
+      detail: `${plural(missing.length, 'node')} match no VM by UUID or name: ${first(missing)}`,
+      fix: "the CPI finds a node's VM by its system UUID or by name: rename the VM (or node) to match, or check --datacenter",
+    };
+  }
+  const byName = matches.filter((m) => m.by === 'name').length;
+  return {
+    id: 'nodes-vms',
+    title,
+    status: 'pass',
+    detail: `${plural(matches.length, 'node')} matched` + (byName ? ` (${byName} by name only)` : ''),
+  };
+}
+
+function diskUuidCheck(matches: NodeMatch[]): CheckResult {
+  const title = 'disk.enableUUID=TRUE on node VMs';
+  const bad = matches.filter((m) => m.vm && m.vm.enableUUID?.toUpperCase() !== 'TRUE').map((m) => m.vm!.name);
+  const checked = matches.filter((m) => m.vm).length;
+  if (bad.length) {
+    return {
+      id: 'disk-uuid',
+      title,
+      status: 'fail',
+      detail: `${plural(bad.length, 'VM')} without disk.enableUUID=TRUE: ${first(bad)}`,
+      fix: 'vk prepare-vms FOLDER, then power cycle those VMs',
+    };
+  }
+  return { id: 'disk-uuid', title, status: 'pass', detail: `set on ${plural(checked, 'VM')}` };
+}
+
+function nodesInitializedCheck(nodes: V1Node[]): CheckResult {
+  const title = 'Nodes initialized by the CPI';
+  const tainted = nodes
+    .filter((n) => (n.spec?.taints ?? []).some((t) => t.key === UNINITIALIZED_TAINT_KEY))
+    .map((n) => n.metadata!.name!);
+  const noId = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+  if (tainted.length || noId.length) {
+    const parts = [
+      ...(tainted.length ? [`still tainted ${UNINITIALIZED_TAINT_KEY}: ${first(tainted)}`] : []),
+      ...(noId.length ? [`no providerID: ${first(noId)}`] : []),
+    ];
+    return {
+      id: 'nodes-initialized',
+      title,
+      status: 'fail',
+      detail: parts.join('; '),
+      fix: 'vk install cpi (if installed, see its logs: kubectl -n kube-system logs ds/vsphere-cloud-controller-manager)',
+    };
+  }
+  return {
+    id: 'nodes-initialized',
+    title,
+    status: 'pass',
+    detail: `${plural(nodes.length, 'node')} with a providerID`,
+  };
+}
+
+const dsReady = (ds: V1DaemonSet) => {
+  const want = ds.status?.desiredNumberScheduled ?? 0;
+  const ready = ds.status?.numberReady ?? 0;
+  return { want, ready, ok: want > 0 && ready >= want };
+};
+
+async function cpiCheck(client: KubeClient, k8sVersion: string): Promise<CheckResult> {
+  const id = 'cpi';
+  const title = 'vSphere CPI running';
+  const ds = await client.find<V1DaemonSet>({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    name: CPI_DAEMONSET,
+    namespace: 'kube-system',
+  });
+  if (!ds) {
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `DaemonSet kube-system/${CPI_DAEMONSET} not found`,
+      fix: 'vk install cpi',
+    };
+  }
+  const { want, ready, ok } = dsReady(ds);
+  const image = ds.spec?.template?.spec?.containers?.[0]?.image;
+  const version = imageTag(image);
+  const state = `${ready}/${want} ready`;
+  if (!ok) {
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `${version ?? 'unknown version'}, ${state}`,
+      fix: `kubectl -n kube-system describe ds/${CPI_DAEMONSET} (pods run on control-plane nodes only)`,
+    };
+  }
+  const { resolveCpi } = await import('../manifests/compatibility.js');
+  let supported = false;
+  let expected = '';
+  try {
+    expected = resolveCpi(k8sVersion).version;
+    supported = version !== undefined && resolveCpi(k8sVersion, { version }).supported;
+  } catch {
+    supported = false;
+  }
+  if (!supported) {
+    return {
+      id,
+      title,
+      status: 'warn',
+      detail: `${version ?? image ?? 'unknown version'}, ${state}; not the CPI release for Kubernetes ${k8sVersion}`,
+      fix: expected ? `vk install cpi --version ${expected}` : 'vk install cpi with a release matching the cluster',
+    };
+  }
+  return { id, title, status: 'pass', detail: `${version}, ${state}` };
+}
+
+async function csiCheck(client: KubeClient, nodes: V1Node[]): Promise<CheckResult> {
+  const id = 'csi';
+  const title = 'vSphere CSI driver running';
+  const [deploy, ds, driver, csiNodes] = await Promise.all([
+    client.find<V1Deployment>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: CSI_CONTROLLER,
+      namespace: CSI_NAMESPACE,
+    }),
+    client.find<V1DaemonSet>({ apiVersion: 'apps/v1', kind: 'DaemonSet', name: CSI_NODE, namespace: CSI_NAMESPACE }),
+    client.find<KubernetesObject>({ apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', name: CSI_DRIVER }),
+    client.list<KubernetesObject & { spec?: { drivers?: Array<{ name: string }> } }>('storage.k8s.io/v1', 'CSINode'),
+  ]);
+  if (!deploy && !ds && !driver) {
+    return { id, title, status: 'fail', detail: 'not installed', fix: 'vk install csi' };
+  }
+  const problems: string[] = [];
+  if (!deploy) problems.push(`Deployment ${CSI_NAMESPACE}/${CSI_CONTROLLER} not found`);
+  else {
+    const want = deploy.spec?.replicas ?? 1;
+    const ready = deploy.status?.readyReplicas ?? 0;
+    if (ready < want) problems.push(`controller ${ready}/${want} ready`);
+  }
+  if (!ds) problems.push(`DaemonSet ${CSI_NAMESPACE}/${CSI_NODE} not found`);
+  else {
+    const r = dsReady(ds);
+    if (!r.ok) problems.push(`node plugin ${r.ready}/${r.want} ready`);
+  }
+  if (!driver) problems.push(`CSIDriver ${CSI_DRIVER} not registered`);
+  const registered = new Set(
+    csiNodes.items.filter((c) => c.spec?.drivers?.some((d) => d.name === CSI_DRIVER)).map((c) => c.metadata!.name!),
+  );
+  const unregistered = nodes.map((n) => n.metadata!.name!).filter((n) => !registered.has(n));
+  if (unregistered.length) problems.push(`driver not registered on ${first(unregistered)} (CSINode)`);
+  if (problems.length) {
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: problems.join('; '),
+      fix: `vk install csi; then kubectl -n ${CSI_NAMESPACE} get pods and the logs of the failing ones`,
+    };
+  }
+  return {
+    id,
+    title,
+    status: 'pass',
+    detail: `controller ${deploy!.status?.readyReplicas}/${deploy!.spec?.replicas ?? 1} ready, registered on ${plural(registered.size, 'node')}`,
+  };
+}
+
+async function storageChecks(client: KubeClient): Promise<CheckResult[]> {
+  const read = await settle(
+    Promise.all([
+      client.list<V1StorageClass>('storage.k8s.io/v1', 'StorageClass'),
+      client.list<V1PersistentVolume>('v1', 'PersistentVolume'),
+    ]),
+  );
+  if (!read.ok) {
+    return [
+      {
+        id: 'storageclass',
+        title: 'Default StorageClass uses the CSI driver',
+        status: 'fail',
+        detail: `cannot read: ${read.reason}`,
+      },
+      { id: 'in-tree', title: 'No in-tree vSphere volumes', status: 'fail', detail: `cannot read: ${read.reason}` },
+    ];
+  }
+  const [classes, pvs] = read.value;
+  return [defaultClassCheck(classes.items), inTreeCheck(classes.items, pvs.items)];
+}
+
+export function defaultClassCheck(classes: V1StorageClass[]): CheckResult {
+  const id = 'storageclass';
+  const title = 'Default StorageClass uses the CSI driver';
+  const defaults = classes.filter((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
+  if (defaults.length === 0) {
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: 'no default StorageClass',
+      fix: `create a StorageClass with provisioner ${CSI_DRIVER}, then kubectl annotate storageclass NAME ${DEFAULT_CLASS_ANNOTATION}=true`,
+    };
+  }
+  const names = defaults.map((c) => c.metadata!.name!);
+  const csi = defaults.filter((c) => c.provisioner === CSI_DRIVER);
+  if (csi.length === 0) {
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `default ${first(names)} provisioned by ${defaults[0]!.provisioner}, not ${CSI_DRIVER}`,
+      fix: `create a StorageClass with provisioner ${CSI_DRIVER} and make it the default`,
+    };
+  }
+  if (defaults.length > 1) {
+    return {
+      id,
+      title,
+      status: 'warn',
+      detail: `${defaults.length} default StorageClasses: ${first(names)}`,
+      fix: `keep ${DEFAULT_CLASS_ANNOTATION}=true on one of them only`,
+    };
+  }
+  return { id, title, status: 'pass', detail: `${names[0]} (${CSI_DRIVER})` };
+}
+
+export function inTreeCheck(classes: V1StorageClass[], pvs: V1PersistentVolume[]): CheckResult {
+  const id = 'in-tree';
+  const title = 'No in-tree vSphere volumes';
+  const scs = classes.filter((c) => c.provisioner === IN_TREE_PROVISIONER).map((c) => c.metadata!.name!);
+  const vols = pvs.filter((p) => p.spec?.vsphereVolume).map((p) => p.metadata!.name!);
+  if (scs.length || vols.length) {
+    const parts = [
+      ...(scs.length ? [`StorageClasses ${first(scs)} use ${IN_TREE_PROVISIONER}`] : []),
+      ...(vols.length ? [`${plural(vols.length, 'PV')} are in-tree vsphereVolume: ${first(vols)}`] : []),
+    ];
+    return {
+      id,
+      title,
+      status: 'warn',
+      detail: parts.join('; '),
+      fix:
+        'the in-tree provider is removed from Kubernetes: with the CSI driver installed, enable CSI migration ' +
+        '(csi-migration feature state in the CSI config) so existing volumes are served by csi.vsphere.vmware.com, ' +
+        'and point new claims at a CSI StorageClass',
+    };
+  }
+  return { id, title, status: 'pass', detail: 'none' };
+}
