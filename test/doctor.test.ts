@@ -219,7 +219,7 @@ describe('vk doctor', () => {
       const { code, byId } = await checks();
       expect(failing(byId)).toEqual(['storageclass:fail']);
       expect(byId.get('storageclass')!.detail).toBe('no default StorageClass');
-      expect(byId.get('storageclass')!.fix).toContain('is-default-class=true');
+      expect(byId.get('storageclass')!.fix).toContain('vk storageclass create NAME --datastore DATASTORE --default');
       expect(code).toBe(1);
     } finally {
       kube.store.put({ ...kube.store.get('StorageClass', 'vsphere-csi')!, metadata: sc.metadata });

@@ -476,7 +476,7 @@ export function defaultClassCheck(classes: V1StorageClass[]): CheckResult {
       title,
       status: 'fail',
       detail: 'no default StorageClass',
-      fix: `create a StorageClass with provisioner ${CSI_DRIVER}, then kubectl annotate storageclass NAME ${DEFAULT_CLASS_ANNOTATION}=true`,
+      fix: 'vk storageclass create NAME --datastore DATASTORE --default',
     };
   }
   const names = defaults.map((c) => c.metadata!.name!);
