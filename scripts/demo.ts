@@ -9,6 +9,7 @@ import { startVcsim, type Vcsim } from '../test/support/vcsim.js';
 import { startKubeServer, type KubeServer } from '../test/support/kube-server/index.js';
 import { repoRoot } from '../test/support/go-build.js';
 import { startManifestServer, type ManifestServer } from '../test/fixtures/manifests/server.js';
+import { simulateCsiDriver, type CsiSim } from '../test/support/csi-sim.js';
 
 const manifestPath = join(repoRoot, 'oclif.manifest.json');
 if (!existsSync(manifestPath)) {
@@ -22,7 +23,9 @@ const commands = new Set(
 let vcsim: Vcsim | undefined;
 let kube: KubeServer | undefined;
 let manifests: ManifestServer | undefined;
+let csi: CsiSim | undefined;
 const stopAll = async () => {
+  await csi?.stop().catch(() => undefined);
   await Promise.allSettled([vcsim?.stop(), kube?.stop(), manifests?.close()]);
 };
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -50,6 +53,8 @@ try {
       uuids: Object.fromEntries(nodeVms.map((v, i) => [`k8s-node-${String(i + 1).padStart(4, '0')}`, v.uuid])),
     },
   });
+  // The CSI driver's data path, simulated: volumes become CNS volumes in vcsim.
+  csi = await simulateCsiDriver(kube, vcsim, 'NFS_0');
   // No internet here: the driver manifests come from a local mirror of small
   // fixture manifests shaped like the upstream ones (VK_MANIFEST_BASE_URL).
   manifests = await startManifestServer({ aliases: { 'v1.31.1': 'v1.31.0', 'v3.5.1': 'v3.7.0' } });
@@ -74,7 +79,7 @@ try {
     ['roles:create', ['roles', 'create', '--csi-user', 'k8s-csi@vsphere.local', '--folder', 'k8s']],
     ['install:cpi', ['install', 'cpi']],
     ['install:csi', ['install', 'csi', '--csi-username', 'k8s-csi@vsphere.local']],
-    ['storageclass:create', ['storageclass', 'create', 'vsphere', '--datastore', 'LocalDS_0', '--default']],
+    ['storageclass:create', ['storageclass', 'create', 'vsphere', '--datastore', 'NFS_0', '--default']],
     ['smoke-test', ['smoke-test']],
     ['doctor', ['doctor']],
   ];
