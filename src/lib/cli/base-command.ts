@@ -154,8 +154,20 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     process.off('SIGTERM', this.#onSignal);
     const releases: Array<Promise<unknown>> = [];
     // A connection that failed was already reported by catch().
-    if (this.#session) releases.push(this.#session.then((s) => s.release(), () => undefined));
-    if (this.#kube) releases.push(this.#kube.then((k) => k.close(), () => undefined));
+    if (this.#session)
+      releases.push(
+        this.#session.then(
+          (s) => s.release(),
+          () => undefined,
+        ),
+      );
+    if (this.#kube)
+      releases.push(
+        this.#kube.then(
+          (k) => k.close(),
+          () => undefined,
+        ),
+      );
     const results = await Promise.allSettled(releases);
     for (const r of results) {
       if (r.status === 'rejected') this.log_?.debug(`cleanup: ${String((r.reason as Error)?.message ?? r.reason)}`);
