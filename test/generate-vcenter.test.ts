@@ -1,0 +1,62 @@
+// `vk generate` against vCenter: the datacenters default to what the session
+// finds, and driver credentials are checked with a login before anything is
+// printed or written (skipped with --no-verify).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runVk } from './support/run-vk.js';
+import { startVcsim, type Vcsim } from './support/vcsim.js';
+
+let sim: Vcsim;
+beforeAll(async () => {
+  sim = await startVcsim({ dc: 2, tls: false });
+}, 120_000);
+afterAll(async () => sim?.stop());
+
+const vk = (args: string[]) => runVk(args, sim.env);
+
+describe('vk generate with a vCenter session', () => {
+  it('lists every datacenter the session finds when --datacenter is not given', async () => {
+    const r = await vk(['generate', 'cpi', '--no-verify']);
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/datacenters:\n\s+- DC0\n\s+- DC1/);
+  });
+
+  it('checks the CSI credentials with a login and refuses wrong ones, naming the user and the fix', async () => {
+    const ok = await vk([
+      'generate',
+      'csi',
+      '--datacenter',
+      'DC0',
+      '--cluster-id',
+      'c1',
+      '--csi-username',
+      sim.username,
+      '--csi-password',
+      sim.password,
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain(`checking the CSI credentials of ${sim.username}`);
+
+    const bad = await vk([
+      'generate',
+      'csi',
+      '--datacenter',
+      'DC0',
+      '--cluster-id',
+      'c1',
+      '--csi-username',
+      sim.username,
+      '--csi-password',
+      'WrongPass-42',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    const lines = bad.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('error:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`the CSI credentials of ${sim.username} do not work`);
+    expect(bad.stderr).not.toContain('WrongPass-42');
+  });
+});
