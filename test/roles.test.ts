@@ -111,8 +111,24 @@ describe('vk roles', () => {
     expect(cpi.code).toBe(0);
   });
 
+  // vk doctor runs the same check when given the CSI user (its Kubernetes checks fail here: no cluster).
+  const doctorPrivileges = async () => {
+    const r = await vk(['doctor', '--csi-user', CSI, '--folder', 'k8s', '--kubeconfig', '/nonexistent', '-o', 'json']);
+    const checks = JSON.parse(r.stdout) as Array<{ id: string; status: string; detail: string; fix?: string }>;
+    return checks.find((c) => c.id === 'csi-privileges')!;
+  };
+
+  it('doctor --csi-user passes the same privilege check after create', async () => {
+    const c = await doctorPrivileges();
+    expect(c.status).toBe('pass');
+  });
+
   it('check fails naming the privilege and object once a permission is removed', async () => {
     await sim.inspect('remove-permission', '/DC0/datastore/NFS_0', CSI);
+    const d = await doctorPrivileges();
+    expect(d.status).toBe('fail');
+    expect(d.detail).toBe('missing Datastore.FileManagement on /DC0/datastore/NFS_0');
+    expect(d.fix).toBe(`vk roles create --csi-user ${CSI} --folder k8s`);
     const r = await vk(['roles', 'check', '--user', CSI, '--folder', 'k8s', '-o', 'json']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { missing: Array<{ object: string; privilege: string; fix: string }> };

@@ -1,3 +1,4 @@
+import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
@@ -21,11 +22,18 @@ Exit status: 1 when any check fails, 0 otherwise (warnings included). A summary 
     },
   ];
 
-  static override flags = { ...vsphereFlags, ...kubeFlags };
+  static override flags = {
+    ...vsphereFlags,
+    ...kubeFlags,
+    'csi-user': Flags.string({
+      summary: 'Also check that this CSI driver user holds every privilege it needs (like vk roles check --csi).',
+    }),
+    folder: Flags.string({ summary: "The node VMs' folder, for --csi-user (as in vk prepare-vms)." }),
+  };
 
   async run(): Promise<void> {
     const { runDoctor, summaryLine } = await import('../lib/steps/doctor.js');
-    const report = await runDoctor(this.ctx);
+    const report = await runDoctor(this.ctx, { csiUser: this.flags['csi-user'], folder: this.flags.folder });
     await this.print(report.checks, (checks): Table => {
       const withFix = checks.some((c) => c.fix);
       return {

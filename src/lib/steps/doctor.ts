@@ -151,7 +151,14 @@ const skip = (id: string, title: string, reason: string): CheckResult => ({
 });
 
 /** Runs every check; never throws for what it finds, only reports. */
-export async function runDoctor(ctx: Context): Promise<DoctorReport> {
+export interface DoctorOptions {
+  /** With --csi-user: check the CSI user's privileges, as `vk roles check --csi` does. */
+  csiUser?: string;
+  /** The node VMs' folder (for the CSI user's VM privileges). */
+  folder?: string;
+}
+
+export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const [vc, kube] = await Promise.all([settle(ctx.vsphere()), settle(ctx.kube())]);
   const kubeReads = kube.ok
     ? settle(
@@ -215,6 +222,14 @@ export async function runDoctor(ctx: Context): Promise<DoctorReport> {
     checks.push(guard('cpi', 'vSphere CPI running', cpiCheck(client, version.gitVersion)));
     checks.push(guard('csi', 'vSphere CSI driver running', csiCheck(client, nodes)));
     checks.push(storageChecks(client));
+  }
+  if (opts.csiUser !== undefined) {
+    const title = `CSI user ${opts.csiUser} holds the privileges the driver needs`;
+    checks.push(
+      vc.ok
+        ? guard('csi-privileges', title, csiPrivilegesCheck(ctx, opts.csiUser, opts.folder, title))
+        : Promise.resolve([skip('csi-privileges', title, 'vCenter not reachable')]),
+    );
   }
   const all = (await Promise.all(checks)).flat();
   return { checks: all, summary: summarize(all) };
@@ -524,4 +539,30 @@ export function inTreeCheck(classes: V1StorageClass[], pvs: V1PersistentVolume[]
     };
   }
   return { id, title, status: 'pass', detail: 'none' };
+}
+
+/** The same check as `vk roles check --csi`, reported as one doctor item. */
+async function csiPrivilegesCheck(
+  ctx: Context,
+  user: string,
+  folder: string | undefined,
+  title: string,
+): Promise<CheckResult> {
+  const { checkRoles } = await import('./roles.js');
+  const r = await checkRoles(ctx, { user, driver: 'csi', prefix: '', folder, datastores: [], fileVolumes: false });
+  if (r.missing.length === 0) {
+    return { id: 'csi-privileges', title, status: 'pass', detail: `${r.checked} privileges held` };
+  }
+  const shown = r.missing
+    .slice(0, 3)
+    .map((m) => `${m.privilege} on ${m.object}`)
+    .join(', ');
+  const more = r.missing.length > 3 ? ` and ${r.missing.length - 3} more` : '';
+  return {
+    id: 'csi-privileges',
+    title,
+    status: 'fail',
+    detail: `missing ${shown}${more}`,
+    fix: r.missing[0]!.fix,
+  };
 }
