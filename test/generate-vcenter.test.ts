@@ -7,7 +7,7 @@ import { startVcsim, type Vcsim } from './support/vcsim.js';
 
 let sim: Vcsim;
 beforeAll(async () => {
-  sim = await startVcsim({ dc: 2, tls: false });
+  sim = await startVcsim({ dc: 2, tls: false, folder: '/DC0/vm/k8s', folderVms: 1 });
 }, 120_000);
 afterAll(async () => sim?.stop());
 
@@ -58,5 +58,16 @@ describe('vk generate with a vCenter session', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`the CSI credentials of ${sim.username} do not work`);
     expect(bad.stderr).not.toContain('WrongPass-42');
+  });
+
+  it('with --folder, also asks vCenter whether the CSI user holds the driver privileges', async () => {
+    const args = ['generate', 'csi', '--datacenter', 'DC0', '--cluster-id', 'c1', '--debug'];
+    const creds = ['--csi-username', sim.username, '--csi-password', sim.password];
+    const withFolder = await vk([...args, ...creds, '--folder', 'k8s']);
+    expect(withFolder.code).toBe(0);
+    expect(withFolder.stderr).toMatch(/debug: HasUserPrivilegeOnEntities 200/);
+    const without = await vk([...args, ...creds]);
+    expect(without.code).toBe(0);
+    expect(without.stderr).not.toContain('HasUserPrivilegeOnEntities');
   });
 });

@@ -45,6 +45,9 @@ kube-system namespace UID (the same on every run). Passwords print as <redacted>
       multiple: true,
       summary: 'vSAN datastore URL for file volumes (targetvSANFileShareDatastoreURLs; CSI v3.1 and older).',
     }),
+    folder: Flags.string({
+      summary: "The node VMs' folder: with a CSI user, also check it holds every privilege the driver needs.",
+    }),
     'net-permission': Flags.string({
       multiple: true,
       summary: 'File volume access: name=N,ips=CIDR,permissions=READ_WRITE|READ_ONLY|NO_ACCESS,rootsquash=BOOL.',
@@ -53,7 +56,7 @@ kube-system namespace UID (the same on every run). Passwords print as <redacted>
 
   async run(): Promise<void> {
     const f = this.flags;
-    const deps = generateDeps(this.ctx);
+    const deps = generateDeps(this.ctx, { folder: f.folder });
     const plan = await planCsi(
       {
         settings: resolveVsphereSettings(f, this.ctx.env),

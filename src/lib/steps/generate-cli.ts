@@ -73,7 +73,7 @@ export function driverCredentials(flags: Record<string, unknown>, which: 'cpi' |
  * What the step needs from vCenter and Kubernetes, from the command's one
  * session and kube client.
  */
-export function generateDeps(ctx: Context): GenerateDeps {
+export function generateDeps(ctx: Context, opts: { folder?: string } = {}): GenerateDeps {
   return {
     listDatacenters: async () => (await (await ctx.vsphere()).datacenters()).map((dc) => dc.name),
     kubeSystemUid: async () => {
@@ -88,6 +88,22 @@ export function generateDeps(ctx: Context): GenerateDeps {
       const { verifyLogin } = await import('../vsphere/verify-login.js');
       await verifyLogin(session.options, username, password, { log: ctx.log, signal: ctx.signal });
     },
+    ...(opts.folder === undefined
+      ? {}
+      : {
+          missingCsiPrivileges: async (username: string) => {
+            const { checkRoles } = await import('./roles.js');
+            const r = await checkRoles(ctx, {
+              user: username,
+              driver: 'csi',
+              prefix: '',
+              folder: opts.folder,
+              datastores: [],
+              fileVolumes: false,
+            });
+            return { missing: r.missing.map((m) => `${m.privilege} on ${m.object}`), fix: r.missing[0]?.fix ?? '' };
+          },
+        }),
     applyObjects: async (objects) => {
       const kube = await ctx.kube();
       // On a fresh cluster vmware-system-csi does not exist yet (the CSI

@@ -36,6 +36,11 @@ export interface GenerateDeps {
   verifyLogin(username: string, password: Secret): Promise<void>;
   /** Server-side apply of the objects (real values), in order. */
   applyObjects(objects: RevealedObject[]): Promise<ApplyResult[]>;
+  /**
+   * With --folder: the privileges the CSI user lacks (as `vk roles check --csi`
+   * finds them), and the command that grants them.
+   */
+  missingCsiPrivileges?(username: string): Promise<{ missing: string[]; fix: string }>;
 }
 
 export interface DriverCredentials {
@@ -130,6 +135,13 @@ async function verify(
       cause: err,
     });
   }
+  if (which !== 'CSI' || !deps.missingCsiPrivileges) return;
+  const { missing, fix } = await deps.missingCsiPrivileges(cred.username);
+  if (missing.length === 0) return;
+  const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
+  throw new VkError(`the CSI user ${cred.username} lacks privileges the driver needs: ${shown}`, {
+    hint: `grant them with: ${fix} (or skip the check with --no-verify)`,
+  });
 }
 
 export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<GeneratePlan> {

@@ -22,7 +22,8 @@ export interface RawVsphereFlags {
   insecure?: boolean;
   'ca-file'?: string;
   thumbprint?: string;
-  datacenter?: string;
+  /** Commands that take several (vk generate) pass a list: the session's default is the first. */
+  datacenter?: string | string[];
   'persist-session'?: boolean;
   'request-timeout'?: number;
 }
@@ -143,7 +144,11 @@ export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.
     },
     persistSession,
     timeoutMs: (timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
-    datacenter: first(flags.datacenter, env.VK_DATACENTER, env.GOVC_DATACENTER),
+    datacenter: first(
+      Array.isArray(flags.datacenter) ? flags.datacenter[0] : flags.datacenter,
+      env.VK_DATACENTER,
+      env.GOVC_DATACENTER,
+    ),
   };
 }
 
