@@ -56,10 +56,8 @@ export async function buildGo(name: string): Promise<string> {
     ...process.env,
     GO111MODULE: 'off',
     GOPATH: goPath,
-    GOFLAGS: '-mod=mod',
     GOCACHE: process.env.GOCACHE ?? join(repoRoot, '.cache', 'go-build'),
   };
-  delete (env as Record<string, string | undefined>).GOFLAGS;
   try {
     await execFileP('go', ['build', '-o', tmp, '.'], { cwd: join(goRoot, name), env, maxBuffer: 16 << 20 });
   } catch (err) {

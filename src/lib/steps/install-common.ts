@@ -5,7 +5,7 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
-import { UsageError, VkError, InterruptedError } from '../errors.js';
+import { UsageError, InterruptedError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ApplyResult as KubeApplyResult } from '../kube/apply.js';
 import { formatDuration } from '../kube/duration.js';
@@ -19,7 +19,6 @@ import {
 } from '../manifests/load.js';
 import type { KubeObject } from '../manifests/objects.js';
 import { cpiVersionOf, csiVersionOf, dropPlaceholders, stampManagedBy } from '../manifests/transforms.js';
-import type { GenerateDeps } from './generate.js';
 
 export type DryRun = 'none' | 'client' | 'server';
 
@@ -90,27 +89,6 @@ export async function prepareManifest(
     kubernetesVersion: gitVersion,
     source: 'file' in source ? [source.file] : 'url' in source ? [source.url] : source.urls,
     objects: stampManagedBy(objects, { component, version }),
-  };
-}
-
-/** GenerateDeps from the command's clients: vCenter only when a datacenter must be looked up. */
-export function installGenerateDeps(ctx: Context, kube: KubeClient): GenerateDeps {
-  return {
-    listDatacenters: async () => (await (await ctx.vsphere()).datacenters()).map((d) => d.name),
-    kubeSystemUid: async () => {
-      const ns = await kube.get<KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' });
-      const uid = ns.metadata?.uid;
-      if (!uid) throw new VkError('namespace kube-system has no uid', { hint: 'pass --cluster-id' });
-      return uid;
-    },
-    verifyLogin: async () => {
-      throw new VkError('checking the driver credentials is not available in vk install', {
-        hint: 'check them with vk generate, or pass --no-verify',
-      });
-    },
-    applyObjects: async () => {
-      throw new VkError('internal: install applies the config objects itself');
-    },
   };
 }
 

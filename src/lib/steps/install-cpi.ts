@@ -8,6 +8,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Progress } from '../cli/progress.js';
 import type { Context } from '../context.js';
+import { generateDeps } from './generate-cli.js';
 import { VkError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { redactedObjects, revealObjects } from '../config/objects.js';
@@ -17,7 +18,6 @@ import { stampManagedBy } from '../manifests/transforms.js';
 import { planCpi, type CpiOptions, type GeneratePlan } from './generate.js';
 import {
   appliedObject,
-  installGenerateDeps,
   prepareManifest,
   timedRollout,
   validateInstallOptions,
@@ -62,7 +62,7 @@ export interface InstallCpiInput extends InstallOptions {
 export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Promise<InstallCpiPlan> {
   validateInstallOptions(input);
   const kube = await ctx.kube();
-  const config = await planCpi({ ...input.generate, verify: false, log: ctx.log }, installGenerateDeps(ctx, kube));
+  const config = await planCpi({ ...input.generate, verify: false, log: ctx.log }, generateDeps(ctx));
   const manifest = await prepareManifest(ctx, kube, 'cpi', input);
   const nodes = await kube.list<V1Node>('v1', 'Node');
   const taintNodes = input.noTaint ? [] : nodes.items.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);

@@ -8,6 +8,7 @@
 import type { KubernetesObject, V1CSINode, V1Node } from '@kubernetes/client-node';
 import type { Progress } from '../cli/progress.js';
 import type { Context } from '../context.js';
+import { generateDeps } from './generate-cli.js';
 import { VkError } from '../errors.js';
 import { redactedObjects, revealObjects } from '../config/objects.js';
 import type { KubeObject } from '../manifests/objects.js';
@@ -20,7 +21,6 @@ import {
 import { planCsi, type CsiOptions, type GeneratePlan } from './generate.js';
 import {
   appliedObject,
-  installGenerateDeps,
   prepareManifest,
   timedRollout,
   validateInstallOptions,
@@ -77,7 +77,7 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
   const known = /^v\d+\.\d+\.\d+$/.test(manifest.version) ? manifest.version : undefined;
   const config = await planCsi(
     { ...input.generate, version: input.generate.version ?? known, verify: false, log: ctx.log },
-    installGenerateDeps(ctx, kube),
+    generateDeps(ctx),
   );
   const replicas = controllerReplicas(nodes.filter(isControlPlane).length);
   return {
