@@ -1,0 +1,208 @@
+import { Flags } from '@oclif/core';
+import { VkCommand } from '../lib/cli/base-command.js';
+import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
+import type { Table } from '../lib/cli/output.js';
+import { ExitCode, VkError } from '../lib/errors.js';
+import { driverCredentialFlags, driverCredentials, generateFlags } from '../lib/steps/generate-cli.js';
+import { UP_STEPS, type UpStep } from '../lib/steps/up.js';
+
+const STEPS = 'STEPS';
+const INSTALL = 'INSTALL';
+const STORAGE = 'STORAGE';
+
+export default class Up extends VkCommand<typeof Up> {
+  static override summary =
+    'The whole journey: prepare the VMs, taint, install the CPI and the CSI driver, a StorageClass, a smoke test.';
+
+  static override description = `Runs, in one process with one vCenter session and one Kubernetes client:
+
+  prepare-vms   disk.enableUUID=TRUE on every VM under --folder          (vk prepare-vms)
+  taint-nodes   the uninitialized taint on nodes without a providerID    (vk taint-nodes)
+  install-cpi   the vSphere CPI; waits until it has initialized every node (vk install cpi)
+  install-csi   the vSphere CSI driver; waits until every node has it    (vk install csi)
+  storageclass  a default StorageClass on --datastore or --policy         (vk storageclass create)
+  smoke-test    a PVC written by one pod and read back by another         (vk smoke-test)
+
+then runs the checks of 'vk doctor' and prints their summary. Every step is idempotent: a re-run resumes where a failed run stopped, and on a finished cluster changes nothing (the smoke test runs again in a namespace of its own, and cleans up). --from starts at a step, --skip leaves steps out. Every input is checked before the first request.
+
+Exit codes: 0 every step done and no check fails, 1 a step failed (the later steps do not run) or a check fails, 2 usage error, 130 interrupted.`;
+
+  static override examples = [
+    {
+      description: 'From bare to persistent volumes',
+      command: '<%= config.bin %> <%= command.id %> --folder k8s --datastore vsanDatastore',
+    },
+    {
+      description: 'Resume at the CSI driver with a pinned version, without the smoke test',
+      command:
+        '<%= config.bin %> <%= command.id %> --from install-csi --csi-version v3.7.0 --datastore vsanDatastore --skip smoke-test',
+    },
+    {
+      description: 'In CI: plain progress lines, a JSON result',
+      command: '<%= config.bin %> <%= command.id %> --folder /DC1/vm/k8s --policy gold -o json',
+    },
+  ];
+
+  static override flags = {
+    ...vsphereFlags,
+    ...kubeFlags,
+    skip: Flags.string({
+      helpGroup: STEPS,
+      multiple: true,
+      options: [...UP_STEPS],
+      summary: 'Leave this step out (repeatable).',
+    }),
+    from: Flags.string({ helpGroup: STEPS, options: [...UP_STEPS], summary: 'Start at this step.' }),
+    folder: Flags.string({
+      helpGroup: STEPS,
+      summary: "The node VMs' folder, for prepare-vms (as in vk prepare-vms).",
+    }),
+    concurrency: Flags.integer({
+      helpGroup: STEPS,
+      min: 1,
+      max: 64,
+      default: 8,
+      summary: 'VM reconfigure tasks started in parallel.',
+    }),
+    datacenter: generateFlags.datacenter,
+    ...driverCredentialFlags('cpi'),
+    ...driverCredentialFlags('csi'),
+    'cluster-id': Flags.string({
+      helpGroup: INSTALL,
+      summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).',
+    }),
+    'cpi-version': Flags.string({
+      helpGroup: INSTALL,
+      summary: 'CPI release (default: the one paired with the cluster).',
+    }),
+    'csi-version': Flags.string({
+      helpGroup: INSTALL,
+      summary: 'CSI release (default: the one paired with the cluster).',
+    }),
+    'cpi-manifest': Flags.string({ helpGroup: INSTALL, summary: 'Apply this CPI manifest FILE or URL instead.' }),
+    'csi-manifest': Flags.string({ helpGroup: INSTALL, summary: 'Apply this CSI manifest FILE or URL instead.' }),
+    'image-registry': Flags.string({
+      helpGroup: INSTALL,
+      summary: 'Pull every image from this registry HOST[/PATH] instead (a private mirror).',
+    }),
+    'force-conflicts': Flags.boolean({
+      helpGroup: INSTALL,
+      summary: 'Take over fields another field manager owns (server-side apply --force-conflicts).',
+    }),
+    timeout: Flags.string({
+      helpGroup: INSTALL,
+      default: '5m',
+      summary: "Time allowed for each step's waits (rollouts, PVC bound, pods), e.g. 90s, 10m.",
+    }),
+    'storage-class': Flags.string({
+      helpGroup: STORAGE,
+      default: 'vsphere-csi',
+      summary: 'Name of the StorageClass to write and test.',
+    }),
+    datastore: Flags.string({
+      helpGroup: STORAGE,
+      summary: 'Datastore name, path or ds:/// URL for the StorageClass.',
+    }),
+    policy: Flags.string({ helpGroup: STORAGE, summary: 'Storage policy name for the StorageClass.' }),
+    default: Flags.boolean({
+      helpGroup: STORAGE,
+      allowNo: true,
+      default: true,
+      summary: "Make the StorageClass the cluster's default (--no-default leaves the default alone).",
+    }),
+    'smoke-image': Flags.string({
+      helpGroup: STORAGE,
+      default: 'busybox:1.36',
+      summary: "Image with a POSIX sh for the smoke test's pods.",
+    }),
+  };
+
+  async run(): Promise<void> {
+    const f = this.flags;
+    const [up, { installOptions }, { resolveVsphereSettings }, { runTaskList }] = await Promise.all([
+      import('../lib/steps/up.js'),
+      import('../lib/steps/install-cli.js'),
+      import('../lib/steps/generate-settings.js'),
+      import('../lib/cli/task-list.js'),
+    ]);
+    const skip = (f.skip ?? []) as UpStep[];
+    const install = (version?: string, manifest?: string) =>
+      installOptions({
+        version,
+        manifest,
+        'image-registry': f['image-registry'],
+        timeout: f.timeout,
+        'dry-run': 'none',
+        'force-conflicts': f['force-conflicts'],
+      });
+    const settings = resolveVsphereSettings(f, this.ctx.env);
+    const datacenters = f.datacenter ?? [];
+    const cpiInstall = install(f['cpi-version'], f['cpi-manifest']);
+    const input = {
+      skip,
+      from: f.from as UpStep | undefined,
+      folder: f.folder,
+      prepareConcurrency: f.concurrency,
+      url: f.url,
+      cpi: {
+        ...cpiInstall,
+        noTaint: skip.includes('taint-nodes'),
+        generate: { settings, datacenters, credentials: driverCredentials(f, 'cpi'), verify: false },
+      },
+      csi: {
+        ...install(f['csi-version'], f['csi-manifest']),
+        skipPreflight: false,
+        generate: {
+          settings,
+          datacenters,
+          credentials: driverCredentials(f, 'csi'),
+          verify: false,
+          clusterId: f['cluster-id'],
+          fileShareClusters: [],
+          fileShareDatastoreUrls: [],
+          topologyCategories: [],
+          netPermissions: [],
+        },
+      },
+      storageClass: {
+        name: f['storage-class'],
+        datastore: f.datastore,
+        policy: f.policy,
+        isDefault: f.default,
+      },
+      smoke: { storageClass: f['storage-class'], image: f['smoke-image'], timeoutMs: cpiInstall.timeoutMs },
+    };
+    await up.validateUpInput(input);
+
+    const warnings: string[] = [];
+    const interactive = this.ctx.interactive && this.ctx.output === 'table';
+    const result = await runTaskList(up.upTasks(this.ctx, input, warnings), {
+      interactive,
+      log: this.ctx.log,
+      signal: this.ctx.signal,
+    });
+    for (const w of warnings) this.ctx.log.warn(w);
+    if (this.ctx.signal.aborted) throw result.error;
+
+    // The doctor's verdict, also after a failed step: it says what is still wrong.
+    const { runDoctor, summaryLine } = await import('../lib/steps/doctor.js');
+    const doctor = await runDoctor(this.ctx, { folder: f.folder });
+
+    await this.print({ steps: result.tasks, doctor }, (r): Table => ({
+      columns: ['step', 'result', 'detail', 'time'],
+      rows: r.steps.map((t) => [t.id, t.status, t.detail, t.status === 'done' ? `${t.seconds}s` : '']),
+    }));
+    for (const c of doctor.checks.filter((c) => c.status === 'fail' || c.status === 'warn')) {
+      this.ctx.log.info(`doctor: ${c.status} ${c.id}: ${c.detail}${c.fix ? `; ${c.fix}` : ''}`);
+    }
+    this.ctx.log.info(`doctor: ${summaryLine(doctor)}`);
+
+    if (result.error !== undefined) throw result.error;
+    if (doctor.summary.fail > 0) {
+      throw new VkError(`every step is done but ${doctor.summary.fail} doctor check(s) fail`, {
+        hint: "see the fixes above, or run 'vk doctor'",
+        exitCode: ExitCode.failure,
+      });
+    }
+  }
+}

@@ -1,0 +1,233 @@
+// Step: `vk up`. The whole journey as one task list: prepare the node VMs,
+// taint the nodes the CPI has not initialized, install the CPI, install the
+// CSI driver, write the StorageClass, run the smoke test — in one process,
+// over the command's one vSphere session and one kube client. Every step is
+// the same idempotent step its own command runs, so a re-run resumes where a
+// failed run stopped and, on a finished cluster, changes nothing (the smoke
+// test still runs, in its own namespace, and cleans up). The run ends with
+// the doctor's checks.
+
+import type { V1Node } from '@kubernetes/client-node';
+import type { Context } from '../context.js';
+import { UsageError, VkError } from '../errors.js';
+import type { Progress } from '../cli/progress.js';
+import type { TaskDef } from '../cli/task-list.js';
+import type { InstallCpiInput } from './install-cpi.js';
+import type { InstallCsiInput } from './install-csi.js';
+import type { StorageClassInput } from './storageclass.js';
+import type { SmokeTestInput, StepReporter } from './smoke-test.js';
+
+export const UP_STEPS = [
+  'prepare-vms',
+  'taint-nodes',
+  'install-cpi',
+  'install-csi',
+  'storageclass',
+  'smoke-test',
+] as const;
+export type UpStep = (typeof UP_STEPS)[number];
+
+const TITLES: Record<UpStep, string> = {
+  'prepare-vms': 'Prepare VMs (disk.enableUUID=TRUE)',
+  'taint-nodes': 'Taint uninitialized nodes',
+  'install-cpi': 'Install the vSphere CPI',
+  'install-csi': 'Install the vSphere CSI driver',
+  storageclass: 'StorageClass',
+  'smoke-test': 'Smoke test',
+};
+
+export interface UpInput {
+  skip: UpStep[];
+  from?: UpStep;
+  /** The node VMs' folder, for prepare-vms. */
+  folder?: string;
+  prepareConcurrency: number;
+  cpi: InstallCpiInput;
+  csi: InstallCsiInput;
+  storageClass: StorageClassInput;
+  smoke: SmokeTestInput;
+  /** --url, for the smoke test's CNS lookup. */
+  url?: string;
+}
+
+/** Which steps run; a skipped step maps to the reason. */
+export function selectSteps(skip: UpStep[], from?: UpStep): Map<UpStep, string | undefined> {
+  const start = from ? UP_STEPS.indexOf(from) : 0;
+  return new Map(
+    UP_STEPS.map((s, i) => [s, i < start ? `--from ${from}` : skip.includes(s) ? `--skip ${s}` : undefined]),
+  );
+}
+
+/** Everything a run would need, checked before any request (exit 2). */
+export async function validateUpInput(input: UpInput): Promise<void> {
+  if (input.from && input.skip.includes(input.from)) {
+    throw new UsageError(`--from ${input.from} and --skip ${input.from} contradict each other`, {
+      hint: 'start from a step that runs',
+    });
+  }
+  const runs = selectSteps(input.skip, input.from);
+  const missing: string[] = [];
+  if (runs.get('prepare-vms') === undefined && !input.folder) missing.push("--folder (the node VMs' folder)");
+  if (runs.get('storageclass') === undefined && !input.storageClass.datastore && !input.storageClass.policy) {
+    missing.push('--datastore or --policy (for the StorageClass)');
+  }
+  if (missing.length) {
+    const skips = [
+      ...(missing[0]!.startsWith('--folder') ? ['prepare-vms'] : []),
+      ...(missing.at(-1)!.startsWith('--datastore') ? ['storageclass'] : []),
+    ];
+    throw new UsageError(`missing ${missing.join(' and ')}`, {
+      hint: `give ${missing.length > 1 ? 'them' : 'it'}, or --skip ${skips.join(' --skip ')}`,
+    });
+  }
+  const [prepare, storageclass, smoke, common] = await Promise.all([
+    import('./prepare-vms.js'),
+    import('./storageclass.js'),
+    import('./smoke-test.js'),
+    import('./install-common.js'),
+  ]);
+  if (input.folder) prepare.validatePrepareInput(prepareInput(input, undefined));
+  if (runs.get('storageclass') === undefined) storageclass.validateStorageClassInput(input.storageClass);
+  smoke.validateSmokeTestInput(input.smoke);
+  common.validateInstallOptions(input.cpi);
+  common.validateInstallOptions(input.csi);
+}
+
+const prepareInput = (input: UpInput, datacenter: string | undefined) => ({
+  folder: input.folder ?? '',
+  recursive: true,
+  include: [],
+  exclude: [],
+  datacenter,
+});
+
+/** An install step's progress shown as its task's status line. */
+const progressOf = (update: (d: string) => void): Progress => ({
+  async step(title, fn) {
+    update(title);
+    return fn((detail) => update(`${title}: ${detail}`));
+  },
+  skip(title, reason) {
+    update(`${title}: skipped (${reason})`);
+  },
+});
+
+/** The smoke test's own steps, run in order, each shown as the task's status line. */
+const smokeReporter = (update: (d: string) => void): StepReporter => ({
+  async run(steps) {
+    for (const s of steps) {
+      update(s.title);
+      await s.run();
+    }
+  },
+});
+
+/**
+ * The task list. `warnings` collects what the steps want said after the list
+ * (a live list on a terminal must not be written over).
+ */
+export function upTasks(ctx: Context, input: UpInput, warnings: string[]): TaskDef[] {
+  const runs = selectSteps(input.skip, input.from);
+  const run: Record<UpStep, TaskDef['run']> = {
+    async 'prepare-vms'(update) {
+      const steps = await import('./prepare-vms.js');
+      const session = await ctx.vsphere();
+      update(`reading VMs under ${input.folder}`);
+      const plan = await steps.planPrepareVms(session.client, prepareInput(input, session.options.datacenter));
+      const toSet = plan.vms.filter((v) => v.action === 'set').length;
+      if (toSet) update(`setting ${steps.ENABLE_UUID_KEY}=${steps.ENABLE_UUID_VALUE} on ${toSet} VMs`);
+      const result = await steps.applyPrepareVms(session.client, plan, {
+        concurrency: input.prepareConcurrency,
+        dryRun: false,
+        signal: ctx.signal,
+        progress: update,
+      });
+      const failed = result.vms.filter((v) => v.result === 'failed');
+      if (failed.length) {
+        throw new VkError(
+          `${failed.length} of ${result.vms.length} VMs failed: ${failed[0]!.name}: ${failed[0]!.error}`,
+        );
+      }
+      if (result.needPowerCycle.length) {
+        warnings.push(
+          `${result.needPowerCycle.length} powered-on VMs see disk.enableUUID only after a full power cycle ` +
+            `(guest shutdown and power on): ${result.needPowerCycle.join(', ')}; 'vk prepare-vms --power-cycle' does it`,
+        );
+      }
+      return steps.summarizePrepareResult(result);
+    },
+
+    async 'taint-nodes'(update) {
+      const steps = await import('./taint-nodes.js');
+      const kube = await ctx.kube();
+      const nodes = (await kube.list<V1Node>('v1', 'Node')).items;
+      const names = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+      if (!names.length) return `all ${nodes.length} nodes have a providerID; nothing to taint`;
+      update(`tainting ${names.length} nodes`);
+      const plan = await steps.planTaintNodes(kube, { names, operation: 'add' });
+      const result = await steps.applyTaintNodes(kube, plan, { concurrency: 16, dryRun: false });
+      const failed = result.nodes.find((n) => n.action === 'failed');
+      if (failed) throw new VkError(`node ${failed.name}: ${failed.error}`);
+      return steps.summarizeTaintResult(result);
+    },
+
+    async 'install-cpi'(update) {
+      const steps = await import('./install-cpi.js');
+      const { summarizeApplied } = await import('./install-common.js');
+      const plan = await steps.planInstallCpi(ctx, input.cpi);
+      for (const s of plan.config.secrets) ctx.log.addSecret(s);
+      const result = await steps.applyInstallCpi(ctx, plan, progressOf(update));
+      const err = steps.cpiVerificationError(result);
+      if (err) throw err;
+      return `${result.version}: ${summarizeApplied(result.objects)}`;
+    },
+
+    async 'install-csi'(update) {
+      const steps = await import('./install-csi.js');
+      const { summarizeApplied } = await import('./install-common.js');
+      const plan = await steps.planInstallCsi(ctx, input.csi);
+      for (const s of plan.config.secrets) ctx.log.addSecret(s);
+      const result = await steps.applyInstallCsi(ctx, plan, progressOf(update));
+      const err = steps.csiVerificationError(result);
+      if (err) throw err;
+      return `${result.version}: ${summarizeApplied(result.objects)}`;
+    },
+
+    async storageclass() {
+      const steps = await import('./storageclass.js');
+      const plan = await steps.planStorageClass(ctx, input.storageClass, {
+        vcenter: steps.vcenterConfigured(input.url, ctx.env),
+      });
+      warnings.push(...plan.warnings);
+      const result = await steps.applyStorageClass(await ctx.kube(), plan, {
+        dryRun: false,
+        log: (line) => warnings.push(line),
+      });
+      const verb = { create: 'created', update: 'configured', unchanged: 'unchanged' }[result.action];
+      const on = result.datastore?.name ?? result.storageClass.parameters?.storagepolicyname;
+      return `${input.storageClass.name}${on ? ` (${on})` : ''} ${verb}`;
+    },
+
+    async 'smoke-test'(update) {
+      const steps = await import('./smoke-test.js');
+      const { volumeChecker } = await import('./cns-volume.js');
+      const plan = await steps.planSmokeTest(await ctx.kube(), input.smoke);
+      const result = await steps.runSmokeTest(ctx, plan, {
+        reporter: smokeReporter(update),
+        checkVolume: volumeChecker(ctx, { url: input.url }),
+      });
+      if (!result.passed) {
+        const failed = result.steps.find((s) => s.status === 'failed');
+        throw new VkError(
+          result.interrupted
+            ? `interrupted; namespace ${plan.namespace} ${result.cleanup}`
+            : `${failed?.title ?? 'a step'} failed: ${failed?.message ?? 'failed'}`,
+          { hint: "run 'vk smoke-test --keep' to inspect the objects" },
+        );
+      }
+      const ds = result.volume.datastore ? ` on ${result.volume.datastore}` : '';
+      return `a ${plan.size} volume of ${plan.storageClass}${ds} written and read back`;
+    },
+  };
+  return UP_STEPS.map((id) => ({ id, title: TITLES[id], skip: runs.get(id), run: run[id] }));
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { selectSteps } from '../src/lib/steps/up.js';
+
+describe('selectSteps', () => {
+  it('runs every step by default', () => {
+    expect([...selectSteps([]).values()]).toEqual(Array(6).fill(undefined));
+  });
+  it('skips the steps before --from and the --skip ones, saying why', () => {
+    expect(Object.fromEntries(selectSteps(['smoke-test'], 'install-cpi'))).toEqual({
+      'prepare-vms': '--from install-cpi',
+      'taint-nodes': '--from install-cpi',
+      'install-cpi': undefined,
+      'install-csi': undefined,
+      storageclass: undefined,
+      'smoke-test': '--skip smoke-test',
+    });
+  });
+});

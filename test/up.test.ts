@@ -1,0 +1,170 @@
+// `vk up` end to end: the built CLI against vcsim and the kube test server
+// (its simulated CCM and CSI registration, CNS volumes created in vcsim by the
+// simulated driver), with the fixture manifests served locally. What the run
+// leaves behind is read back from the simulator and the server's store.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startVcsim, type Vcsim } from './support/vcsim.js';
+import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
+import { RESOURCES } from './support/kube-server/registry.js';
+import { simulateCsiDriver, type CsiSim } from './support/csi-sim.js';
+import { startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
+import { runVk } from './support/run-vk.js';
+
+const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
+let vcsim: Vcsim;
+let kube: KubeServer;
+let csi: CsiSim;
+let manifests: ManifestServer;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  vcsim = await startVcsim({ cluster: 1, host: 3, ds: 1, nfs: 1, folder: '/DC0/vm/k8s', folderVms: 3 });
+  const vms = (await vcsim.inspect('vms')).filter((v) => v.path.startsWith('/DC0/vm/k8s/'));
+  kube = await startKubeServer({
+    nodes: vms.length,
+    nodeOptions: {
+      namePrefix: 'k8s-node-',
+      controlPlane: 1,
+      uuids: Object.fromEntries(vms.map((v) => [v.name, v.uuid])),
+    },
+  });
+  csi = await simulateCsiDriver(kube, vcsim, 'NFS_0');
+  manifests = await startManifestServer({ aliases: { 'v1.31.1': 'v1.31.0', 'v3.5.1': 'v3.7.0' } });
+  env = {
+    ...vcsim.env,
+    GOVC_INSECURE: '1',
+    KUBECONFIG: kube.kubeconfigPath,
+    VK_MANIFEST_BASE_URL: manifests.baseUrl,
+    NO_COLOR: '1',
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await csi?.stop();
+  await Promise.allSettled([vcsim?.stop(), kube?.stop(), manifests?.close()]);
+});
+
+const up = (...args: string[]) => runVk(['up', '--timeout', '20s', ...args], env, { timeoutMs: 90_000 });
+const FULL = ['--folder', 'k8s', '--datastore', 'NFS_0', '--csi-username', 'k8s-csi@vsphere.local'];
+
+/** Every object vk could have touched, with its resourceVersion; the smoke test's own objects and events left out. */
+function snapshot(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of RESOURCES) {
+    if (['Event', 'Pod', 'PersistentVolumeClaim', 'PersistentVolume'].includes(r.kind)) continue;
+    for (const o of kube.store.list(r.kind) as KubeObject[]) {
+      const { name, namespace, resourceVersion } = o.metadata;
+      if ((namespace ?? name).startsWith('vk-smoke-')) continue;
+      out.set(`${r.kind}/${namespace ?? ''}/${name}`, String(resourceVersion));
+    }
+  }
+  return out;
+}
+
+const rows = (stdout: string) =>
+  Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s{2,}/))
+      .map(([step, result, detail]) => [step, { result, detail }]),
+  );
+
+describe('vk up', () => {
+  it('checks every input before the first request: missing folder and datastore (exit 2, nothing changed)', async () => {
+    const before = snapshot();
+    const r = await up();
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "error: missing --folder (the node VMs' folder) and --datastore or --policy (for the StorageClass); give them, or --skip prepare-vms --skip storageclass",
+    );
+    expect(r.stdout).toBe('');
+    expect(snapshot()).toEqual(before);
+
+    const contradiction = await up(...FULL, '--from', 'install-csi', '--skip', 'install-csi');
+    expect(contradiction.code).toBe(2);
+    expect(contradiction.stderr).toMatch(/^error: --from install-csi and --skip install-csi contradict each other/);
+
+    const badStep = await up(...FULL, '--skip', 'csi');
+    expect(badStep.code).toBe(2);
+    expect(badStep.stderr).toMatch(/^error: Expected --skip=csi to be one of: prepare-vms, taint-nodes, install-cpi/);
+  });
+
+  it('stops at the step that fails, does not run the later ones, and still prints the doctor summary', async () => {
+    // --from install-csi on a bare cluster: the CPI has not initialized any node.
+    const r = await up(...FULL, '--from', 'install-csi');
+    expect(r.code).toBe(1);
+    const steps = rows(r.stdout);
+    expect(steps['prepare-vms']).toEqual({ result: 'skipped', detail: '--from install-csi' });
+    expect(steps['install-cpi']).toEqual({ result: 'skipped', detail: '--from install-csi' });
+    expect(steps['install-csi']!.result).toBe('failed');
+    expect(steps['install-csi']!.detail).toMatch(/3 of 3 nodes have no providerID/);
+    expect(steps['storageclass']!.result).toBe('not run');
+    expect(steps['smoke-test']!.result).toBe('not run');
+    expect(r.stderr).toMatch(/doctor: fail disk-uuid: 3 VMs without disk.enableUUID=TRUE/);
+    expect(r.stderr).toMatch(/doctor: \d+ checks: .*fail/);
+    expect(r.stderr).toMatch(/error: 3 of 3 nodes have no providerID .*; run 'vk install cpi' first/);
+    expect(kube.store.get('StorageClass', 'vsphere-csi')).toBeUndefined();
+  }, 120_000);
+
+  it('takes the cluster from bare to persistent volumes, then a re-run changes nothing', async () => {
+    const r = await up(...FULL);
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    const steps = rows(r.stdout);
+    expect(Object.keys(steps)).toEqual([
+      'prepare-vms',
+      'taint-nodes',
+      'install-cpi',
+      'install-csi',
+      'storageclass',
+      'smoke-test',
+    ]);
+    for (const s of Object.values(steps)) expect(s.result).toBe('done');
+    expect(steps['prepare-vms']!.detail).toBe('3 VMs: 3 changed');
+    expect(steps['taint-nodes']!.detail).toBe('3 nodes: 3 tainted');
+    expect(steps['smoke-test']!.detail).toBe('a 1Gi volume of vsphere-csi on NFS_0 written and read back');
+    expect(r.stderr).toMatch(/doctor: \d+ checks: \d+ pass/);
+    expect(r.stderr).not.toMatch(/doctor: fail/);
+
+    // What a user would check by hand.
+    const vms = (await vcsim.inspect('vms')).filter((v) => v.path.startsWith('/DC0/vm/k8s/'));
+    expect(vms.map((v) => v.enableUUID)).toEqual(['TRUE', 'TRUE', 'TRUE']);
+    for (const n of kube.store.list('Node')) {
+      const spec = n.spec as { providerID?: string; taints?: { key: string }[] };
+      expect(spec.providerID).toMatch(/^vsphere:\/\//);
+      expect((spec.taints ?? []).map((t) => t.key)).not.toContain(TAINT);
+    }
+    expect(kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')).toBeDefined();
+    expect(kube.store.get('Deployment', 'vsphere-csi-controller', 'vmware-system-csi')).toBeDefined();
+    expect(kube.store.get('CSIDriver', 'csi.vsphere.vmware.com')).toBeDefined();
+    const sc = kube.store.get('StorageClass', 'vsphere-csi') as KubeObject & { parameters?: Record<string, string> };
+    expect(sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class']).toBe('true');
+    expect(sc.parameters?.datastoreurl).toBe((await vcsim.inspect('datastores')).find((d) => d.name === 'NFS_0')!.url);
+    expect(kube.store.list('Namespace').map((n) => n.metadata.name)).not.toContainEqual(
+      expect.stringMatching(/^vk-smoke-/),
+    );
+    expect(csi.volumes).toHaveLength(1);
+
+    // The re-run: every step finds its work done; nothing outside the smoke test's namespace changes.
+    const before = snapshot();
+    const again = await up(...FULL, '-o', 'json');
+    expect(again.code).toBe(0);
+    const doc = JSON.parse(again.stdout) as {
+      steps: { id: string; status: string; detail: string }[];
+      doctor: { summary: { fail: number } };
+    };
+    expect(Object.fromEntries(doc.steps.map((s) => [s.id, s.detail]))).toMatchObject({
+      'prepare-vms': '3 VMs: 3 already set (nothing to change)',
+      'taint-nodes': 'all 3 nodes have a providerID; nothing to taint',
+      'install-cpi': expect.stringMatching(/^v1\.31\.1: \d+ objects: \d+ unchanged$/),
+      'install-csi': expect.stringMatching(/^v3\.5\.1: \d+ objects: \d+ unchanged$/),
+      storageclass: 'vsphere-csi (NFS_0) unchanged',
+    });
+    expect(doc.steps.map((s) => s.status)).toEqual(Array(6).fill('done'));
+    expect(doc.doctor.summary.fail).toBe(0);
+    expect(snapshot()).toEqual(before);
+    expect(csi.volumes).toHaveLength(2);
+  }, 180_000);
+});
