@@ -68,20 +68,12 @@ try {
     `demo: vCenter ${vcsim.url} (user ${vcsim.username}), Kubernetes ${kube.url} (KUBECONFIG=${kube.kubeconfigPath})\n`,
   );
 
+  const csiUser = 'k8s-csi@vsphere.local';
   const steps: Array<[string, string[]]> = [
     ['about', ['about']],
     ['datastores', ['datastores']],
-    ['prepare-vms', ['prepare-vms', 'k8s']],
-    ['prepare-vms', ['prepare-vms', 'k8s']],
-    ['taint-nodes', ['taint-nodes']],
-    ['taint-nodes', ['taint-nodes', '--list']],
-    ['generate:csi', ['generate', 'csi', '--csi-username', 'k8s-csi@vsphere.local', '--no-verify']],
-    ['roles:create', ['roles', 'create', '--csi-user', 'k8s-csi@vsphere.local', '--folder', 'k8s']],
-    ['install:cpi', ['install', 'cpi']],
-    ['install:csi', ['install', 'csi', '--csi-username', 'k8s-csi@vsphere.local']],
-    ['storageclass:create', ['storageclass', 'create', 'vsphere', '--datastore', 'NFS_0', '--default']],
-    ['smoke-test', ['smoke-test']],
-    ['doctor', ['doctor']],
+    ['roles:create', ['roles', 'create', '--csi-user', csiUser, '--folder', 'k8s']],
+    ['up', ['up', '--folder', 'k8s', '--datastore', 'NFS_0', '--csi-username', csiUser]],
   ];
   let failed = 0;
   for (const [id, args] of steps) {
