@@ -174,14 +174,15 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     };
     await up.validateUpInput(input);
 
-    const warnings: string[] = [];
+    const messages = { info: [] as string[], warnings: [] as string[] };
     const interactive = this.ctx.interactive && this.ctx.output === 'table';
-    const result = await runTaskList(up.upTasks(this.ctx, input, warnings), {
+    const result = await runTaskList(up.upTasks(this.ctx, input, messages), {
       interactive,
       log: this.ctx.log,
       signal: this.ctx.signal,
     });
-    for (const w of warnings) this.ctx.log.warn(w);
+    for (const m of new Set(messages.info)) this.ctx.log.info(m);
+    for (const w of new Set(messages.warnings)) this.ctx.log.warn(w);
     if (this.ctx.signal.aborted) throw result.error;
 
     // The doctor's verdict, also after a failed step: it says what is still wrong.

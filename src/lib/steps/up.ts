@@ -122,12 +122,20 @@ const smokeReporter = (update: (d: string) => void): StepReporter => ({
   },
 });
 
-/**
- * The task list. `warnings` collects what the steps want said after the list
- * (a live list on a terminal must not be written over).
- */
-export function upTasks(ctx: Context, input: UpInput, warnings: string[]): TaskDef[] {
+/** What the steps want said, kept for after the list: a live list on a terminal must not be written over. */
+export interface UpMessages {
+  info: string[];
+  warnings: string[];
+}
+
+/** The task list; the steps' info lines and warnings go to `messages`. */
+export function upTasks(outer: Context, input: UpInput, messages: UpMessages): TaskDef[] {
   const runs = selectSteps(input.skip, input.from);
+  const warnings = messages.warnings;
+  const ctx: Context = {
+    ...outer,
+    log: { ...outer.log, info: (m) => messages.info.push(m), warn: (m) => warnings.push(m) },
+  };
   const run: Record<UpStep, TaskDef['run']> = {
     async 'prepare-vms'(update) {
       const steps = await import('./prepare-vms.js');
