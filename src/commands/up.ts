@@ -174,9 +174,9 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     };
     await up.validateUpInput(input);
 
-    const messages = { info: [] as string[], warnings: [] as string[] };
     const interactive = this.ctx.interactive && this.ctx.output === 'table';
-    const result = await runTaskList(up.upTasks(this.ctx, input, messages), {
+    const messages = { info: [] as string[], warnings: [] as string[] };
+    const result = await runTaskList(up.upTasks(this.ctx, input, interactive ? messages : undefined), {
       interactive,
       log: this.ctx.log,
       signal: this.ctx.signal,

@@ -128,14 +128,17 @@ export interface UpMessages {
   warnings: string[];
 }
 
-/** The task list; the steps' info lines and warnings go to `messages`. */
-export function upTasks(outer: Context, input: UpInput, messages: UpMessages): TaskDef[] {
+/**
+ * The task list. With `messages` (a live list on a terminal), the steps' info
+ * lines and warnings are kept there for after the list; without, they are
+ * logged as they come.
+ */
+export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): TaskDef[] {
   const runs = selectSteps(input.skip, input.from);
-  const warnings = messages.warnings;
-  const ctx: Context = {
-    ...outer,
-    log: { ...outer.log, info: (m) => messages.info.push(m), warn: (m) => warnings.push(m) },
-  };
+  const ctx: Context = messages
+    ? { ...outer, log: { ...outer.log, info: (m) => messages.info.push(m), warn: (m) => messages.warnings.push(m) } }
+    : outer;
+  const warn = (m: string) => ctx.log.warn(m);
   const run: Record<UpStep, TaskDef['run']> = {
     async 'prepare-vms'(update) {
       const steps = await import('./prepare-vms.js');
@@ -157,7 +160,7 @@ export function upTasks(outer: Context, input: UpInput, messages: UpMessages): T
         );
       }
       if (result.needPowerCycle.length) {
-        warnings.push(
+        warn(
           `${result.needPowerCycle.length} powered-on VMs see disk.enableUUID only after a full power cycle ` +
             `(guest shutdown and power on): ${result.needPowerCycle.join(', ')}; 'vk prepare-vms --power-cycle' does it`,
         );
@@ -206,10 +209,10 @@ export function upTasks(outer: Context, input: UpInput, messages: UpMessages): T
       const plan = await steps.planStorageClass(ctx, input.storageClass, {
         vcenter: steps.vcenterConfigured(input.url, ctx.env),
       });
-      warnings.push(...plan.warnings);
+      plan.warnings.forEach(warn);
       const result = await steps.applyStorageClass(await ctx.kube(), plan, {
         dryRun: false,
-        log: (line) => warnings.push(line),
+        log: (line) => ctx.log.info(line),
       });
       const verb = { create: 'created', update: 'configured', unchanged: 'unchanged' }[result.action];
       const on = result.datastore?.name ?? result.storageClass.parameters?.storagepolicyname;
