@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import { ExitCode, VkError } from '../lib/errors.js';
+import { ExitCode, InterruptedError, VkError } from '../lib/errors.js';
 import { driverCredentialFlags, driverCredentials, generateFlags } from '../lib/steps/generate-cli.js';
 import { UP_STEPS, type UpStep } from '../lib/steps/up.js';
 
@@ -183,7 +183,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     });
     for (const m of new Set(messages.info)) this.ctx.log.info(m);
     for (const w of new Set(messages.warnings)) this.ctx.log.warn(w);
-    if (this.ctx.signal.aborted) throw result.error;
+    if (this.ctx.signal.aborted) throw result.error ?? new InterruptedError();
 
     // The doctor's verdict, also after a failed step: it says what is still wrong.
     const { runDoctor, summaryLine } = await import('../lib/steps/doctor.js');

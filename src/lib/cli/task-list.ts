@@ -43,6 +43,7 @@ export async function runTaskList(
   const runOne = async (t: TaskDef, update: (d: string) => void) => {
     const t0 = performance.now();
     try {
+      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('interrupted');
       const detail = await t.run(update);
       outcomes.set(t.id, { id: t.id, status: 'done', detail, seconds: elapsed(t0) });
       return outcomes.get(t.id)!;
