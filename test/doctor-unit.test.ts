@@ -9,6 +9,16 @@ import {
   summarize,
   summaryLine,
 } from '../src/lib/steps/doctor.js';
+import {
+  clusterIdCheck,
+  domainOf,
+  storageClassDatastoreCheck,
+  userDomainResult,
+  userHasDomain,
+} from '../src/lib/steps/doctor-drivers.js';
+import { iniValue, parseIni } from '../src/lib/config/ini.js';
+import { parseCpiConf, parseCsiConf } from '../src/lib/config/driver-config.js';
+import { isGenericClusterId } from '../src/lib/config/cluster-id.js';
 
 const node = (name: string, providerID?: string, systemUUID?: string): V1Node => ({
   metadata: { name },
@@ -78,5 +88,147 @@ describe('doctor helpers', () => {
       { id: 'c', title: 'c', status: 'pass' as const, detail: '' },
     ];
     expect(summaryLine({ checks, summary: summarize(checks) })).toBe('3 checks: 2 pass, 1 fail');
+  });
+});
+
+describe('driver config parsing', () => {
+  it('reads gcfg INI: quoted values with escapes and comment characters, bare booleans, comments', () => {
+    const [g, vc] = parseIni(
+      [
+        '; comment',
+        '[Global]',
+        'cluster-id = "a;b#c \\"q\\""  ; trailing comment',
+        'Insecure-Flag',
+        '[VirtualCenter "vc.example.com"]',
+        'user = plain value # comment',
+      ].join('\n'),
+    );
+    expect(iniValue(g, 'cluster-id')).toBe('a;b#c "q"');
+    expect(iniValue(g, 'insecure-flag')).toBe('true');
+    expect(vc!.subsection).toBe('vc.example.com');
+    expect(iniValue(vc, 'USER')).toBe('plain value');
+    expect(() => parseIni('[Global]\n= x')).toThrow(/line 2/);
+  });
+
+  it('reads csi-vsphere.conf, vCenter entries inheriting [Global]', () => {
+    const conf = parseCsiConf(
+      [
+        '[Global]',
+        'cluster-id = "prod-1"',
+        'thumbprint = "AA:BB"',
+        'port = "443"',
+        '[VirtualCenter "vc1"]',
+        'user = "k8s-csi@vsphere.local"',
+        'password = "x"',
+        'datacenters = "DC0, DC1"',
+        'insecure-flag = "false"',
+      ].join('\n'),
+      'test',
+    );
+    expect(conf.clusterId).toBe('prod-1');
+    expect(conf.vcenters).toEqual([
+      {
+        server: 'vc1',
+        port: 443,
+        datacenters: ['DC0', 'DC1'],
+        insecure: false,
+        thumbprint: 'AA:BB',
+        caFile: undefined,
+        user: 'k8s-csi@vsphere.local',
+      },
+    ]);
+    expect(parseCsiConf('[VirtualCenter "vc1"]\nuser = "u@d"', 'test').clusterId).toBe('');
+  });
+
+  it('reads the CPI vsphere.conf in YAML and in the legacy INI format', async () => {
+    const yaml = await parseCpiConf(
+      'global:\n  port: 443\n  insecureFlag: true\nvcenter:\n  vc1:\n    server: vc1.example.com\n    datacenters: [DC0]\n',
+      'test',
+    );
+    expect(yaml.vcenters).toEqual([
+      {
+        server: 'vc1.example.com',
+        port: 443,
+        datacenters: ['DC0'],
+        insecure: true,
+        thumbprint: undefined,
+        caFile: undefined,
+      },
+    ]);
+    const ini = await parseCpiConf(
+      '[Global]\ninsecure-flag = "true"\n[VirtualCenter "vc2"]\ndatacenters = "DC1"\n',
+      'test',
+    );
+    expect(ini.vcenters.map((v) => [v.server, v.datacenters, v.insecure])).toEqual([['vc2', ['DC1'], true]]);
+  });
+});
+
+describe('driver config checks', () => {
+  it('calls generic cluster-ids generic, unique ones not', () => {
+    for (const id of [
+      'kubernetes',
+      'k8s',
+      'Cluster',
+      'cluster1',
+      'cluster-2',
+      'default',
+      'demo',
+      'test',
+      'my-cluster',
+    ]) {
+      expect(isGenericClusterId(id), id).toBe(true);
+    }
+    for (const id of ['prod-eu-1', 'vk-0123456789abcdef', 'payments-k8s'])
+      expect(isGenericClusterId(id), id).toBe(false);
+  });
+
+  it('cluster-id: generic warns with the suggested id, absent passes, no CSI config skips', () => {
+    const csi = (clusterId: string) => ({
+      ok: true as const,
+      value: { driver: 'csi' as const, source: 's', vcenters: [], clusterId },
+    });
+    const warn = clusterIdCheck(csi('kubernetes'), isGenericClusterId, 'vk-abc');
+    expect(warn.status).toBe('warn');
+    expect(warn.fix).toContain('cluster-id = "vk-abc"');
+    expect(clusterIdCheck(csi(''), isGenericClusterId).status).toBe('pass');
+    expect(clusterIdCheck(csi('prod-eu-1'), isGenericClusterId).status).toBe('pass');
+    expect(clusterIdCheck({ ok: true, value: undefined }, isGenericClusterId).status).toBe('skip');
+  });
+
+  it('csi-user: the driver needs user@domain or DOMAIN\\user; the fix names the corrected form', () => {
+    expect(userHasDomain('k8s-csi@vsphere.local')).toBe(true);
+    expect(userHasDomain('CORP\\k8s-csi')).toBe(true);
+    expect(userHasDomain('k8s-csi')).toBe(false);
+    expect(domainOf('VSPHERE.LOCAL\\Administrator')).toBe('vsphere.local');
+    expect(domainOf('administrator@corp.example')).toBe('corp.example');
+    expect(domainOf('root')).toBeUndefined();
+    const vc = { server: 'vc1', datacenters: [], insecure: false };
+    const r = userDomainResult([{ ...vc, user: 'k8s-csi' }], 'corp.example');
+    expect(r.status).toBe('fail');
+    expect(r.fix).toContain('user = "k8s-csi@corp.example"');
+    expect(userDomainResult([{ ...vc, user: 'CORP\\k8s-csi' }], 'x').status).toBe('pass');
+  });
+
+  it('storageclass-datastore: names the nodes whose host does not mount the datastore', () => {
+    const classes = [
+      {
+        metadata: { name: 'fast' },
+        provisioner: 'csi.vsphere.vmware.com',
+        parameters: { DatastoreURL: 'ds:///a/' },
+      },
+      { metadata: { name: 'gold' }, provisioner: 'csi.vsphere.vmware.com', parameters: { storagepolicyname: 'Gold' } },
+    ];
+    const ds = [{ name: 'A', url: 'ds:///a', hosts: new Set(['HostSystem:h1']) }];
+    const nodes = [
+      { node: 'n1', host: 'HostSystem:h1' },
+      { node: 'n2', host: 'HostSystem:h2' },
+    ];
+    const r = storageClassDatastoreCheck(classes, ds, [{ id: '1', name: 'Gold' }], nodes);
+    expect(r.status).toBe('fail');
+    expect(r.detail).toBe('StorageClass fast: datastore A is not mounted on the host of node n2');
+    const ok = storageClassDatastoreCheck(classes, ds, [{ id: '1', name: 'Gold' }], nodes.slice(0, 1));
+    expect(ok.status).toBe('pass');
+    const noPolicy = storageClassDatastoreCheck(classes, ds, [], nodes.slice(0, 1));
+    expect(noPolicy.detail).toContain('storage policy "Gold" not found');
   });
 });
