@@ -13,11 +13,13 @@ import {
   clusterIdCheck,
   domainOf,
   storageClassDatastoreCheck,
+  tlsTrustCheck,
   userDomainResult,
   userHasDomain,
 } from '../src/lib/steps/doctor-drivers.js';
 import { iniValue, parseIni } from '../src/lib/config/ini.js';
-import { parseCpiConf, parseCsiConf } from '../src/lib/config/driver-config.js';
+import { parseCpiConf, parseCsiConf, type DriverVcenter } from '../src/lib/config/driver-config.js';
+import type { VsphereSession } from '../src/lib/vsphere/connect.js';
 import { isGenericClusterId } from '../src/lib/config/cluster-id.js';
 
 const node = (name: string, providerID?: string, systemUUID?: string): V1Node => ({
@@ -230,5 +232,61 @@ describe('driver config checks', () => {
     expect(ok.status).toBe('pass');
     const noPolicy = storageClassDatastoreCheck(classes, ds, [], nodes.slice(0, 1));
     expect(noPolicy.detail).toContain('storage policy "Gold" not found');
+  });
+});
+
+describe('tls-trust', () => {
+  const session = (tls: { insecure: boolean; thumbprint?: { algorithm: 'sha256'; value: string } }) =>
+    ({ options: { url: new URL('https://vc1.example.com/sdk'), tls } }) as unknown as VsphereSession;
+  const cert = { sha256: 'AB:'.repeat(31) + 'AB', sha1: 'CD:'.repeat(19) + 'CD' };
+  const vc = (o: Partial<DriverVcenter>): DriverVcenter => ({
+    server: 'vc1.example.com',
+    datacenters: ['DC0'],
+    insecure: false,
+    ...o,
+  });
+  const configs = (cpi: DriverVcenter[], csi: DriverVcenter[] = []) => ({
+    cpi: { ok: true as const, value: { driver: 'cpi' as const, source: 'cpi.conf', vcenters: cpi } },
+    csi: {
+      ok: true as const,
+      value: csi.length ? { driver: 'csi' as const, source: 'csi.conf', vcenters: csi } : undefined,
+    },
+  });
+
+  it("compares a SHA-1 or SHA-256 pin with the server's certificate, in any notation", () => {
+    const s = session({ insecure: false });
+    expect(
+      tlsTrustCheck(s, configs([vc({ thumbprint: cert.sha1.replaceAll(':', '').toLowerCase() })]), cert).status,
+    ).toBe('pass');
+    const bad = tlsTrustCheck(
+      s,
+      configs([vc({ thumbprint: cert.sha1 })], [vc({ thumbprint: 'sha256:' + '00'.repeat(32) })]),
+      cert,
+    );
+    expect(bad.status).toBe('fail');
+    expect(bad.fix).toContain(`set thumbprint to ${cert.sha256} in csi.conf`);
+  });
+
+  it('checks only the entry for vk’s vCenter in a multi-vCenter config; fails when none is it', () => {
+    const s = session({ insecure: false });
+    const multi = tlsTrustCheck(
+      s,
+      configs([vc({ thumbprint: cert.sha256 }), vc({ server: 'vc2.example.com', insecure: true })]),
+      cert,
+    );
+    expect(multi.status).toBe('pass');
+    expect(multi.detail).toContain('1 other vCenter(s), not checked');
+    const other = tlsTrustCheck(s, configs([vc({ server: 'vc2.example.com' })]), cert);
+    expect(other.status).toBe('fail');
+    expect(other.detail).toBe('CPI connects to vc2.example.com:443, vk to vc1.example.com:443');
+  });
+
+  it('warns when a driver trusts less carefully, or differently, than vk; passes when vk is the insecure one', () => {
+    const pinned = session({ insecure: false, thumbprint: { algorithm: 'sha256', value: cert.sha256 } });
+    expect(tlsTrustCheck(pinned, configs([vc({ insecure: true })]), cert).status).toBe('warn');
+    expect(tlsTrustCheck(pinned, configs([vc({})]), cert).detail).toContain('system CAs only');
+    const insecure = tlsTrustCheck(session({ insecure: true }), configs([vc({ thumbprint: cert.sha256 })]), cert);
+    expect(insecure.status).toBe('pass');
+    expect(insecure.detail).toContain('vk: no verification (--insecure)');
   });
 });

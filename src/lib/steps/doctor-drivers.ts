@@ -425,16 +425,22 @@ export function tlsTrustCheck(session: VsphereSession, configs: DriverConfigs, c
         fix: `set the vCenter in ${conf.source}; ${regen}`,
       };
     }
-    for (const vc of conf.vcenters) {
-      if (!sameHost(vc.server, host) || (vc.port !== undefined && vc.port !== port)) {
-        return {
-          id,
-          title,
-          status: 'fail',
-          detail: `${label(conf)} connects to ${vc.server}:${vc.port ?? 443}, vk to ${host}:${port}`,
-          fix: `point the vCenter entry (server, port) in ${conf.source} at ${host}:${port}; ${regen}`,
-        };
-      }
+    // A multi-vCenter config lists others too; only the entry for vk's vCenter can be compared.
+    const mine = conf.vcenters.filter((v) => sameHost(v.server, host));
+    const other = mine.length === 0 ? conf.vcenters[0]! : mine.find((v) => v.port !== undefined && v.port !== port);
+    if (other) {
+      return {
+        id,
+        title,
+        status: 'fail',
+        detail: `${label(conf)} connects to ${other.server}:${other.port ?? 443}, vk to ${host}:${port}`,
+        fix: `point the vCenter entry (server, port) in ${conf.source} at ${host}:${port}; ${regen}`,
+      };
+    }
+    if (mine.length < conf.vcenters.length) {
+      notes.push(`${label(conf)} also uses ${conf.vcenters.length - mine.length} other vCenter(s), not checked`);
+    }
+    for (const vc of mine) {
       if (vc.thumbprint) {
         const pinned = hexOnly(vc.thumbprint);
         if (typeof cert === 'object') {
