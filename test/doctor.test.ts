@@ -1,6 +1,7 @@
 // vk doctor end to end: the built CLI against vcsim and the in-memory kube API
 // server. A healthy setup passes every check; each problem injected alone
 // makes exactly its check fail, with the fix, and exit 1.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVk } from './support/run-vk.js';
 import { startVcsim, type Vcsim } from './support/vcsim.js';
@@ -18,9 +19,15 @@ const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 let sim: Vcsim;
 let kube: KubeServer;
 let vmUuid: Map<string, string>;
+let localDsUrl: string;
+let partialDsUrl: string;
 
+// vk pins the simulator's certificate, as the drivers' configs do.
 const doctor = (...args: string[]) =>
-  runVk(['doctor', '--kubeconfig', kube.kubeconfigPath, ...args], { ...sim.env, NO_COLOR: '1' });
+  runVk(['doctor', '--kubeconfig', kube.kubeconfigPath, '--thumbprint', sim.thumbprint, ...args], {
+    ...sim.env,
+    NO_COLOR: '1',
+  });
 
 async function checks(...args: string[]): Promise<{ code: number | null; byId: Map<string, Check>; stderr: string }> {
   const r = await doctor('-o', 'json', ...args);
@@ -30,6 +37,87 @@ async function checks(...args: string[]): Promise<{ code: number | null; byId: M
 
 function failing(byId: Map<string, Check>): string[] {
   return [...byId.values()].filter((c) => c.status !== 'pass').map((c) => `${c.id}:${c.status}`);
+}
+
+const CHECKS = 14;
+const port = () => Number(sim.host.split(':')[1]);
+
+interface DriverConf {
+  server?: string;
+  datacenters?: string;
+  thumbprint?: string;
+  insecure?: boolean;
+  user?: string;
+  clusterId?: string;
+}
+
+/** CPI vsphere.conf (YAML) as vk generate cpi writes it. */
+function cpiConf(o: DriverConf = {}): string {
+  const server = o.server ?? '127.0.0.1';
+  const thumb = o.thumbprint ?? sim.thumbprint;
+  return [
+    'global:',
+    `  port: ${port()}`,
+    `  insecureFlag: ${o.insecure ?? false}`,
+    '  secretName: vsphere-cloud-secret',
+    '  secretNamespace: kube-system',
+    ...(thumb ? [`  thumbprint: ${thumb}`] : []),
+    'vcenter:',
+    `  ${server}:`,
+    `    server: ${server}`,
+    `    datacenters: [${o.datacenters ?? 'DC0'}]`,
+    ...(thumb ? [`    thumbprint: ${thumb}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** CSI csi-vsphere.conf (gcfg INI) as vk generate csi writes it. */
+function csiConf(o: DriverConf = {}): string {
+  const thumb = o.thumbprint ?? sim.thumbprint;
+  return [
+    '[Global]',
+    `cluster-id = "${o.clusterId ?? 'doctor-e2e-7f3a'}"`,
+    ...(thumb ? [`thumbprint = "${thumb}"`] : []),
+    '',
+    `[VirtualCenter "${o.server ?? '127.0.0.1'}"]`,
+    `insecure-flag = "${o.insecure ?? false}"`,
+    `user = "${o.user ?? 'k8s-csi@vsphere.local'}"`,
+    'password = "s3cret;#"',
+    `port = "${port()}"`,
+    `datacenters = "${o.datacenters ?? 'DC0'}"`,
+    '',
+  ].join('\n');
+}
+
+function putCpiConf(text: string): void {
+  kube.store.put({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'vsphere-cloud-config', namespace: 'kube-system' },
+    data: { 'vsphere.conf': text },
+  } as KubeObject);
+}
+
+function putCsiConf(text: string): void {
+  kube.store.put({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'vsphere-config-secret', namespace: 'vmware-system-csi' },
+    type: 'Opaque',
+    data: { 'csi-vsphere.conf': Buffer.from(text).toString('base64') },
+  } as KubeObject);
+}
+
+/** Runs doctor with one driver config replaced, then restores the healthy one. */
+async function withConf(driver: 'cpi' | 'csi', o: DriverConf) {
+  if (driver === 'cpi') putCpiConf(cpiConf(o));
+  else putCsiConf(csiConf(o));
+  try {
+    return await checks();
+  } finally {
+    putCpiConf(cpiConf());
+    putCsiConf(csiConf());
+  }
 }
 
 const ready = (o: KubeObject, status: Record<string, unknown>): KubeObject => ({ ...o, status });
@@ -113,13 +201,19 @@ function healthyCluster(): void {
     kind: 'StorageClass',
     metadata: { name: 'vsphere-csi', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
     provisioner: 'csi.vsphere.vmware.com',
+    parameters: { datastoreurl: localDsUrl },
   } as KubeObject);
+  putCpiConf(cpiConf());
+  putCsiConf(csiConf());
 }
 
 beforeAll(async () => {
   // k8s-node-0001..0003 have disk.enableUUID=TRUE; 0004 does not.
-  sim = await startVcsim({ tls: false, folder: '/DC0/vm/k8s', folderVms: 4, presetUuid: 3 });
-  const vms = await sim.inspect('vms');
+  // k8s-node-0001..0003 run on DC0_C0_H0..H2; PartialNFS_0 is mounted on DC0_C0_H0 only.
+  sim = await startVcsim({ folder: '/DC0/vm/k8s', folderVms: 4, presetUuid: 3, dsPartial: 1 });
+  const [vms, datastores] = await Promise.all([sim.inspect('vms'), sim.inspect('datastores')]);
+  localDsUrl = datastores.find((d) => d.name === 'LocalDS_0')!.url;
+  partialDsUrl = datastores.find((d) => d.name === 'PartialNFS_0')!.url;
   vmUuid = new Map(vms.map((v) => [v.name, v.uuid]));
   const names = ['k8s-node-0001', 'k8s-node-0002', 'k8s-node-0003'];
   kube = await startKubeServer({
@@ -139,7 +233,7 @@ afterAll(async () => {
 describe('vk doctor', () => {
   it('passes every check on a healthy setup and exits 0', async () => {
     const r = await doctor();
-    expect(r.stderr).toMatch(/^9 checks: 9 pass$/m);
+    expect(r.stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS} pass$`, 'm'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^CHECK\s+STATUS\s+DETAIL/im);
     expect(r.stdout).not.toMatch(/\bFIX\b/i);
@@ -147,6 +241,27 @@ describe('vk doctor', () => {
     expect(failing(byId)).toEqual([]);
     expect(byId.get('nodes-vms')!.detail).toBe('3 nodes matched');
     expect(byId.get('cpi')!.detail).toContain('v1.31.1');
+    expect([...byId.keys()]).toEqual([
+      'vcenter',
+      'kubernetes',
+      'datacenters',
+      'nodes-vms',
+      'disk-uuid',
+      'nodes-initialized',
+      'cpi',
+      'csi',
+      'storageclass',
+      'storageclass-datastore',
+      'in-tree',
+      'csi-user',
+      'cluster-id',
+      'tls-trust',
+    ]);
+    expect(byId.get('datacenters')!.detail).toBe('vk: not set, vCenter has /DC0; CPI: DC0; CSI: DC0');
+    expect(byId.get('storageclass-datastore')!.detail).toBe('vsphere-csi: LocalDS_0 on the hosts of all 3 nodes');
+    expect(byId.get('csi-user')!.detail).toBe('k8s-csi@vsphere.local');
+    expect(byId.get('tls-trust')!.detail).toContain('CPI pins the server');
+    expect(r.stdout).not.toContain('s3cret');
   });
 
   it('fails disk-uuid only, naming the VM, when a node runs on a VM without disk.enableUUID', async () => {
@@ -165,7 +280,7 @@ describe('vk doctor', () => {
       expect(byId.get('disk-uuid')!.detail).toContain('k8s-node-0004');
       expect(byId.get('disk-uuid')!.fix).toMatch(/vk prepare-vms FOLDER.*power cycle/);
       expect(code).toBe(1);
-      expect(stderr).toMatch(/^9 checks: 8 pass, 1 fail$/m);
+      expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 1} pass, 1 fail$`, 'm'));
     } finally {
       kube.store.delete('Node', name);
       kube.store.delete('CSINode', name);
@@ -286,9 +401,12 @@ describe('vk doctor', () => {
     }
   });
 
-  it('fails nodes-vms with the datacenters vCenter has when --datacenter is wrong', async () => {
+  it('fails datacenters and nodes-vms with the datacenters vCenter has when --datacenter is wrong', async () => {
     const { code, byId } = await checks('--datacenter', 'DC9');
     expect(byId.get('vcenter')!.status).toBe('pass');
+    expect(byId.get('datacenters')!.status).toBe('fail');
+    expect(byId.get('datacenters')!.detail).toBe('datacenter "DC9" (--datacenter) not found; vCenter has: /DC0');
+    expect(byId.get('datacenters')!.fix).toContain('--datacenter');
     expect(byId.get('nodes-vms')!.status).toBe('fail');
     expect(byId.get('nodes-vms')!.detail).toMatch(/datacenter "DC9" not found; vCenter has: \/DC0/);
     expect(byId.get('disk-uuid')!.status).toBe('skip');
@@ -307,9 +425,121 @@ describe('vk doctor', () => {
     expect(byId.get('vcenter')!.fix).toBeTruthy();
     expect(byId.get('nodes-vms')!.status).toBe('skip');
     expect(byId.get('disk-uuid')!.status).toBe('skip');
-    for (const id of ['kubernetes', 'nodes-initialized', 'cpi', 'csi', 'storageclass', 'in-tree']) {
+    for (const id of ['datacenters', 'storageclass-datastore', 'tls-trust']) {
+      expect(byId.get(id)!.status, id).toBe('skip');
+    }
+    for (const id of [
+      'kubernetes',
+      'nodes-initialized',
+      'cpi',
+      'csi',
+      'storageclass',
+      'in-tree',
+      'csi-user',
+      'cluster-id',
+    ]) {
       expect(byId.get(id)!.status, id).toBe('pass');
     }
-    expect(r.stderr).toMatch(/^9 checks: 6 pass, 1 fail, 2 skip$/m);
+    expect(r.stderr).toMatch(/^14 checks: 8 pass, 1 fail, 5 skip$/m);
+  });
+
+  it('fails datacenters only when the CPI config names a datacenter vCenter does not have', async () => {
+    const { code, byId } = await withConf('cpi', { datacenters: 'DC1' });
+    expect(failing(byId)).toEqual(['datacenters:fail']);
+    expect(byId.get('datacenters')!.detail).toBe('CPI config names datacenter "DC1", not in vCenter (it has: /DC0)');
+    expect(byId.get('datacenters')!.fix).toBe(
+      'correct datacenters in ConfigMap kube-system/vsphere-cloud-config (vsphere.conf), or regenerate: vk generate cpi --datacenter DC0 --apply',
+    );
+    expect(code).toBe(1);
+  });
+
+  it("fails storageclass-datastore only, naming the nodes, when a class's datastore is not on every node's host", async () => {
+    kube.store.put({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'nfs-partial' },
+      provisioner: 'csi.vsphere.vmware.com',
+      parameters: { datastoreurl: partialDsUrl },
+    } as KubeObject);
+    try {
+      const { code, byId } = await checks();
+      expect(failing(byId)).toEqual(['storageclass-datastore:fail']);
+      expect(byId.get('storageclass-datastore')!.detail).toBe(
+        'StorageClass nfs-partial: datastore PartialNFS_0 is not mounted on the host of nodes k8s-node-0002, k8s-node-0003',
+      );
+      expect(byId.get('storageclass-datastore')!.fix).toContain('vk datastores shows which are shared');
+      expect(code).toBe(1);
+    } finally {
+      kube.store.delete('StorageClass', 'nfs-partial');
+    }
+  });
+
+  it('fails storageclass-datastore only when no datastore has the default class URL', async () => {
+    const sc = kube.store.get('StorageClass', 'vsphere-csi')!;
+    kube.store.put({ ...sc, parameters: { datastoreurl: 'ds:///vmfs/volumes/nope/' } } as KubeObject);
+    try {
+      const { code, byId } = await checks();
+      expect(failing(byId)).toEqual(['storageclass-datastore:fail']);
+      expect(byId.get('storageclass-datastore')!.detail).toBe(
+        'StorageClass vsphere-csi: no datastore has datastoreurl ds:///vmfs/volumes/nope/',
+      );
+      expect(code).toBe(1);
+    } finally {
+      kube.store.put(sc);
+    }
+  });
+
+  it('fails csi-user only when the CSI user has no domain, naming the corrected form', async () => {
+    const { code, byId } = await withConf('csi', { user: 'k8s-csi' });
+    expect(failing(byId)).toEqual(['csi-user:fail']);
+    expect(byId.get('csi-user')!.detail).toContain('"k8s-csi"');
+    expect(byId.get('csi-user')!.fix).toBe(
+      'set user = "k8s-csi@vsphere.local" in Secret vmware-system-csi/vsphere-config-secret (csi-vsphere.conf), or vk generate csi --csi-username k8s-csi@vsphere.local --apply',
+    );
+    expect(code).toBe(1);
+  });
+
+  it('warns on a generic cluster-id, suggesting the id derived from the kube-system UID', async () => {
+    const uid = kube.store.get('Namespace', 'kube-system')!.metadata.uid!;
+    const expected = 'vk-' + createHash('sha256').update(uid).digest('hex').slice(0, 32);
+    const { code, byId } = await withConf('csi', { clusterId: 'kubernetes' });
+    expect(failing(byId)).toEqual(['cluster-id:warn']);
+    expect(byId.get('cluster-id')!.detail).toContain('"kubernetes" is generic');
+    expect(byId.get('cluster-id')!.fix).toContain(`cluster-id = "${expected}"`);
+    expect(code).toBe(0);
+  });
+
+  it("fails tls-trust only when a driver's thumbprint is not the server certificate's", async () => {
+    const wrong = 'AA:'.repeat(31) + 'AA';
+    const { code, byId } = await withConf('csi', { thumbprint: wrong });
+    expect(failing(byId)).toEqual(['tls-trust:fail']);
+    expect(byId.get('tls-trust')!.detail).toBe(
+      `CSI thumbprint ${wrong} does not match the server's certificate (SHA-256 ${sim.thumbprint})`,
+    );
+    expect(byId.get('tls-trust')!.fix).toContain(`set thumbprint to ${sim.thumbprint} in Secret vmware-system-csi`);
+    expect(code).toBe(1);
+  });
+
+  it('fails tls-trust only when a driver points at another vCenter host', async () => {
+    const { code, byId } = await withConf('cpi', { server: 'vc.example.com' });
+    expect(failing(byId)).toEqual(['tls-trust:fail']);
+    expect(byId.get('tls-trust')!.detail).toBe(`CPI connects to vc.example.com:${port()}, vk to ${sim.host}`);
+    expect(byId.get('tls-trust')!.fix).toContain('vk generate cpi --apply regenerates it');
+    expect(code).toBe(1);
+  });
+
+  it('warns on tls-trust only when a driver skips verification while vk verifies', async () => {
+    const { code, byId } = await withConf('cpi', { insecure: true, thumbprint: '' });
+    expect(failing(byId)).toEqual(['tls-trust:warn']);
+    expect(byId.get('tls-trust')!.detail).toContain('CPI skips certificate verification');
+    expect(byId.get('tls-trust')!.fix).toContain(sim.thumbprint);
+    expect(code).toBe(0);
+  });
+
+  it('passes tls-trust with a note when vk runs --insecure and the drivers pin the certificate', async () => {
+    const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', kube.kubeconfigPath, '--insecure'], sim.env);
+    const byId = new Map((JSON.parse(r.stdout) as Check[]).map((c) => [c.id, c]));
+    expect(failing(byId)).toEqual([]);
+    expect(byId.get('tls-trust')!.detail).toContain('vk: no verification (--insecure)');
   });
 });

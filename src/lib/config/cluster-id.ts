@@ -23,3 +23,15 @@ export function validateClusterId(id: string): void {
   }
   if (/\p{Cc}/u.test(id)) throw new UsageError('--cluster-id contains a control character');
 }
+
+/**
+ * Cluster ids that other clusters are likely to use too (kubernetes, k8s,
+ * cluster, default, demo, test, cluster1, my-cluster…): two clusters on one
+ * vCenter with the same id see and delete each other's CNS volumes.
+ */
+const genericClusterId =
+  /^(?:kubernetes|kube|k8s|cluster|default|demo|test|testing|dev|prod|production|staging|lab|main|vsphere|csi|my-?cluster|(?:k8s|kube|kubernetes)-?cluster|cluster-?(?:k8s|kube|kubernetes))[-_]?\d*$/i;
+
+export function isGenericClusterId(id: string): boolean {
+  return genericClusterId.test(id.trim());
+}

@@ -20,7 +20,7 @@ export const maxTopologyCategories = 5;
 export const netPermissionAccess = ['READ_WRITE', 'READ_ONLY', 'NO_ACCESS'] as const;
 
 /** The driver's user name check (isValidvCenterUsernameWithDomain). */
-const userWithDomain = /^(?:[a-zA-Z0-9.-]+\\[a-zA-Z0-9._-]+|[a-zA-Z0-9._-]+@[a-zA-Z0-9.-]+)$/;
+export const userWithDomain = /^(?:[a-zA-Z0-9.-]+\\[a-zA-Z0-9._-]+|[a-zA-Z0-9._-]+@[a-zA-Z0-9.-]+)$/;
 
 export interface CsiVcenterInput {
   server: string;

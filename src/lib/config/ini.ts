@@ -90,3 +90,60 @@ export function renderIni(sections: IniSection[], opts: IniWriteOptions): string
   }
   return blocks.join('\n\n') + '\n';
 }
+
+/** A section as read back: keys lower-cased (gcfg matches names case-insensitively), values unquoted. */
+export interface ParsedIniSection {
+  name: string;
+  subsection?: string;
+  /** Every value of each key, in order (gcfg keeps the last for single-valued fields). */
+  values: Map<string, string[]>;
+}
+
+/** The value of `key` (the last one given), or undefined. */
+export function iniValue(section: ParsedIniSection | undefined, key: string): string | undefined {
+  return section?.values.get(key.toLowerCase())?.at(-1);
+}
+
+/**
+ * Reads gcfg INI text: `[Section]`, `[Section "sub"]`, `key = value`, a bare
+ * `key` (boolean true), `;`/`#` comments, quoted values with \\ \" \n \t.
+ * Lenient: it reads what the drivers wrote; a line it cannot read is an error
+ * naming the line.
+ */
+export function parseIni(text: string): ParsedIniSection[] {
+  const sections: ParsedIniSection[] = [];
+  let current: ParsedIniSection | undefined;
+  const lines = text.replaceAll('\r', '').split('\n');
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
+    const header = /^\[\s*([A-Za-z][\w.-]*)\s*(?:"((?:[^"\\]|\\.)*)")?\s*\]\s*(?:[;#].*)?$/.exec(line);
+    if (header) {
+      current = { name: header[1]!, subsection: header[2]?.replace(/\\(.)/g, '$1'), values: new Map() };
+      sections.push(current);
+      return;
+    }
+    const entry = /^([A-Za-z][\w-]*)\s*(?:=\s*(.*))?$/.exec(line);
+    if (!entry || !current) throw new Error(`line ${i + 1}: cannot read ${JSON.stringify(line.slice(0, 40))}`);
+    const key = entry[1]!.toLowerCase();
+    const value = entry[2] === undefined ? 'true' : unquoteIniValue(entry[2]);
+    current.values.set(key, [...(current.values.get(key) ?? []), value]);
+  });
+  return sections;
+}
+
+/** A gcfg value: quoted parts unescaped, unquoted parts up to a comment, outer blanks trimmed. */
+function unquoteIniValue(raw: string): string {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!;
+    if (quoted && ch === '\\' && i + 1 < raw.length) {
+      const next = raw[++i]!;
+      out += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+    } else if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === ';' || ch === '#')) break;
+    else out += ch;
+  }
+  return quoted ? out : out.trim();
+}

@@ -10,7 +10,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
-import type { OptionValue } from '../vsphere/types.js';
+import type { DatacenterRef } from '../vsphere/inventory.js';
+import type { MoRef, OptionValue } from '../vsphere/types.js';
+import { refKey } from '../vsphere/types.js';
+import * as drivers from './doctor-drivers.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -41,6 +44,8 @@ export interface DoctorVm {
   name: string;
   uuid?: string;
   enableUUID?: string;
+  /** The host it runs on (refKey of runtime.host). */
+  host?: string;
 }
 
 /** A node and the VM it runs on (undefined when none matches), and how it was matched. */
@@ -121,6 +126,7 @@ interface VmProps {
   'config.uuid': string;
   'config.template': boolean;
   'config.extraConfig': OptionValue[];
+  'runtime.host': MoRef;
 }
 
 /** Every VM of the datacenter(s) with its UUID and disk.enableUUID: one PropertyCollector call. */
@@ -130,7 +136,7 @@ async function readVms(session: VsphereSession): Promise<DoctorVm[]> {
   const objects = await retrieveFromContainer<VmProps>(session.client, {
     container,
     type: 'VirtualMachine',
-    paths: ['name', 'config.uuid', 'config.template', 'config.extraConfig'],
+    paths: ['name', 'config.uuid', 'config.template', 'config.extraConfig', 'runtime.host'],
   });
   return objects
     .filter((o) => o.props['config.template'] !== true)
@@ -140,6 +146,7 @@ async function readVms(session: VsphereSession): Promise<DoctorVm[]> {
       enableUUID: (o.props['config.extraConfig'] ?? [])
         .find((x) => x.key.toLowerCase() === 'disk.enableuuid')
         ?.value?.toString(),
+      host: o.props['runtime.host'] ? refKey(o.props['runtime.host']) : undefined,
     }));
 }
 
@@ -160,23 +167,34 @@ export interface DoctorOptions {
 
 export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const [vc, kube] = await Promise.all([settle(ctx.vsphere()), settle(ctx.kube())]);
-  const kubeReads = kube.ok
+  const client = kube.ok ? kube.value : undefined;
+  const session = vc.ok ? vc.value : undefined;
+  const kubeReads = client
     ? settle(
         Promise.all([
-          kube.value.version(),
-          kube.value
+          client.version(),
+          client
             .list<V1Node>('v1', 'Node')
             .then((l) => l.items.sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!))),
         ]),
       )
-    : Promise.resolve(kube);
-  const vmReads = vc.ok ? settle(readVms(vc.value)) : Promise.resolve(vc);
+    : Promise.resolve(kube as Outcome<never>);
+  const vmReads = session ? settle(readVms(session)) : Promise.resolve(vc as Outcome<never>);
+  // Independent of the nodes and VMs: started now, awaited by the checks that need them.
+  const classReads = client
+    ? settle(client.list<V1StorageClass>('storage.k8s.io/v1', 'StorageClass').then((l) => l.items))
+    : undefined;
+  const configReads = client ? drivers.readDriverConfigs(client) : undefined;
+  const datacenterReads = session ? settle(session.datacenters()) : undefined;
+  const certRead = session ? drivers.readServerCert(session) : undefined;
   const [kr, vms] = await Promise.all([kubeReads, vmReads]);
 
   const checks: Array<Promise<CheckResult[]>> = [];
   checks.push(Promise.resolve([vcenterCheck(vc)]));
   checks.push(Promise.resolve([kubernetesCheck(kube.ok ? kr : kube)]));
+  checks.push(datacentersChecks(session, datacenterReads, configReads));
 
+  let matches: NodeMatch[] | undefined;
   if (!kr.ok || !vms.ok) {
     const reason = !kr.ok ? 'Kubernetes not reachable' : !vc.ok ? 'vCenter not reachable' : undefined;
     checks.push(
@@ -200,11 +218,11 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
       ),
     );
   } else {
-    const matches = matchNodes(kr.value[1], vms.value);
+    matches = matchNodes(kr.value[1], vms.value);
     checks.push(Promise.resolve([nodesVmsCheck(matches), diskUuidCheck(matches)]));
   }
 
-  if (!kr.ok) {
+  if (!client || !kr.ok) {
     const reason = 'Kubernetes not reachable';
     checks.push(
       Promise.resolve([
@@ -212,16 +230,20 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
         skip('cpi', 'vSphere CPI running', reason),
         skip('csi', 'vSphere CSI driver running', reason),
         skip('storageclass', 'Default StorageClass uses the CSI driver', reason),
+        skip(STORAGECLASS_DATASTORE, STORAGECLASS_DATASTORE_TITLE, reason),
         skip('in-tree', 'No in-tree vSphere volumes', reason),
+        skip('csi-user', 'CSI user has a domain', reason),
+        skip('cluster-id', 'CSI cluster-id unique to this cluster', reason),
+        skip('tls-trust', 'Drivers trust the same vCenter as vk', reason),
       ]),
     );
   } else {
-    const client = (kube as { ok: true; value: KubeClient }).value;
     const [version, nodes] = kr.value;
     checks.push(Promise.resolve([nodesInitializedCheck(nodes)]));
     checks.push(guard('cpi', 'vSphere CPI running', cpiCheck(client, version.gitVersion)));
     checks.push(guard('csi', 'vSphere CSI driver running', csiCheck(client, nodes)));
-    checks.push(storageChecks(client));
+    checks.push(storageChecks(client, classReads!, session, matches));
+    checks.push(driverConfigChecks(client, session, configReads!, certRead));
   }
   if (opts.csiUser !== undefined) {
     const title = `CSI user ${opts.csiUser} holds the privileges the driver needs`;
@@ -233,6 +255,43 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
   }
   const all = (await Promise.all(checks)).flat();
   return { checks: all, summary: summarize(all) };
+}
+
+async function datacentersChecks(
+  session: VsphereSession | undefined,
+  datacenterReads: Promise<Outcome<DatacenterRef[]>> | undefined,
+  configReads: Promise<drivers.DriverConfigs> | undefined,
+): Promise<CheckResult[]> {
+  const title = 'Datacenters of vk and the drivers exist';
+  if (!session || !datacenterReads) return [skip('datacenters', title, 'vCenter not reachable')];
+  const [dcs, configs] = await Promise.all([datacenterReads, configReads]);
+  if (!dcs.ok) return [{ id: 'datacenters', title, status: 'fail', detail: `cannot read: ${dcs.reason}` }];
+  return [drivers.datacentersCheck(session, dcs.value, configs)];
+}
+
+/** csi-user, cluster-id and tls-trust: what the drivers' configs say. */
+async function driverConfigChecks(
+  client: KubeClient,
+  session: VsphereSession | undefined,
+  configReads: Promise<drivers.DriverConfigs>,
+  certRead: Promise<drivers.ServerCert> | undefined,
+): Promise<CheckResult[]> {
+  const configs = await configReads;
+  const { isGenericClusterId, clusterIdFromNamespaceUid } = await import('../config/cluster-id.js');
+  const csi = configs.csi;
+  let suggested: string | undefined;
+  if (csi.ok && csi.value?.clusterId && isGenericClusterId(csi.value.clusterId)) {
+    // The id vk generate would write; left out if the namespace cannot be read.
+    const ns = await settle(client.get<KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' }));
+    if (ns.ok && ns.value.metadata?.uid) suggested = clusterIdFromNamespaceUid(ns.value.metadata.uid);
+  }
+  return [
+    drivers.csiUserCheck(csi, drivers.domainOf(session?.userName)),
+    drivers.clusterIdCheck(csi, isGenericClusterId, suggested),
+    session
+      ? drivers.tlsTrustCheck(session, configs, await certRead)
+      : skip('tls-trust', 'Drivers trust the same vCenter as vk', 'vCenter not reachable'),
+  ];
 }
 
 /** A check whose reads fail reports `fail` with the reason rather than aborting the others. */
@@ -459,26 +518,63 @@ async function csiCheck(client: KubeClient, nodes: V1Node[]): Promise<CheckResul
   };
 }
 
-async function storageChecks(client: KubeClient): Promise<CheckResult[]> {
-  const read = await settle(
-    Promise.all([
-      client.list<V1StorageClass>('storage.k8s.io/v1', 'StorageClass'),
-      client.list<V1PersistentVolume>('v1', 'PersistentVolume'),
-    ]),
-  );
-  if (!read.ok) {
+const STORAGECLASS_DATASTORE = 'storageclass-datastore';
+const STORAGECLASS_DATASTORE_TITLE = "StorageClass datastores reachable from every node's host";
+
+async function storageChecks(
+  client: KubeClient,
+  classReads: Promise<Outcome<V1StorageClass[]>>,
+  session: VsphereSession | undefined,
+  matches: NodeMatch[] | undefined,
+): Promise<CheckResult[]> {
+  const [classes, pvs] = await Promise.all([
+    classReads,
+    settle(client.list<V1PersistentVolume>('v1', 'PersistentVolume').then((l) => l.items)),
+  ]);
+  const cannot = (id: string, title: string, reason: string): CheckResult => ({
+    id,
+    title,
+    status: 'fail',
+    detail: `cannot read: ${reason}`,
+  });
+  if (!classes.ok) {
     return [
-      {
-        id: 'storageclass',
-        title: 'Default StorageClass uses the CSI driver',
-        status: 'fail',
-        detail: `cannot read: ${read.reason}`,
-      },
-      { id: 'in-tree', title: 'No in-tree vSphere volumes', status: 'fail', detail: `cannot read: ${read.reason}` },
+      cannot('storageclass', 'Default StorageClass uses the CSI driver', classes.reason),
+      cannot(STORAGECLASS_DATASTORE, STORAGECLASS_DATASTORE_TITLE, classes.reason),
+      cannot('in-tree', 'No in-tree vSphere volumes', classes.reason),
     ];
   }
-  const [classes, pvs] = read.value;
-  return [defaultClassCheck(classes.items), inTreeCheck(classes.items, pvs.items)];
+  return [
+    defaultClassCheck(classes.value),
+    await datastoreCheck(classes.value, session, matches),
+    pvs.ok ? inTreeCheck(classes.value, pvs.value) : cannot('in-tree', 'No in-tree vSphere volumes', pvs.reason),
+  ];
+}
+
+/** The datastores and policies are read only when a CSI StorageClass names one. */
+async function datastoreCheck(
+  classes: V1StorageClass[],
+  session: VsphereSession | undefined,
+  matches: NodeMatch[] | undefined,
+): Promise<CheckResult> {
+  const id = STORAGECLASS_DATASTORE;
+  const title = STORAGECLASS_DATASTORE_TITLE;
+  const wantsDatastores = drivers.needsDatastores(classes);
+  const wantsPolicies = drivers.needsPolicies(classes);
+  if (!session && (wantsDatastores || wantsPolicies)) return skip(id, title, 'vCenter not reachable');
+  const [datastores, policies] = await Promise.all([
+    wantsDatastores ? settle(drivers.readDatastores(session!)) : undefined,
+    wantsPolicies ? settle(import('../vsphere/pbm.js').then((pbm) => pbm.listStoragePolicies(session!))) : undefined,
+  ]);
+  if (datastores && !datastores.ok)
+    return { id, title, status: 'fail', detail: `cannot read the datastores: ${datastores.reason}` };
+  const nodeHosts = matches?.map((m) => ({ node: m.node, host: m.vm?.host }));
+  return drivers.storageClassDatastoreCheck(
+    classes,
+    datastores?.value,
+    policies ? (policies.ok ? policies.value : policies.reason) : undefined,
+    nodeHosts,
+  );
 }
 
 export function defaultClassCheck(classes: V1StorageClass[]): CheckResult {

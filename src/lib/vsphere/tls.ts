@@ -95,6 +95,9 @@ export async function createAgent(tls: TlsSettings, timeoutMs: number, hostPort:
   // the thumbprint; no request is written before the callback accepts.
   const base = buildConnector({
     rejectUnauthorized: false,
+    // No TLS session resumption: a resumed session carries no peer certificate,
+    // so a second concurrent connection would fail the thumbprint check.
+    maxCachedSessions: 0,
     ca: tls.caPem ? [...rootCertificates, tls.caPem] : undefined,
     timeout: timeoutMs,
   });
@@ -115,5 +118,36 @@ export async function createAgent(tls: TlsSettings, timeoutMs: number, hostPort:
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000,
     connections: 16,
+  });
+}
+
+/**
+ * The SHA-256 and SHA-1 thumbprints of the certificate a TLS server presents,
+ * read without verifying it (one handshake, no request) — what a driver that
+ * pins a thumbprint compares against.
+ */
+export async function serverThumbprints(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ sha256: string; sha1: string }> {
+  const { connect } = await import('node:tls');
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host,
+      port,
+      servername: /^[\d.:]+$/.test(host) ? undefined : host,
+      rejectUnauthorized: false,
+    });
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(new ConnectionError(`TLS handshake with ${host}:${port} timed out`)),
+    );
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerCertificate();
+      socket.end();
+      if (!cert?.fingerprint256) reject(new ConnectionError(`${host}:${port} presented no certificate`));
+      else resolve({ sha256: cert.fingerprint256.toUpperCase(), sha1: cert.fingerprint.toUpperCase() });
+    });
+    socket.once('error', reject);
   });
 }
