@@ -104,7 +104,9 @@ describe('vk up', () => {
     expect(steps['smoke-test']!.result).toBe('not run');
     expect(r.stderr).toMatch(/doctor: fail disk-uuid: 3 VMs without disk.enableUUID=TRUE/);
     expect(r.stderr).toMatch(/doctor: \d+ checks: .*fail/);
-    expect(r.stderr).toMatch(/error: 3 of 3 nodes have no providerID .*; run 'vk install cpi' first/);
+    expect(r.stderr).toMatch(
+      /error: 3 of 3 nodes have no providerID .*; let vk up run the install-cpi step first \(--from install-cpi\)$/m,
+    );
     expect(kube.store.get('StorageClass', 'vsphere-csi')).toBeUndefined();
   }, 120_000);
 

@@ -152,6 +152,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       csi: {
         ...install(f['csi-version'], f['csi-manifest']),
         skipPreflight: false,
+        preflightHint: 'let vk up run the install-cpi step first (--from install-cpi)',
         generate: {
           settings,
           datacenters,

@@ -37,6 +37,8 @@ const NODE_DAEMONSET = 'vsphere-csi-node';
 export interface InstallCsiInput extends InstallOptions {
   generate: Omit<CsiOptions, 'log'>;
   skipPreflight: boolean;
+  /** What to do when the preflight fails (default: the vk install csi way). */
+  preflightHint?: string;
 }
 
 export interface InstallCsiPlan {
@@ -69,7 +71,7 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
     const shown = uninitialized.slice(0, 5).join(', ') + (uninitialized.length > 5 ? ', …' : '');
     throw new VkError(
       `${uninitialized.length} of ${nodes.length} nodes have no providerID (${shown}): the vSphere CPI has not initialized them`,
-      { hint: "run 'vk install cpi' first, or pass --skip-preflight" },
+      { hint: input.preflightHint ?? "run 'vk install cpi' first, or pass --skip-preflight" },
     );
   }
   const manifest = await prepareManifest(ctx, kube, 'csi', input);
