@@ -179,7 +179,7 @@ function editDistance(a: string, b: string): number {
 
 const HEADER = `# vk config file, written by vk init. Every vk command reads it for defaults;
 # command-line flags and environment variables (VK_*, GOVC_*, KUBECONFIG)
-# override it. Keys are flag names: ${userConfigKeys.join(', ')}.
+# override it. Keys are flag names (vk <command> --help); mode 0600.
 `;
 
 /** The file's text: the comment header, then the keys in their canonical order. */
