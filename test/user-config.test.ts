@@ -159,6 +159,16 @@ describe('configLayer (which file values fill which flags)', () => {
     expect(layer.values).toEqual({ url: 'vc', insecure: true, datastore: ['ds1'] });
   });
 
+  it('does not fill a flag when the user gave its alternative (--policy for --datastore) or an exclusive one', () => {
+    const layer = configLayer({
+      ...base,
+      declared: { ...declared, policy: {}, url: { exclusive: ['thumbprint'] }, thumbprint: {} },
+      config: { datastore: 'ds1', url: 'vc' },
+      flags: { policy: 'gold', thumbprint: 'AA' },
+    });
+    expect(layer.values).toEqual({});
+  });
+
   it('skips keys whose environment variable is set and credentials the URL in effect carries', () => {
     const layer = configLayer({
       ...base,

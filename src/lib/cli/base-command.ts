@@ -123,7 +123,10 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     const flags = this.flags as Record<string, unknown>;
     const layer = configLayer({
       config: loaded.values,
-      declared: { ...ctor.baseFlags, ...ctor.flags } as Record<string, { type?: string; multiple?: boolean }>,
+      declared: { ...ctor.baseFlags, ...ctor.flags } as Record<
+        string,
+        { type?: string; multiple?: boolean; exclusive?: string[] }
+      >,
       flags,
       setFromDefault: (name) => metadata.flags[name]?.setFromDefault === true,
       args: (this.args ?? {}) as Record<string, unknown>,

@@ -59,6 +59,12 @@ export const vcenterKeys = new Set<UserConfigKey>([
   'datastore',
 ]);
 
+/**
+ * Flags that say the same thing another way: when the user gives one, the
+ * file's key is not used (a StorageClass takes --datastore or --policy).
+ */
+const alternativesOf: Partial<Record<UserConfigKey, string[]>> = { datastore: ['policy'] };
+
 export interface UserConfigLocation {
   path: string;
   /** Named by --config or VK_CONFIG: it must exist (except for vk init, which creates it). */
@@ -220,7 +226,7 @@ export async function writeUserConfig(path: string, values: UserConfig): Promise
 export interface ConfigLayerInput {
   config: UserConfig;
   /** The command's flag definitions: only declared flags take a value from the file. */
-  declared: Record<string, { type?: string; multiple?: boolean }>;
+  declared: Record<string, { type?: string; multiple?: boolean; exclusive?: string[] }>;
   flags: Record<string, unknown>;
   /** True when oclif filled the flag from its default (the user did not give it). */
   setFromDefault(name: string): boolean;
@@ -272,6 +278,7 @@ export function configLayer(input: ConfigLayerInput): ConfigLayer {
     if (value === undefined) continue;
     const def = declared[key];
     if (!def || given(key) || envSet(key)) continue;
+    if ([...(def.exclusive ?? []), ...(alternativesOf[key] ?? [])].some(given)) continue;
     if (otherVcenter && vcenterKeys.has(key)) continue;
     if ((key === 'username' && urlUser) || (key === 'password' && urlPassword)) continue;
     if (def.type === 'boolean') {
