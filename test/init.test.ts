@@ -193,3 +193,26 @@ describe('vk init on a terminal (the wizard)', () => {
     expect(readConfig(file)).toEqual({ url, username: sim.username, datacenter: '/DC0', folder: '/DC0/vm/k8s' });
   });
 });
+
+describe('vk init on a terminal against an untrusted certificate', () => {
+  let tlsSim: Vcsim;
+  beforeAll(async () => {
+    tlsSim = await startVcsim({ tls: true });
+  });
+  afterAll(async () => {
+    await tlsSim?.stop();
+  });
+
+  it('stops with the thumbprint to pin instead of asking again, and writes nothing', async () => {
+    const { env, file } = home();
+    const r = await runVkInPty(['init'], { ...cleanEnv(), ...env }, [
+      { expect: 'vCenter URL', send: `https://${tlsSim.host}/sdk` + keys.enter },
+      { expect: 'User name', send: tlsSim.username + keys.enter },
+      { expect: 'Password', send: tlsSim.password + keys.enter },
+    ]);
+    expect(r.code, r.transcript).toBe(1);
+    expect(r.transcript).toContain(`--thumbprint ${tlsSim.thumbprint}`);
+    expect(r.raw).not.toContain(tlsSim.password);
+    expect(existsSync(file)).toBe(false);
+  });
+});

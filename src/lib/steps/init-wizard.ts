@@ -6,6 +6,7 @@
 import { isVkError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { VsphereSession } from '../vsphere/connect.js';
+import { TlsVerificationError } from '../vsphere/faults.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
 import { checkDatastore, checkFolder, readDatacenterInventory, type InitAnswers, type InitFlags } from './init.js';
 
@@ -51,9 +52,10 @@ export async function askInit(
     try {
       session = await ctx.connectVsphere({ ...flags, url, username, password: pass });
     } catch (err) {
-      // Only a wrong answer is worth asking again; flags and env are not re-asked.
+      // Only a wrong answer is worth asking again; flags and env are not re-asked,
+      // and an untrusted certificate needs --thumbprint/--ca-file, not new answers.
       const askedSomething = !given.url || !given.username || given.password === undefined;
-      if (!askedSomething || ctx.signal.aborted || !isVkError(err)) throw err;
+      if (!askedSomething || ctx.signal.aborted || !isVkError(err) || err instanceof TlsVerificationError) throw err;
       ctx.log.warn(`${err.message}${err.hint ? `; ${err.hint}` : ''}`);
     }
   }
