@@ -4,11 +4,17 @@
 
 import type { Logger } from './cli/logger.js';
 import type { OutputFormat } from './cli/output.js';
-import type { VsphereSession } from './vsphere/connect.js';
+import type { RawVsphereFlags, VsphereSession } from './vsphere/connect.js';
 import type { KubeClient } from './kube/connect.js';
 
 export interface Context {
   vsphere(): Promise<VsphereSession>;
+  /**
+   * Replaces the session with one for these vSphere settings instead of the
+   * command line's (vk init's wizard learns them only after parsing); later
+   * vsphere() calls return it, and the base command releases it.
+   */
+  connectVsphere(flags: RawVsphereFlags): Promise<VsphereSession>;
   kube(): Promise<KubeClient>;
   log: Logger;
   signal: AbortSignal;

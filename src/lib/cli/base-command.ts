@@ -6,6 +6,7 @@
 import { Command, Errors, type Interfaces } from '@oclif/core';
 import { ExitCode, InterruptedError, isVkError } from '../errors.js';
 import { Secret, redact } from '../secret.js';
+import type { UserConfig } from '../config/user-config.js';
 import type { Context } from '../context.js';
 import type { KubeClient, RawKubeFlags } from '../kube/connect.js';
 import type { RawVsphereFlags, VsphereSession } from '../vsphere/connect.js';
@@ -22,6 +23,8 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
   static override baseFlags = globalFlags;
   /** Usage errors from oclif's parser exit with 2, like kubectl. */
   static override enableJsonFlag = false;
+  /** Fill unset flags from the config file (vk init, which writes it, does not). */
+  static readsUserConfig = true;
 
   protected flags!: VkFlags<T>;
   protected args!: VkArgs<T>;
@@ -50,7 +53,7 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     await super.init();
     const ctor = this.ctor as typeof VkCommand;
     this.argv = normalizeBooleanValues(this.argv, { ...ctor.baseFlags, ...ctor.flags });
-    const { args, argv, flags } = await this.parse({
+    const { args, argv, flags, metadata } = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
       args: ctor.args,
@@ -65,7 +68,10 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     const color =
       (this.flags.color as boolean | undefined) ?? (process.stderr.isTTY === true && env.NO_COLOR === undefined);
     this.log_ = createLogger({ debug, color });
+    const config = ctor.readsUserConfig ? await this.#applyUserConfig(ctor, metadata, env) : undefined;
     for (const candidate of [
+      config?.password === undefined ? undefined : String(config.password),
+      urlPassword(config?.url === undefined ? undefined : String(config.url)),
       this.flag('password'),
       env.VK_PASSWORD,
       env.GOVC_PASSWORD,
@@ -84,7 +90,8 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     process.on('SIGTERM', this.#onSignal);
 
     this.ctx = {
-      vsphere: () => (this.#session ??= this.#connectVsphere()),
+      vsphere: () => (this.#session ??= this.#connectVsphere(this.flags as unknown as RawVsphereFlags)),
+      connectVsphere: (flags) => this.#replaceVsphere(flags),
       kube: () => (this.#kube ??= this.#connectKube()),
       log: this.log_,
       signal: this.#abort.signal,
@@ -100,10 +107,63 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     return (this.flags as Record<string, unknown> | undefined)?.[name] as V | undefined;
   }
 
-  async #connectVsphere(): Promise<VsphereSession> {
+  /**
+   * Fills the flags the user left unset from the config file (flag > env >
+   * file > default) and returns the file's values, so its secrets are redacted.
+   */
+  async #applyUserConfig(
+    ctor: typeof VkCommand,
+    metadata: { flags: Record<string, { setFromDefault?: boolean } | undefined> },
+    env: NodeJS.ProcessEnv,
+  ): Promise<UserConfig | undefined> {
+    const { configLayer, loadUserConfig, userConfigLocation } = await import('../config/user-config.js');
+    const loaded = await loadUserConfig(userConfigLocation(this.flag('config'), env));
+    if (!loaded) return undefined;
+    this.log_.debug(`config file: ${loaded.path}`);
+    const flags = this.flags as Record<string, unknown>;
+    const layer = configLayer({
+      config: loaded.values,
+      declared: { ...ctor.baseFlags, ...ctor.flags } as Record<
+        string,
+        { type?: string; multiple?: boolean; exclusive?: string[] }
+      >,
+      flags,
+      setFromDefault: (name) => metadata.flags[name]?.setFromDefault === true,
+      args: (this.args ?? {}) as Record<string, unknown>,
+      env,
+    });
+    Object.assign(flags, layer.values);
+    for (const note of layer.notes) this.log_.debug(note);
+    if (loaded.values.password !== undefined && loaded.readableByOthers) {
+      this.log_.warn(
+        `config file ${loaded.path} holds a password and others can read it; run: chmod 600 ${loaded.path}`,
+      );
+    }
+    return loaded.values;
+  }
+
+  async #connectVsphere(raw: RawVsphereFlags): Promise<VsphereSession> {
     const { connect } = await import('../vsphere/connect.js');
-    const raw = this.flags as unknown as RawVsphereFlags;
     return connect(raw, this.ctx.env, { log: this.log_, signal: this.#abort.signal });
+  }
+
+  /** ctx.connectVsphere: releases any earlier session, then connects with these settings. */
+  async #replaceVsphere(raw: RawVsphereFlags): Promise<VsphereSession> {
+    const previous = this.#session;
+    this.#session = undefined;
+    if (previous)
+      await previous.then(
+        (s) => s.release(),
+        () => undefined,
+      );
+    for (const candidate of [raw.password, urlPassword(raw.url)]) {
+      if (candidate) {
+        const s = new Secret(candidate);
+        this.#secrets.push(s);
+        this.log_.addSecret(s);
+      }
+    }
+    return (this.#session = this.#connectVsphere(raw));
   }
 
   async #connectKube(): Promise<KubeClient> {

@@ -52,6 +52,10 @@ export const kubeFlags = {
 };
 
 export const globalFlags = {
+  config: Flags.string({
+    helpGroup: GLOBAL,
+    summary: 'Config file with default flag values (env VK_CONFIG; default ~/.config/vk/config.yaml, see vk init).',
+  }),
   output: Flags.string({
     char: 'o',
     helpGroup: GLOBAL,

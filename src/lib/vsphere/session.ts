@@ -5,8 +5,8 @@
 
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { vkConfigDir } from '../config/user-config.js';
 import type { Secret } from '../secret.js';
 import type { Logger } from '../cli/logger.js';
 import type { VimClient } from './client.js';
@@ -56,8 +56,7 @@ export async function currentSession(client: VimClient): Promise<UserSession | u
 
 /** Where saved sessions live: $XDG_CONFIG_HOME/vk/sessions (default ~/.config/vk/sessions). */
 export function sessionDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
-  return join(base, 'vk', 'sessions');
+  return join(vkConfigDir(env), 'sessions');
 }
 
 /** The file holding the cookie for this URL and user: a hash, so names never leak into `ls`. */
