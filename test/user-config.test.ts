@@ -138,6 +138,20 @@ describe('the config file', () => {
     expect(arg.stderr).toMatch(/nope/);
     expect(arg.stderr).not.toMatch(/disagree/);
   });
+
+  it('gives vk roles create its --folder; without one, a one-line usage error naming both ways', async () => {
+    const withFolder = home(`${full()}folder: /DC0/vm/k8s\n`).env;
+    const r = await runVk(['roles', 'create', '--csi-user', 'k8s-csi@vsphere.local', '--dry-run'], withFolder);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\/DC0\/vm\/k8s\/k8s-node-0001\s+CNS-VM\s+k8s-csi@vsphere.local\s+would create/);
+
+    const none = await runVk(['roles', 'create', '--csi-user', 'k8s-csi@vsphere.local', '--dry-run'], home(full()).env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(
+      'error: missing --folder: the node VMs need the CNS-VM role; pass --folder FOLDER (or set folder in the config file, see vk init)\n',
+    );
+  });
 });
 
 describe('configLayer (which file values fill which flags)', () => {

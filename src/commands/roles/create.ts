@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { vsphereFlags } from '../../lib/cli/flags.js';
 import type { Table } from '../../lib/cli/output.js';
+import { UsageError } from '../../lib/errors.js';
 import type { CreateRolesResult } from '../../lib/steps/roles.js';
 
 export default class RolesCreate extends VkCommand<typeof RolesCreate> {
@@ -25,8 +26,8 @@ with the difference and only changed with --force.`;
     'csi-user': Flags.string({ required: true, summary: 'CSI driver user (user@domain), or group with --group.' }),
     'cpi-user': Flags.string({ summary: 'CPI driver user: gets read-only on the datacenter(s), propagating.' }),
     folder: Flags.string({
-      required: true,
-      summary: 'Folder of the node VMs: inventory path or relative to the datacenter VM folder.',
+      summary:
+        'Folder of the node VMs: inventory path or relative to the datacenter VM folder (required; may come from the config file).',
     }),
     datastore: Flags.string({
       multiple: true,
@@ -47,6 +48,11 @@ with the difference and only changed with --force.`;
 
   async run(): Promise<void> {
     const f = this.flags;
+    if (!f.folder) {
+      throw new UsageError('missing --folder: the node VMs need the CNS-VM role', {
+        hint: 'pass --folder FOLDER (or set folder in the config file, see vk init)',
+      });
+    }
     const { createRoles } = await import('../../lib/steps/roles.js');
     const result = await createRoles(this.ctx, {
       csiUser: f['csi-user'],
