@@ -119,7 +119,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
 
   async run(): Promise<void> {
     const f = this.flags;
-    const [up, { installOptions }, { resolveVsphereSettings }, { runTaskList }] = await Promise.all([
+    const [up, { installOptions, csiInstallConfig }, { resolveVsphereSettings }, { runTaskList }] = await Promise.all([
       import('../lib/steps/up.js'),
       import('../lib/steps/install-cli.js'),
       import('../lib/steps/generate-settings.js'),
@@ -153,17 +153,12 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
         ...install(f['csi-version'], f['csi-manifest']),
         skipPreflight: false,
         preflightHint: 'let vk up run the install-cpi step first (--from install-cpi)',
-        generate: {
+        generate: csiInstallConfig({
           settings,
           datacenters,
           credentials: driverCredentials(f, 'csi'),
-          verify: false,
           clusterId: f['cluster-id'],
-          fileShareClusters: [],
-          fileShareDatastoreUrls: [],
-          topologyCategories: [],
-          netPermissions: [],
-        },
+        }),
       },
       storageClass: {
         name: f['storage-class'],

@@ -4,6 +4,7 @@ import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { driverCredentialFlags, driverCredentials, generateFlags } from '../../lib/steps/generate-cli.js';
 import {
   appliedTable,
+  csiInstallConfig,
   installFlags,
   installOptions,
   logSummary,
@@ -46,17 +47,12 @@ exists and every node's CSINode lists it. Re-running with nothing to change repo
     const input = {
       ...installOptions(f),
       skipPreflight: f['skip-preflight'],
-      generate: {
+      generate: csiInstallConfig({
         settings: resolveVsphereSettings(f, this.ctx.env),
         datacenters: f.datacenter ?? [],
         credentials: driverCredentials(f, 'csi'),
-        verify: false,
         clusterId: f['cluster-id'],
-        fileShareClusters: [],
-        fileShareDatastoreUrls: [],
-        topologyCategories: [],
-        netPermissions: [],
-      },
+      }),
     };
     const plan = await steps.planInstallCsi(this.ctx, input);
     for (const s of plan.config.secrets) this.ctx.log.addSecret(s);

@@ -10,30 +10,13 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
-/** Every key the file may hold; each is a flag of the commands that take it. */
-export const userConfigKeys = [
-  'url',
-  'username',
-  'password',
-  'insecure',
-  'ca-file',
-  'thumbprint',
-  'datacenter',
-  'folder',
-  'datastore',
-  'kubeconfig',
-  'context',
-] as const;
-export type UserConfigKey = (typeof userConfigKeys)[number];
-export type UserConfig = Partial<Record<UserConfigKey, string | boolean>>;
-
 const booleanKeys = new Set<UserConfigKey>(['insecure']);
 
 /**
  * The environment variables that set the same thing as a key: when one is
  * set, the file's value is not used (environment beats the file).
  */
-export const envForKey: Record<UserConfigKey, string[]> = {
+export const envForKey = {
   url: ['VK_URL', 'GOVC_URL'],
   username: ['VK_USERNAME', 'GOVC_USERNAME'],
   password: ['VK_PASSWORD', 'GOVC_PASSWORD'],
@@ -45,7 +28,12 @@ export const envForKey: Record<UserConfigKey, string[]> = {
   datastore: [],
   kubeconfig: ['KUBECONFIG'],
   context: [],
-};
+} satisfies Record<string, string[]>;
+
+/** Every key the file may hold, in the file's order; each is a flag of the commands that take it. */
+export const userConfigKeys = Object.keys(envForKey) as UserConfigKey[];
+export type UserConfigKey = keyof typeof envForKey;
+export type UserConfig = Partial<Record<UserConfigKey, string | boolean>>;
 
 /** Keys that belong to one vCenter: not used when the URL in effect is another one. */
 export const vcenterKeys = new Set<UserConfigKey>([

@@ -282,10 +282,9 @@ export function domainOf(userName: string | undefined): string | undefined {
   return bs > 0 ? userName.slice(0, bs).toLowerCase() : undefined;
 }
 
-export function csiUserCheck(csi: ConfigRead, domain = 'vsphere.local'): Result {
-  const id = 'csi-user';
-  const title = 'CSI user has a domain';
-  if (!csi.ok)
+/** A CSI config check when the config cannot be read (fail) or is not there (skip). */
+function csiConfigUnusable(id: string, title: string, csi: ConfigRead): Result {
+  if (!csi.ok) {
     return {
       id,
       title,
@@ -293,7 +292,12 @@ export function csiUserCheck(csi: ConfigRead, domain = 'vsphere.local'): Result 
       detail: `cannot read ${CSI_CONFIG_SOURCE}: ${csi.reason}`,
       fix: 'vk generate csi --apply',
     };
-  if (!csi.value) return { id, title, status: 'skip', detail: `${CSI_CONFIG_SOURCE} not found` };
+  }
+  return { id, title, status: 'skip', detail: `${CSI_CONFIG_SOURCE} not found` };
+}
+
+export function csiUserCheck(csi: ConfigRead, domain = 'vsphere.local'): Result {
+  if (!csi.ok || !csi.value) return csiConfigUnusable('csi-user', 'CSI user has a domain', csi);
   return userDomainResult(csi.value.vcenters, domain);
 }
 
@@ -334,15 +338,7 @@ export const userHasDomain = (user: string): boolean => userWithDomain.test(user
 export function clusterIdCheck(csi: ConfigRead, generic: (id: string) => boolean, suggested?: string): Result {
   const id = 'cluster-id';
   const title = 'CSI cluster-id unique to this cluster';
-  if (!csi.ok)
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: `cannot read ${CSI_CONFIG_SOURCE}: ${csi.reason}`,
-      fix: 'vk generate csi --apply',
-    };
-  if (!csi.value) return { id, title, status: 'skip', detail: `${CSI_CONFIG_SOURCE} not found` };
+  if (!csi.ok || !csi.value) return csiConfigUnusable(id, title, csi);
   const clusterId = csi.value.clusterId ?? '';
   if (clusterId.trim() === '') {
     return { id, title, status: 'pass', detail: 'not set: the driver (v3.0 and later) generates a unique one itself' };

@@ -10,6 +10,9 @@ import { UsageError } from '../errors.js';
 import { parseDuration } from '../kube/duration.js';
 import { renderObjects, type RevealedObject } from '../config/objects.js';
 import type { KubeObject } from '../manifests/objects.js';
+import type { DriverCredentials } from './generate.js';
+import type { VsphereSettings } from './generate-settings.js';
+import type { InstallCsiInput } from './install-csi.js';
 import { summarizeApplied, type DryRun, type InstallOptions, type InstallResult } from './install-common.js';
 
 const INSTALL = 'INSTALL';
@@ -64,6 +67,26 @@ export function installOptions(flags: {
     timeoutMs,
     dryRun: flags['dry-run'] as DryRun,
     force: flags['force-conflicts'],
+  };
+}
+
+/**
+ * The CSI config vk install csi and vk up write: block volumes on the given
+ * datacenters (file shares, topology and net permissions are vk generate csi's).
+ */
+export function csiInstallConfig(opts: {
+  settings: VsphereSettings;
+  datacenters: string[];
+  credentials: DriverCredentials;
+  clusterId?: string;
+}): InstallCsiInput['generate'] {
+  return {
+    ...opts,
+    verify: false,
+    fileShareClusters: [],
+    fileShareDatastoreUrls: [],
+    topologyCategories: [],
+    netPermissions: [],
   };
 }
 
