@@ -15,4 +15,7 @@ describe('selectSteps', () => {
       'smoke-test': '--skip smoke-test',
     });
   });
+  it('leaves the smoke test out of a dry run', () => {
+    expect(selectSteps([], undefined, true).get('smoke-test')).toBe('dry run: it would create a volume');
+  });
 });

@@ -91,6 +91,31 @@ describe('vk up', () => {
     expect(badStep.stderr).toMatch(/^error: Expected --skip=csi to be one of: prepare-vms, taint-nodes, install-cpi/);
   });
 
+  it('--dry-run: says what each step would change, changes nothing in vCenter or the cluster', async () => {
+    const before = snapshot();
+    const r = await up(...FULL, '--dry-run');
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    const steps = rows(r.stdout);
+    expect(steps['prepare-vms']).toEqual({
+      result: 'done',
+      detail: '3 VMs: 3 would change (dry run: nothing changed)',
+    });
+    expect(steps['taint-nodes']).toEqual({
+      result: 'done',
+      detail: '3 nodes: 3 would be tainted (dry run, nothing changed)',
+    });
+    expect(steps['install-cpi']!.detail).toMatch(/^v1\.31\.1: 7 objects: .*created.* \(server dry run\)$/);
+    expect(steps['install-csi']!.detail).toMatch(
+      /^v3\.5\.1: \d+ objects would be created \(namespace vmware-system-csi does not exist yet\)$/,
+    );
+    expect(steps['storageclass']).toEqual({ result: 'done', detail: 'vsphere-csi (NFS_0) would be created' });
+    expect(steps['smoke-test']).toEqual({ result: 'skipped', detail: 'dry run: it would create a volume' });
+    expect(snapshot()).toEqual(before);
+    const vms = (await vcsim.inspect('vms')).filter((v) => v.path.startsWith('/DC0/vm/k8s/'));
+    expect(vms.map((v) => v.enableUUID ?? null)).toEqual([null, null, null]);
+  }, 120_000);
+
   it('stops at the step that fails, does not run the later ones, and still prints the doctor summary', async () => {
     // --from install-csi on a bare cluster: the CPI has not initialized any node.
     const r = await up(...FULL, '--from', 'install-csi');

@@ -23,7 +23,7 @@ export default class Up extends VkCommand<typeof Up> {
   storageclass  a default StorageClass on --datastore or --policy         (vk storageclass create)
   smoke-test    a PVC written by one pod and read back by another         (vk smoke-test)
 
-then runs the checks of 'vk doctor' and prints their summary. Every step is idempotent: a re-run resumes where a failed run stopped, and on a finished cluster changes nothing (the smoke test runs again in a namespace of its own, and cleans up). --from starts at a step, --skip leaves steps out. Every input is checked before the first request.
+then runs the checks of 'vk doctor' and prints their summary. --dry-run shows what each step would change (the API server validates the objects, as kubectl apply --dry-run=server) and changes nothing; the smoke test does not run. Every step is idempotent: a re-run resumes where a failed run stopped, and on a finished cluster changes nothing (the smoke test runs again in a namespace of its own, and cleans up). --from starts at a step, --skip leaves steps out. Every input is checked before the first request.
 
 Exit codes: 0 every step done and no check fails, 1 a step failed (the later steps do not run) or a check fails, 2 usage error, 130 interrupted.`;
 
@@ -110,6 +110,11 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       default: true,
       summary: "Make the StorageClass the cluster's default (--no-default leaves the default alone).",
     }),
+    'dry-run': Flags.boolean({
+      helpGroup: STEPS,
+      summary:
+        'Show what each step would change, with the API server validating the objects; change nothing (no smoke test).',
+    }),
     'smoke-image': Flags.string({
       helpGroup: STORAGE,
       default: 'busybox:1.36',
@@ -144,6 +149,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       folder: f.folder,
       prepareConcurrency: f.concurrency,
       url: f.url,
+      dryRun: f['dry-run'],
       cpi: {
         ...cpiInstall,
         noTaint: skip.includes('taint-nodes'),
@@ -195,7 +201,8 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     this.ctx.log.info(`doctor: ${summaryLine(doctor)}`);
 
     if (result.error !== undefined) throw result.error;
-    if (doctor.summary.fail > 0) {
+    // A dry run changed nothing: the doctor's failures are what the run would fix.
+    if (doctor.summary.fail > 0 && !f['dry-run']) {
       throw new VkError(`every step is done but ${doctor.summary.fail} doctor check(s) fail`, {
         hint: "see the fixes above, or run 'vk doctor'",
         exitCode: ExitCode.failure,

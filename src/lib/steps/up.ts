@@ -48,14 +48,22 @@ export interface UpInput {
   smoke: SmokeTestInput;
   /** --url, for the smoke test's CNS lookup. */
   url?: string;
+  /** Plan every step and ask the API server to validate; change nothing. */
+  dryRun: boolean;
 }
 
 /** Which steps run; a skipped step maps to the reason. */
-export function selectSteps(skip: UpStep[], from?: UpStep): Map<UpStep, string | undefined> {
+export function selectSteps(skip: UpStep[], from?: UpStep, dryRun = false): Map<UpStep, string | undefined> {
   const start = from ? UP_STEPS.indexOf(from) : 0;
-  return new Map(
-    UP_STEPS.map((s, i) => [s, i < start ? `--from ${from}` : skip.includes(s) ? `--skip ${s}` : undefined]),
-  );
+  const reason = (s: UpStep, i: number) =>
+    i < start
+      ? `--from ${from}`
+      : skip.includes(s)
+        ? `--skip ${s}`
+        : dryRun && s === 'smoke-test'
+          ? 'dry run: it would create a volume'
+          : undefined;
+  return new Map(UP_STEPS.map((s, i) => [s, reason(s, i)]));
 }
 
 /** Everything a run would need, checked before any request (exit 2). */
@@ -134,7 +142,8 @@ export interface UpMessages {
  * logged as they come.
  */
 export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): TaskDef[] {
-  const runs = selectSteps(input.skip, input.from);
+  const runs = selectSteps(input.skip, input.from, input.dryRun);
+  const dryRun = input.dryRun;
   const ctx: Context = messages
     ? { ...outer, log: { ...outer.log, info: (m) => messages.info.push(m), warn: (m) => messages.warnings.push(m) } }
     : outer;
@@ -146,10 +155,10 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       update(`reading VMs under ${input.folder}`);
       const plan = await steps.planPrepareVms(session.client, prepareInput(input, session.options.datacenter));
       const toSet = plan.vms.filter((v) => v.action === 'set').length;
-      if (toSet) update(`setting ${steps.ENABLE_UUID_KEY}=${steps.ENABLE_UUID_VALUE} on ${toSet} VMs`);
+      if (toSet && !dryRun) update(`setting ${steps.ENABLE_UUID_KEY}=${steps.ENABLE_UUID_VALUE} on ${toSet} VMs`);
       const result = await steps.applyPrepareVms(session.client, plan, {
         concurrency: input.prepareConcurrency,
-        dryRun: false,
+        dryRun,
         signal: ctx.signal,
         progress: update,
       });
@@ -159,7 +168,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
           `${failed.length} of ${result.vms.length} VMs failed: ${failed[0]!.name}: ${failed[0]!.error}`,
         );
       }
-      if (result.needPowerCycle.length) {
+      if (result.needPowerCycle.length && !dryRun) {
         warn(
           `${result.needPowerCycle.length} powered-on VMs see disk.enableUUID only after a full power cycle ` +
             `(guest shutdown and power on): ${result.needPowerCycle.join(', ')}; 'vk prepare-vms --power-cycle' does it`,
@@ -176,7 +185,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       if (!names.length) return `all ${nodes.length} nodes have a providerID; nothing to taint`;
       update(`tainting ${names.length} nodes`);
       const plan = await steps.planTaintNodes(kube, { names, operation: 'add' });
-      const result = await steps.applyTaintNodes(kube, plan, { concurrency: 16, dryRun: false });
+      const result = await steps.applyTaintNodes(kube, plan, { concurrency: 16, dryRun });
       const failed = result.nodes.find((n) => n.action === 'failed');
       if (failed) throw new VkError(`node ${failed.name}: ${failed.error}`);
       return steps.summarizeTaintResult(result);
@@ -185,9 +194,10 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
     async 'install-cpi'(update) {
       const steps = await import('./install-cpi.js');
       const { summarizeApplied } = await import('./install-common.js');
-      const plan = await steps.planInstallCpi(ctx, input.cpi);
+      const plan = await steps.planInstallCpi(ctx, { ...input.cpi, dryRun: dryRun ? 'server' : 'none' });
       for (const s of plan.config.secrets) ctx.log.addSecret(s);
       const result = await steps.applyInstallCpi(ctx, plan, progressOf(update));
+      if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;
       const err = steps.cpiVerificationError(result);
       if (err) throw err;
       return `${result.version}: ${summarizeApplied(result.objects)}`;
@@ -196,9 +206,22 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
     async 'install-csi'(update) {
       const steps = await import('./install-csi.js');
       const { summarizeApplied } = await import('./install-common.js');
-      const plan = await steps.planInstallCsi(ctx, input.csi);
+      // A dry run cannot wait for the CPI it did not install; and the API server
+      // cannot validate objects in a namespace that does not exist yet.
+      const kube = await ctx.kube();
+      const mode = !dryRun
+        ? 'none'
+        : (await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: steps.CSI_NAMESPACE }))
+          ? 'server'
+          : 'client';
+      const plan = await steps.planInstallCsi(ctx, { ...input.csi, dryRun: mode, skipPreflight: dryRun });
       for (const s of plan.config.secrets) ctx.log.addSecret(s);
+      if (mode === 'client') {
+        const n = steps.csiObjects(plan, true).length;
+        return `${plan.manifest.version}: ${n} objects would be created (namespace ${steps.CSI_NAMESPACE} does not exist yet)`;
+      }
       const result = await steps.applyInstallCsi(ctx, plan, progressOf(update));
+      if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;
       const err = steps.csiVerificationError(result);
       if (err) throw err;
       return `${result.version}: ${summarizeApplied(result.objects)}`;
@@ -211,10 +234,12 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       });
       plan.warnings.forEach(warn);
       const result = await steps.applyStorageClass(await ctx.kube(), plan, {
-        dryRun: false,
+        dryRun,
         log: (line) => ctx.log.info(line),
       });
-      const verb = { create: 'created', update: 'configured', unchanged: 'unchanged' }[result.action];
+      const verb = dryRun
+        ? { create: 'would be created', update: 'would be configured', unchanged: 'unchanged' }[result.action]
+        : { create: 'created', update: 'configured', unchanged: 'unchanged' }[result.action];
       const on = result.datastore?.name ?? result.storageClass.parameters?.storagepolicyname;
       return `${input.storageClass.name}${on ? ` (${on})` : ''} ${verb}`;
     },
