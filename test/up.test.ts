@@ -8,7 +8,10 @@ import { startKubeServer, type KubeObject, type KubeServer } from './support/kub
 import { RESOURCES } from './support/kube-server/registry.js';
 import { simulateCsiDriver, type CsiSim } from './support/csi-sim.js';
 import { startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
-import { runVk } from './support/run-vk.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './support/go-build.js';
+import { cleanEnv, runVk, tempConfigHome } from './support/run-vk.js';
 
 const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 let vcsim: Vcsim;
@@ -194,4 +197,53 @@ describe('vk up', () => {
     expect(snapshot()).toEqual(before);
     expect(csi.volumes).toHaveLength(2);
   }, 180_000);
+
+  it('Ctrl-C during the smoke test: the smoke namespace is deleted, how far it got is printed, exit 130', async () => {
+    kube.controllers.provisioner.enabled = false; // the claim stays Pending until the signal
+    const smokeClaims = () =>
+      kube.store
+        .list('Namespace')
+        .filter((n) => n.metadata.name.startsWith('vk-smoke-'))
+        .flatMap((n) => kube.store.list('PersistentVolumeClaim', n.metadata.name));
+    let sent = false;
+    try {
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(repoRoot, 'bin/run.js'), 'up', '--timeout', '20s', ...FULL], {
+          env: { ...cleanEnv(), XDG_CONFIG_HOME: tempConfigHome(), ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const poll = setInterval(() => {
+          if (!sent && smokeClaims().length) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        }, 20);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.on('error', reject);
+        child.on('close', (code) => {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve({ code, stdout, stderr });
+        });
+      });
+      expect(sent).toBe(true);
+      expect(r.code).toBe(130);
+      expect(r.stderr).toContain('received SIGINT, cleaning up');
+      expect(r.stderr).toMatch(/^error: interrupted during smoke-test$/m);
+      const steps = rows(r.stdout);
+      expect(steps['storageclass']!.result).toBe('done');
+      expect(steps['smoke-test']!.result).toBe('failed');
+      expect(steps['smoke-test']!.detail).toMatch(/^interrupted; namespace vk-smoke-\S+ deleted$/);
+      expect(r.stderr).not.toMatch(/doctor:/);
+      expect(kube.store.list('Namespace').map((n) => n.metadata.name)).not.toContainEqual(
+        expect.stringMatching(/^vk-smoke-/),
+      );
+    } finally {
+      kube.controllers.provisioner.enabled = true;
+    }
+  }, 90_000);
 });

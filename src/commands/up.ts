@@ -4,6 +4,7 @@ import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { ExitCode, InterruptedError, VkError } from '../lib/errors.js';
 import { driverCredentialFlags, driverCredentials, generateFlags } from '../lib/steps/generate-cli.js';
+import type { TaskOutcome } from '../lib/cli/task-list.js';
 import { UP_STEPS, type UpStep } from '../lib/steps/up.js';
 
 const STEPS = 'STEPS';
@@ -185,16 +186,23 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     });
     for (const m of new Set(messages.info)) this.ctx.log.info(m);
     for (const w of new Set(messages.warnings)) this.ctx.log.warn(w);
-    if (this.ctx.signal.aborted) throw result.error ?? new InterruptedError();
+    const steps = (r: { steps: TaskOutcome[] }): Table => ({
+      columns: ['step', 'result', 'detail', 'time'],
+      rows: r.steps.map((t) => [t.id, t.status, t.detail, t.status === 'done' ? `${t.seconds}s` : '']),
+    });
+    // Interrupted: how far the run got, and no doctor (Ctrl-C means stop now).
+    if (this.ctx.signal.aborted) {
+      await this.print({ steps: result.tasks }, steps);
+      throw new InterruptedError(
+        `interrupted during ${result.tasks.find((t) => t.status === 'failed')?.id ?? 'vk up'}`,
+      );
+    }
 
     // The doctor's verdict, also after a failed step: it says what is still wrong.
     const { runDoctor, summaryLine } = await import('../lib/steps/doctor.js');
     const doctor = await runDoctor(this.ctx, { folder: f.folder });
 
-    await this.print({ steps: result.tasks, doctor }, (r): Table => ({
-      columns: ['step', 'result', 'detail', 'time'],
-      rows: r.steps.map((t) => [t.id, t.status, t.detail, t.status === 'done' ? `${t.seconds}s` : '']),
-    }));
+    await this.print({ steps: result.tasks, doctor }, steps);
     for (const c of doctor.checks.filter((c) => c.status === 'fail' || c.status === 'warn')) {
       this.ctx.log.info(`doctor: ${c.status} ${c.id}: ${c.detail}${c.fix ? `; ${c.fix}` : ''}`);
     }
