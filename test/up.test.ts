@@ -9,6 +9,8 @@ import { RESOURCES } from './support/kube-server/registry.js';
 import { simulateCsiDriver, type CsiSim } from './support/csi-sim.js';
 import { startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './support/go-build.js';
 import { cleanEnv, runVk, tempConfigHome } from './support/run-vk.js';
@@ -197,6 +199,44 @@ describe('vk up', () => {
     expect(snapshot()).toEqual(before);
     expect(csi.volumes).toHaveLength(2);
   }, 180_000);
+
+  it('takes every setting from the config file vk init wrote: vk up with no flags', async () => {
+    const config = join(mkdtempSync(join(tmpdir(), 'vk-up-config-')), 'config.yaml');
+    const init = await runVk(
+      [
+        'init',
+        '--config',
+        config,
+        '--url',
+        vcsim.url,
+        '--username',
+        vcsim.username,
+        '--password',
+        vcsim.password,
+        '--insecure',
+        '--folder',
+        'k8s',
+        '--datastore',
+        'NFS_0',
+        '--kubeconfig',
+        kube.kubeconfigPath,
+      ],
+      {},
+    );
+    expect(init.stderr).not.toMatch(/error/);
+    expect(init.code).toBe(0);
+    // Only the config file and the password (not saved without --save-password).
+    const r = await runVk(['up', '--timeout', '20s', '--skip', 'smoke-test'], {
+      VK_CONFIG: config,
+      VK_PASSWORD: vcsim.password,
+      VK_MANIFEST_BASE_URL: manifests.baseUrl,
+    });
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const steps = rows(r.stdout);
+    expect(steps['prepare-vms']!.detail).toBe('3 VMs: 3 already set (nothing to change)');
+    expect(steps['storageclass']!.detail).toBe('vsphere-csi (NFS_0) unchanged');
+  }, 90_000);
 
   it('Ctrl-C during the smoke test: the smoke namespace is deleted, how far it got is printed, exit 130', async () => {
     kube.controllers.provisioner.enabled = false; // the claim stays Pending until the signal
