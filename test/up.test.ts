@@ -8,12 +8,10 @@ import { startKubeServer, type KubeObject, type KubeServer } from './support/kub
 import { RESOURCES } from './support/kube-server/registry.js';
 import { simulateCsiDriver, type CsiSim } from './support/csi-sim.js';
 import { startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './support/go-build.js';
-import { cleanEnv, runVk, tempConfigHome } from './support/run-vk.js';
+import { runVk } from './support/run-vk.js';
 
 const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 let vcsim: Vcsim;
@@ -247,28 +245,18 @@ describe('vk up', () => {
         .flatMap((n) => kube.store.list('PersistentVolumeClaim', n.metadata.name));
     let sent = false;
     try {
-      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(repoRoot, 'bin/run.js'), 'up', '--timeout', '20s', ...FULL], {
-          env: { ...cleanEnv(), XDG_CONFIG_HOME: tempConfigHome(), ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const poll = setInterval(() => {
-          if (!sent && smokeClaims().length) {
-            sent = true;
-            child.kill('SIGINT');
-          }
-        }, 20);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.on('error', reject);
-        child.on('close', (code) => {
-          clearInterval(poll);
-          clearTimeout(timer);
-          resolve({ code, stdout, stderr });
-        });
+      const r = await runVk(['up', '--timeout', '20s', ...FULL], env, {
+        timeoutMs: 60_000,
+        // SIGINT once the smoke test's claim exists.
+        during: (child) => {
+          const poll = setInterval(() => {
+            if (!sent && smokeClaims().length) {
+              sent = true;
+              child.kill('SIGINT');
+            }
+          }, 20);
+          child.on('close', () => clearInterval(poll));
+        },
       });
       expect(sent).toBe(true);
       expect(r.code).toBe(130);

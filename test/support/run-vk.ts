@@ -2,7 +2,7 @@
 // its own environment (no inherited GOVC_*/VK_* variables, a private
 // XDG_CONFIG_HOME) and the exit code, stdout and stderr captured.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ export function cleanEnv(): NodeJS.ProcessEnv {
 export function runVk(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  opts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; during?: (child: ChildProcess) => void } = {},
 ): Promise<VkResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -51,5 +51,6 @@ export function runVk(
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
+    opts.during?.(child);
   });
 }
