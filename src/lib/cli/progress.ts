@@ -200,8 +200,9 @@ async function listrList(tasks: Task[], opts: ProgressOptions): Promise<TaskList
       title: t.title,
       task: async (_: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
         if (t.skip !== undefined) {
-          done.push({ id: idOf(t), status: 'skipped', detail: t.skip, seconds: 0 });
-          task.skip(`${t.title} [skipped: ${t.skip}]`);
+          const o: TaskOutcome = { id: idOf(t), status: 'skipped', detail: t.skip, seconds: 0 };
+          done.push(o);
+          task.skip(`${t.title}: ${formatOutcome(o)}`);
           return;
         }
         const r = await runTask(
@@ -217,7 +218,7 @@ async function listrList(tasks: Task[], opts: ProgressOptions): Promise<TaskList
           throw r.error;
         }
         const o = r.outcome;
-        if (o.status === 'skipped') task.skip(`${t.title} [skipped (${formatDuration(r.ms)}): ${o.detail}]`);
+        if (o.status === 'skipped') task.skip(`${t.title}: ${formatOutcome({ ...o, ms: r.ms })}`);
         else task.title = `${t.title} (${formatDuration(r.ms)})${o.detail ? `: ${o.detail}` : ''}`;
       },
     })),
@@ -228,8 +229,8 @@ async function listrList(tasks: Task[], opts: ProgressOptions): Promise<TaskList
       // carrying the result) and would fall back to its line renderer.
       renderer: 'default',
       fallbackRenderer: 'default',
-      rendererOptions: { collapseErrors: false, collapseSkips: false, logger },
-      fallbackRendererOptions: { collapseErrors: false, collapseSkips: false, logger },
+      rendererOptions: { collapseErrors: false, logger },
+      fallbackRendererOptions: { collapseErrors: false, logger },
     },
   );
   await list.run().catch(() => undefined);
