@@ -70,9 +70,9 @@ export function createProgress(opts: ProgressOptions): Progress {
  * Progress shown inside an enclosing task: each inner task becomes that task's
  * status line (e.g. `vk up` running the steps of `vk install cpi`).
  */
-export function nestedProgress(update: (status: string) => void, signal?: AbortSignal): Progress {
+export function nestedProgress(update: (status: string) => void): Progress {
   return progressOver((tasks) =>
-    sequence(tasks, signal, {
+    sequence(tasks, undefined, {
       start: (t) => update(t.title),
       update: (t, s) => update(`${t.title}: ${s}`),
       end: (t, o) => {
@@ -105,10 +105,16 @@ function progressOver(list: Progress['list']): Progress {
 }
 
 const idOf = (t: Task) => t.id ?? t.title;
+const skipped = (t: Task, reason: string): TaskOutcome => ({
+  id: idOf(t),
+  status: 'skipped',
+  detail: reason,
+  seconds: 0,
+});
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 /** How a task ended, as one line after its title ("done (1.2s): 3 changed"). */
-export function formatOutcome(o: Pick<TaskOutcome, 'status' | 'detail'> & { ms?: number }): string {
+function formatOutcome(o: Pick<TaskOutcome, 'status' | 'detail'> & { ms?: number }): string {
   if (o.ms === undefined) return `${o.status}${o.detail ? ` (${o.detail})` : ''}`;
   return `${o.status} (${formatDuration(o.ms)})${o.detail ? `: ${o.detail}` : ''}`;
 }
@@ -119,7 +125,7 @@ interface Hooks {
   end(t: Task, outcome: TaskOutcome, ms: number | undefined): void;
 }
 
-/** Runs one task, timing it; a thrown error becomes a failed outcome and is rethrown. */
+/** Runs one task, timing it; a thrown error becomes a failed outcome that carries it. */
 async function runTask(t: Task, update: (s: string) => void, signal: AbortSignal | undefined) {
   const t0 = performance.now();
   const outcome = (status: TaskStatus, detail: string) => ({
@@ -141,7 +147,7 @@ async function sequence(tasks: Task[], signal: AbortSignal | undefined, hooks: H
   const done: TaskOutcome[] = [];
   for (const t of tasks) {
     if (t.skip !== undefined) {
-      const o: TaskOutcome = { id: idOf(t), status: 'skipped', detail: t.skip, seconds: 0 };
+      const o = skipped(t, t.skip);
       done.push(o);
       hooks.end(t, o, undefined);
       continue;
@@ -200,7 +206,7 @@ async function listrList(tasks: Task[], opts: ProgressOptions): Promise<TaskList
       title: t.title,
       task: async (_: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
         if (t.skip !== undefined) {
-          const o: TaskOutcome = { id: idOf(t), status: 'skipped', detail: t.skip, seconds: 0 };
+          const o = skipped(t, t.skip);
           done.push(o);
           task.skip(`${t.title}: ${formatOutcome(o)}`);
           return;
