@@ -136,8 +136,10 @@ describe('vk smoke-test', () => {
     expect(server.store.get('Namespace', doc.namespace)).toBeUndefined();
     expect(smokeNamespaces(server)).toEqual([]);
     // Plain progress lines with durations on stderr (not a TTY).
-    expect(r.stderr).toMatch(/PASS {2}PersistentVolumeClaim bound \(vsan-default, 1Gi, RWO\) \(\d+(ms|\.?\d*s)\)/);
-    expect(r.stderr).toMatch(/SKIP {2}CNS volume in vCenter/);
+    expect(r.stderr).toMatch(
+      /^PersistentVolumeClaim bound \(vsan-default, 1Gi, RWO\): done \(\d+(ms|\.?\d*s)\): bound to pvc-/m,
+    );
+    expect(r.stderr).toMatch(/^CNS volume in vCenter: skipped \(\d+(ms|\.?\d*s)\): no vCenter configured/m);
 
     const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'));
     const suite = xml.testsuites.testsuite;
@@ -241,6 +243,7 @@ describe('vk smoke-test', () => {
     const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: .*vk-smoke-reader read a different token than the writer wrote/);
+    expect(r.stderr).toMatch(/^Reader pod read the token back: failed \(\d+(ms|\.?\d*s)\): pod .* read a different/m);
     expect(r.stdout).toMatch(/Reader pod read the token back\s+FAILED/);
     expect(smokeNamespaces(server)).toEqual([]);
   });

@@ -76,12 +76,11 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
 
     const session = await this.ctx.vsphere();
     input.datacenter = session.options.datacenter;
-    const { progressReporter } = await import('../lib/cli/phase-progress.js');
-    const reporter = progressReporter(this.ctx.interactive, this.ctx.log);
-    const plan = await reporter.phase({
-      title: `Reading VMs under ${input.folder}`,
-      run: () => steps.planPrepareVms(session.client, input),
-    });
+    const { createProgress } = await import('../lib/cli/progress.js');
+    const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
+    const plan = await progress.step(`Reading VMs under ${input.folder}`, () =>
+      steps.planPrepareVms(session.client, input),
+    );
     const toSet = plan.vms.filter((v) => v.action === 'set').length;
     const applyOptions = {
       concurrency: this.flags.concurrency,
@@ -91,12 +90,12 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     const result =
       toSet === 0
         ? await steps.applyPrepareVms(session.client, plan, applyOptions)
-        : await reporter.phase({
-            title: applyOptions.dryRun
+        : await progress.step(
+            applyOptions.dryRun
               ? `Dry run: ${toSet} of ${plan.vms.length} VMs would change`
               : `Setting ${steps.ENABLE_UUID_KEY}=${steps.ENABLE_UUID_VALUE} on ${toSet} of ${plan.vms.length} VMs`,
-            run: (update) => steps.applyPrepareVms(session.client, plan, { ...applyOptions, progress: update }),
-          });
+            (update) => steps.applyPrepareVms(session.client, plan, { ...applyOptions, progress: update }),
+          );
     await this.print(result, resultTable);
     this.ctx.log.info(steps.summarizePrepareResult(result));
     for (const vm of result.vms.filter((v) => v.result === 'failed')) {
@@ -125,15 +124,13 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
         );
         if (!ok) throw new VkError('power cycle not confirmed; nothing was powered off', { exitCode: 1 });
       }
-      const cycled = await reporter.phase({
-        title: `Power-cycling ${cycle.length} VMs one at a time`,
-        run: (update) =>
-          steps.powerCycleVms(session.client, cycle, {
-            shutdownTimeoutMs: this.flags['shutdown-timeout'] * 1000,
-            progress: update,
-            signal: this.ctx.signal,
-          }),
-      });
+      const cycled = await progress.step(`Power-cycling ${cycle.length} VMs one at a time`, (update) =>
+        steps.powerCycleVms(session.client, cycle, {
+          shutdownTimeoutMs: this.flags['shutdown-timeout'] * 1000,
+          progress: update,
+          signal: this.ctx.signal,
+        }),
+      );
       for (const c of cycled)
         this.ctx.log.info(`${c.name}: ${c.error ? `failed: ${c.error}` : `power-cycled (${c.stoppedBy})`}`);
       const bad = cycled.find((c) => c.error);

@@ -65,13 +65,17 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
     steps.validateSmokeTestInput(input);
     const plan = await steps.planSmokeTest(await this.ctx.kube(), input);
 
-    const { volumeChecker } = await import('../lib/steps/cns-volume.js');
-    const reporter =
-      this.ctx.interactive && this.ctx.output === 'table'
-        ? await steps.listrReporter()
-        : steps.plainReporter((line) => this.ctx.log.info(line));
+    const [{ volumeChecker }, { createProgress }] = await Promise.all([
+      import('../lib/steps/cns-volume.js'),
+      import('../lib/cli/progress.js'),
+    ]);
+    // No signal: after Ctrl-C the namespace must still be deleted.
+    const progress = createProgress({
+      interactive: this.ctx.interactive && this.ctx.output === 'table',
+      log: this.ctx.log,
+    });
     const result = await steps.runSmokeTest(this.ctx, plan, {
-      reporter,
+      progress,
       checkVolume: volumeChecker(this.ctx, this.flags),
     });
     // Written also when interrupted or failed: CI shows how far the run got.

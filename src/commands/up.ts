@@ -125,12 +125,13 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
 
   async run(): Promise<void> {
     const f = this.flags;
-    const [up, { installOptions, csiInstallConfig }, { resolveVsphereSettings }, { runTaskList }] = await Promise.all([
-      import('../lib/steps/up.js'),
-      import('../lib/steps/install-cli.js'),
-      import('../lib/steps/generate-settings.js'),
-      import('../lib/cli/task-list.js'),
-    ]);
+    const [up, { installOptions, csiInstallConfig }, { resolveVsphereSettings }, { createProgress }] =
+      await Promise.all([
+        import('../lib/steps/up.js'),
+        import('../lib/steps/install-cli.js'),
+        import('../lib/steps/generate-settings.js'),
+        import('../lib/cli/progress.js'),
+      ]);
     const skip = (f.skip ?? []) as UpStep[];
     const install = (version?: string, manifest?: string) =>
       installOptions({
@@ -179,11 +180,8 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
 
     const interactive = this.ctx.interactive && this.ctx.output === 'table';
     const messages = { info: [] as string[], warnings: [] as string[] };
-    const result = await runTaskList(up.upTasks(this.ctx, input, interactive ? messages : undefined), {
-      interactive,
-      log: this.ctx.log,
-      signal: this.ctx.signal,
-    });
+    const progress = createProgress({ interactive, log: this.ctx.log, signal: this.ctx.signal });
+    const result = await progress.list(up.upTasks(this.ctx, input, interactive ? messages : undefined));
     for (const m of new Set(messages.info)) this.ctx.log.info(m);
     for (const w of new Set(messages.warnings)) this.ctx.log.warn(w);
     const steps = (r: { steps: TaskOutcome[] }): Table => ({

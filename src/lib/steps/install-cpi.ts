@@ -108,7 +108,7 @@ export async function applyInstallCpi(
   const dryRun = opts.dryRun === 'server';
 
   if (plan.taintNodes.length === 0) {
-    progress.skip('Taint uninitialized nodes', opts.noTaint ? '--no-taint' : 'every node has a providerID');
+    await progress.skip('Taint uninitialized nodes', opts.noTaint ? '--no-taint' : 'every node has a providerID');
   } else {
     await progress.step(`Taint ${plan.taintNodes.length} uninitialized nodes`, async () => {
       const taintPlan = await planTaintNodes(kube, { names: plan.taintNodes, operation: 'add' });

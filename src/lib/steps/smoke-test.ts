@@ -15,6 +15,7 @@ import type { KubeClient } from '../kube/client.js';
 import { formatDuration } from '../kube/duration.js';
 import type { PodPhase } from '../kube/wait.js';
 import type { Table } from '../cli/output.js';
+import type { Progress, Task, TaskEnd } from '../cli/progress.js';
 
 export const DEFAULT_IMAGE = 'busybox:1.36';
 export const DEFAULT_SIZE = '1Gi';
@@ -91,19 +92,11 @@ export interface VolumeCheck {
 /** Looks the CSI volume handle up in vCenter; injected so the kube side stays testable alone. */
 export type VolumeChecker = (volumeHandle: string, signal: AbortSignal) => Promise<VolumeCheck>;
 
-/** Shows the steps as they run: plain lines or a listr2 list. */
-export interface StepReporter {
-  run(steps: StepDef[]): Promise<void>;
+/** A step: resolves with an optional detail (or a skip), rejects on failure. */
+interface StepDef extends Task {
+  id: StepName;
+  run(): Promise<TaskEnd>;
 }
-
-export interface StepDef {
-  name: StepName;
-  title: string;
-  /** Runs the step; resolves with an optional detail (or a skip), rejects on failure. */
-  run(): Promise<StepOutcome>;
-}
-
-export type StepOutcome = { skipped?: false; message?: string } | { skipped: true; message: string };
 
 const SIZE = /^[1-9][0-9]*(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
 
@@ -226,7 +219,8 @@ export function podObject(plan: SmokeTestPlan, role: 'writer' | 'reader'): V1Pod
 
 export interface RunSmokeTestOptions {
   checkVolume: VolumeChecker;
-  reporter: StepReporter;
+  /** Shows the steps as they run (a listr2 list, plain lines, or another task's status line). */
+  progress: Progress;
 }
 
 const titles: Record<StepName, string> = {
@@ -267,13 +261,13 @@ export async function runSmokeTest(
   const ns = plan.namespace;
   let created = false;
 
-  const podDone = async (role: 'writer' | 'reader'): Promise<StepOutcome> => {
+  const podDone = async (role: 'writer' | 'reader'): Promise<string> => {
     const pod = podObject(plan, role);
     await kube.create(pod);
     const phases: PodPhase[] = ['Succeeded', 'Failed'];
     const done = (await kube.wait.podPhase({ namespace: ns, name: pod.metadata!.name! }, phases, wait)) as V1Pod;
     if (done.status?.phase === 'Succeeded') {
-      return { message: role === 'writer' ? 'token written' : 'read the same token back' };
+      return role === 'writer' ? 'token written' : 'read the same token back';
     }
     const term = done.status?.containerStatuses?.[0]?.state?.terminated;
     const code = term?.exitCode;
@@ -293,42 +287,41 @@ export async function runSmokeTest(
 
   const steps: StepDef[] = [
     {
-      name: 'namespace',
+      id: 'namespace',
       title: `${titles.namespace} ${ns}`,
       run: async () => {
         await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } });
         created = true;
-        return {};
       },
     },
     {
-      name: 'pvc-bound',
+      id: 'pvc-bound',
       title: `${titles['pvc-bound']} (${plan.storageClass}, ${plan.size}, ${plan.accessMode})`,
       run: async () => {
         await kube.create(claimObject(plan));
         const bound = (await kube.wait.pvcBound({ namespace: ns, name: CLAIM }, wait)) as V1PersistentVolumeClaim;
         result.volume.persistentVolume = bound.spec?.volumeName;
-        return { message: `bound to ${bound.spec?.volumeName}` };
+        return `bound to ${bound.spec?.volumeName}`;
       },
     },
     {
-      name: 'cns-volume',
+      id: 'cns-volume',
       title: titles['cns-volume'],
       run: async () => {
         const pvName = result.volume.persistentVolume;
-        if (!pvName) return { skipped: true, message: 'the claim names no PersistentVolume' };
+        if (!pvName) return { skipped: 'the claim names no PersistentVolume' };
         const pv = await kube.get<V1PersistentVolume>({ apiVersion: 'v1', kind: 'PersistentVolume', name: pvName });
         const handle = pv.spec?.csi?.volumeHandle;
-        if (!handle) return { skipped: true, message: `persistentvolume ${pvName} is not a CSI volume` };
+        if (!handle) return { skipped: `persistentvolume ${pvName} is not a CSI volume` };
         result.volume.volumeHandle = handle;
         const check = await opts.checkVolume(handle, ctx.signal);
         if (check.datastore) result.volume.datastore = check.datastore;
         if (check.status === 'failed') throw new VkError(check.message);
-        return check.status === 'skipped' ? { skipped: true, message: check.message } : { message: check.message };
+        return check.status === 'skipped' ? { skipped: check.message } : check.message;
       },
     },
-    { name: 'writer', title: titles.writer, run: () => podDone('writer') },
-    { name: 'reader', title: titles.reader, run: () => podDone('reader') },
+    { id: 'writer', title: titles.writer, run: () => podDone('writer') },
+    { id: 'reader', title: titles.reader, run: () => podDone('reader') },
   ];
 
   const record = (def: StepDef): StepDef => ({
@@ -337,17 +330,18 @@ export async function runSmokeTest(
       const t0 = performance.now();
       try {
         const out = await def.run();
+        const message = typeof out === 'object' ? out.skipped : out;
         result.steps.push({
-          name: def.name,
+          name: def.id,
           title: def.title,
-          status: out.skipped ? 'skipped' : 'passed',
+          status: typeof out === 'object' ? 'skipped' : 'passed',
           durationMs: Math.round(performance.now() - t0),
-          ...(out.message ? { message: out.message } : {}),
+          ...(message ? { message } : {}),
         });
         return out;
       } catch (err) {
         result.steps.push({
-          name: def.name,
+          name: def.id,
           title: def.title,
           status: 'failed',
           durationMs: Math.round(performance.now() - t0),
@@ -360,16 +354,12 @@ export async function runSmokeTest(
     },
   });
 
-  let interrupted = false;
-  try {
-    await opts.reporter.run(steps.map(record));
-  } catch {
-    interrupted = ctx.signal.aborted;
-  }
+  const ran = await opts.progress.list(steps.map(record));
+  const interrupted = 'error' in ran && ctx.signal.aborted;
   for (const def of steps) {
-    if (!result.steps.some((s) => s.name === def.name)) {
+    if (!result.steps.some((s) => s.name === def.id)) {
       result.steps.push({
-        name: def.name,
+        name: def.id,
         title: def.title,
         status: 'skipped',
         durationMs: 0,
@@ -380,15 +370,14 @@ export async function runSmokeTest(
 
   if (!plan.keep && created) {
     const cleanup: StepDef = {
-      name: 'cleanup',
+      id: 'cleanup',
       title: `${titles.cleanup} ${ns}`,
       run: async () => {
         await deleteNamespace(kube, ns, Math.max(plan.timeoutMs, 60_000));
         result.cleanup = 'deleted';
-        return {};
       },
     };
-    await opts.reporter.run([record(cleanup)]).catch(() => undefined);
+    await opts.progress.list([record(cleanup)]);
   } else if (plan.keep) {
     ctx.log.info(`kept namespace ${ns} (--keep); delete it with: kubectl delete namespace ${ns}`);
   } else {
@@ -425,78 +414,6 @@ export async function deleteNamespace(kube: KubeClient, name: string, timeoutMs:
     }
     throw err;
   }
-}
-
-/** One line per step, for people: "✓ Create namespace vk-smoke-x (120ms)". */
-export function formatStepLine(s: StepResult): string {
-  const mark = s.status === 'passed' ? 'PASS' : s.status === 'failed' ? 'FAIL' : 'SKIP';
-  return `${mark}  ${s.title} (${formatDuration(s.durationMs)})${s.message ? `: ${s.message}` : ''}`;
-}
-
-/** Plain progress lines on stderr (CI logs). */
-export function plainReporter(write: (line: string) => void): StepReporter {
-  return {
-    async run(steps) {
-      for (const step of steps) {
-        const t0 = performance.now();
-        try {
-          const out = await step.run();
-          const ms = performance.now() - t0;
-          write(
-            formatStepLine({
-              name: step.name,
-              title: step.title,
-              status: out.skipped ? 'skipped' : 'passed',
-              durationMs: ms,
-              message: out.message,
-            }),
-          );
-        } catch (err) {
-          write(
-            formatStepLine({
-              name: step.name,
-              title: step.title,
-              status: 'failed',
-              durationMs: performance.now() - t0,
-              message: (err as Error).message,
-            }),
-          );
-          throw err;
-        }
-      }
-    },
-  };
-}
-
-/** listr2's animated list on a terminal (stderr), imported only then. */
-export async function listrReporter(): Promise<StepReporter> {
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-  return {
-    async run(steps) {
-      const list = new Listr(
-        steps.map((step) => ({
-          title: step.title,
-          task: async (_: unknown, task: { title: string; skip(message?: string): void }) => {
-            const t0 = performance.now();
-            const out = await step.run();
-            const took = formatDuration(performance.now() - t0);
-            if (out.skipped) task.skip(`${step.title}: skipped, ${out.message}`);
-            else task.title = `${step.title} (${took})${out.message ? `: ${out.message}` : ''}`;
-          },
-        })),
-        {
-          exitOnError: true,
-          registerSignalListeners: false,
-          // stdout carries only the result.
-          rendererOptions: {
-            collapseErrors: false,
-            logger: new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) }),
-          },
-        },
-      );
-      await list.run();
-    },
-  };
 }
 
 /** The human summary on stdout: one row per step. */

@@ -10,12 +10,11 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
 import { UsageError, VkError } from '../errors.js';
-import type { Progress } from '../cli/progress.js';
-import type { TaskDef } from '../cli/task-list.js';
+import { nestedProgress, type Task } from '../cli/progress.js';
 import type { InstallCpiInput } from './install-cpi.js';
 import type { InstallCsiInput } from './install-csi.js';
 import type { StorageClassInput } from './storageclass.js';
-import type { SmokeTestInput, StepReporter } from './smoke-test.js';
+import type { SmokeTestInput } from './smoke-test.js';
 
 export const UP_STEPS = [
   'prepare-vms',
@@ -109,27 +108,6 @@ const prepareInput = (input: UpInput, datacenter: string | undefined) => ({
   datacenter,
 });
 
-/** An install step's progress shown as its task's status line. */
-const progressOf = (update: (d: string) => void): Progress => ({
-  async step(title, fn) {
-    update(title);
-    return fn((detail) => update(`${title}: ${detail}`));
-  },
-  skip(title, reason) {
-    update(`${title}: skipped (${reason})`);
-  },
-});
-
-/** The smoke test's own steps, run in order, each shown as the task's status line. */
-const smokeReporter = (update: (d: string) => void): StepReporter => ({
-  async run(steps) {
-    for (const s of steps) {
-      update(s.title);
-      await s.run();
-    }
-  },
-});
-
 /** What the steps want said, kept for after the list: a live list on a terminal must not be written over. */
 export interface UpMessages {
   info: string[];
@@ -141,14 +119,14 @@ export interface UpMessages {
  * lines and warnings are kept there for after the list; without, they are
  * logged as they come.
  */
-export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): TaskDef[] {
+export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): Task[] {
   const runs = selectSteps(input.skip, input.from, input.dryRun);
   const dryRun = input.dryRun;
   const ctx: Context = messages
     ? { ...outer, log: { ...outer.log, info: (m) => messages.info.push(m), warn: (m) => messages.warnings.push(m) } }
     : outer;
   const warn = (m: string) => ctx.log.warn(m);
-  const run: Record<UpStep, TaskDef['run']> = {
+  const run: Record<UpStep, Task['run']> = {
     async 'prepare-vms'(update) {
       const steps = await import('./prepare-vms.js');
       const session = await ctx.vsphere();
@@ -196,7 +174,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       const { summarizeApplied } = await import('./install-common.js');
       const plan = await steps.planInstallCpi(ctx, { ...input.cpi, dryRun: dryRun ? 'server' : 'none' });
       for (const s of plan.config.secrets) ctx.log.addSecret(s);
-      const result = await steps.applyInstallCpi(ctx, plan, progressOf(update));
+      const result = await steps.applyInstallCpi(ctx, plan, nestedProgress(update));
       if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;
       const err = steps.cpiVerificationError(result);
       if (err) throw err;
@@ -220,7 +198,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
         const n = steps.csiObjects(plan, true).length;
         return `${plan.manifest.version}: ${n} objects would be created (namespace ${steps.CSI_NAMESPACE} does not exist yet)`;
       }
-      const result = await steps.applyInstallCsi(ctx, plan, progressOf(update));
+      const result = await steps.applyInstallCsi(ctx, plan, nestedProgress(update));
       if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;
       const err = steps.csiVerificationError(result);
       if (err) throw err;
@@ -249,7 +227,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       const { volumeChecker } = await import('./cns-volume.js');
       const plan = await steps.planSmokeTest(await ctx.kube(), input.smoke);
       const result = await steps.runSmokeTest(ctx, plan, {
-        reporter: smokeReporter(update),
+        progress: nestedProgress(update),
         checkVolume: volumeChecker(ctx, { url: input.url }),
       });
       if (!result.passed) {
