@@ -4,7 +4,7 @@ import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { ExitCode, InterruptedError, VkError } from '../lib/errors.js';
 import { driverCredentialFlags, driverCredentials, generateFlags } from '../lib/steps/generate-cli.js';
-import type { TaskOutcome } from '../lib/cli/task-list.js';
+import type { TaskOutcome } from '../lib/cli/progress.js';
 import { UP_STEPS, type UpStep } from '../lib/steps/up.js';
 
 const STEPS = 'STEPS';
