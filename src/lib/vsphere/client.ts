@@ -10,7 +10,7 @@ import { ConnectionError, faultError, parseSoapFault } from './faults.js';
 import { createAgent, type TlsSettings } from './tls.js';
 import type { ManagedObjectReference, ServiceContent } from './types.js';
 import { children, envelope, localName, parseXml, type SoapObject } from './xml.js';
-import type { Agent } from 'undici';
+import type * as Undici from 'undici';
 
 export interface ClientOptions {
   /** The SDK endpoint, e.g. https://vc.example.com/sdk (no credentials). */
@@ -26,6 +26,9 @@ export interface SoapService {
   readonly url: URL;
   invoke<T = unknown>(method: string, self: ManagedObjectReference, args?: SoapObject, returns?: string): Promise<T>;
 }
+
+/** undici, imported on the first request (not at startup: `vk --help` never needs it). */
+let undici: typeof Undici | undefined;
 
 /** SOAPAction version before the server's own is known (answered by every vCenter since 6.0). */
 const INITIAL_VERSION = '6.0';
@@ -43,11 +46,11 @@ export class VimClient {
   version = INITIAL_VERSION;
   serviceContent?: ServiceContent;
 
-  readonly #agent: Agent;
+  readonly #agent: Undici.Agent;
   readonly #log: Logger;
   #signal?: AbortSignal;
 
-  private constructor(opts: ClientOptions, agent: Agent) {
+  private constructor(opts: ClientOptions, agent: Undici.Agent) {
     this.url = opts.url;
     this.hostPort = hostPortOf(opts.url);
     this.timeoutMs = opts.timeoutMs;
@@ -149,36 +152,61 @@ export class VimClient {
     return decodeField(children(response, 'returnval'), returns) as T;
   }
 
+  /**
+   * One POST through undici's `request` (not `fetch`: the WHATWG Request,
+   * Headers and stream wrappers cost more per call than the SOAP work itself
+   * when a step sends a thousand small requests). The deadline is one timer
+   * and one AbortController per request, tied to the process's signal.
+   */
   async #post(url: URL, soapAction: string, method: string, body: string): Promise<string> {
-    const { fetch } = await import('undici');
+    undici ??= await import('undici');
     const headers: Record<string, string> = {
       'content-type': 'text/xml; charset=utf-8',
       soapaction: soapAction,
       'user-agent': 'vk',
     };
     if (this.cookie) headers.cookie = this.cookie;
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = this.#signal ? AbortSignal.any([this.#signal, timeout]) : timeout;
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, this.timeoutMs);
+    const interrupted = () => abort.abort();
+    const processSignal = this.#signal;
+    if (processSignal?.aborted) abort.abort();
+    else processSignal?.addEventListener('abort', interrupted, { once: true });
     const started = performance.now();
     this.requestCount++;
     let status = 0;
     try {
-      const res = await fetch(url, { method: 'POST', headers, body, signal, dispatcher: this.#agent });
-      status = res.status;
-      const setCookie = res.headers.getSetCookie();
-      const session = setCookie.map((c) => c.split(';')[0]!.trim()).find((c) => c.startsWith('vmware_soap_session='));
+      const res = await undici.request(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: abort.signal,
+        dispatcher: this.#agent,
+      });
+      status = res.statusCode;
+      const session = sessionCookie(res.headers['set-cookie']);
       if (session) this.cookie = session;
-      const text = await res.text();
+      const text = await res.body.text();
       if (status !== 200 && !(status === 500 && text.includes('Fault>'))) {
-        throw new VkError(`vCenter at ${this.hostPort} answered ${method} with HTTP ${status} ${res.statusText}`, {
-          hint:
-            status === 404 ? `check the URL path (${this.url.pathname}); vCenter's SDK endpoint is /sdk` : undefined,
-        });
+        const { STATUS_CODES } = await import('node:http');
+        throw new VkError(
+          `vCenter at ${this.hostPort} answered ${method} with HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
+          {
+            hint:
+              status === 404 ? `check the URL path (${this.url.pathname}); vCenter's SDK endpoint is /sdk` : undefined,
+          },
+        );
       }
       return text;
     } catch (err) {
-      throw this.#transportError(err, method, timeout.aborted);
+      throw this.#transportError(err, method, timedOut);
     } finally {
+      clearTimeout(timer);
+      processSignal?.removeEventListener('abort', interrupted);
       this.#log.debug(() => `${method} ${status || 'failed'} ${Math.round(performance.now() - started)}ms`);
     }
   }
@@ -230,6 +258,16 @@ export class VimClient {
   async close(): Promise<void> {
     await this.#agent.close().catch(() => undefined);
   }
+}
+
+/** The vmware_soap_session cookie (name=value) among Set-Cookie headers, if any. */
+function sessionCookie(setCookie: string | string[] | undefined): string | undefined {
+  const all = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
+  for (const c of all) {
+    const pair = c.split(';')[0]!.trim();
+    if (pair.startsWith('vmware_soap_session=')) return pair;
+  }
+  return undefined;
 }
 
 function hostPortOf(url: URL): string {
