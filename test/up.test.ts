@@ -155,6 +155,8 @@ describe('vk up', () => {
     expect(steps['prepare-vms']!.detail).toBe('3 VMs: 3 changed');
     expect(steps['taint-nodes']!.detail).toBe('3 nodes: 3 tainted');
     expect(steps['smoke-test']!.detail).toBe('a 1Gi volume of vsphere-csi on NFS_0 written and read back');
+    // Both installs serve every datacenter; it is said once.
+    expect(r.stderr.match(/using every datacenter: DC0/g)).toHaveLength(1);
     expect(r.stderr).toMatch(/doctor: \d+ checks: \d+ pass/);
     expect(r.stderr).not.toMatch(/doctor: fail/);
 

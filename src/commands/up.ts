@@ -182,8 +182,8 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     const messages = { info: [] as string[], warnings: [] as string[] };
     const progress = createProgress({ interactive, log: this.ctx.log, signal: this.ctx.signal });
     const result = await progress.list(up.upTasks(this.ctx, input, interactive ? messages : undefined));
-    for (const m of new Set(messages.info)) this.ctx.log.info(m);
-    for (const w of new Set(messages.warnings)) this.ctx.log.warn(w);
+    for (const m of messages.info) this.ctx.log.info(m);
+    for (const w of messages.warnings) this.ctx.log.warn(w);
     const steps = (r: { steps: TaskOutcome[] }): Table => ({
       columns: ['step', 'result', 'detail', 'time'],
       rows: r.steps.map((t) => [t.id, t.status, t.detail, t.status === 'done' ? `${t.seconds}s` : '']),

@@ -122,9 +122,15 @@ export interface UpMessages {
 export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): Task[] {
   const runs = selectSteps(input.skip, input.from, input.dryRun);
   const dryRun = input.dryRun;
-  const ctx: Context = messages
-    ? { ...outer, log: { ...outer.log, info: (m) => messages.info.push(m), warn: (m) => messages.warnings.push(m) } }
-    : outer;
+  // Each line is said once: both installs would say which datacenters they serve.
+  const said = new Set<string>();
+  const once = (say: (m: string) => void) => (m: string) => {
+    if (!said.has(m)) say(m);
+    said.add(m);
+  };
+  const info = once(messages ? (m) => messages.info.push(m) : (m) => outer.log.info(m));
+  const warnOnce = once(messages ? (m) => messages.warnings.push(m) : (m) => outer.log.warn(m));
+  const ctx: Context = { ...outer, log: { ...outer.log, info, warn: warnOnce } };
   const warn = (m: string) => ctx.log.warn(m);
   const run: Record<UpStep, Task['run']> = {
     async 'prepare-vms'(update) {
