@@ -1,7 +1,8 @@
 // `npm run demo`: starts the vCenter simulator and the Kubernetes test server,
 // then runs vk against them the way a user would, showing exactly what a user
 // sees. Every step that has landed in this build runs; both servers are
-// stopped on exit (also on Ctrl-C).
+// stopped on exit (also on Ctrl-C). With --keep they stay up afterwards, with
+// the exports to point vk at them, until Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,8 +29,11 @@ const stopAll = async () => {
   await csi?.stop().catch(() => undefined);
   await Promise.allSettled([vcsim?.stop(), kube?.stop(), manifests?.close()]);
 };
+// --keep: after the run, leave everything up for trying vk by hand.
+const keep = process.argv.includes('--keep');
+let kept = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => void stopAll().then(() => process.exit(130)));
+  process.on(sig, () => void stopAll().then(() => process.exit(kept ? 0 : 130)));
 }
 
 function vk(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -82,6 +86,18 @@ try {
   }
   process.stdout.write(`\ndemo: done${failed ? ` (${failed} command(s) exited non-zero)` : ''}\n`);
   process.exitCode = failed ? 1 : 0;
+  if (keep) {
+    kept = true;
+    const quote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`);
+    const exports = Object.entries(env)
+      .filter(([k]) => /^(GOVC_|KUBECONFIG$|VK_MANIFEST_BASE_URL$)/.test(k))
+      .map(([k, v]) => `export ${k}=${quote(v ?? '')}`);
+    process.stdout.write(
+      `\ndemo: everything keeps running (Ctrl-C to stop). In another shell:\n${exports.join('\n')}\n` +
+        `./bin/run.js doctor    # or uninstall csi, up --dry-run, smoke-test, …\n`,
+    );
+    await new Promise(() => undefined);
+  }
 } finally {
   await stopAll();
 }
