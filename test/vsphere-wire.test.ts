@@ -129,6 +129,36 @@ describe('decoding', () => {
     const node = body('<val xsi:type="xsd:string">0123</val>');
     expect(decodeField(children(node, 'val'), 'anyType')).toBe('0123');
   });
+
+  it('decodes entities in text and attributes, and empty elements as empty strings', () => {
+    const node = body(
+      '<val xsi:type="ArrayOfOptionValue"><OptionValue xsi:type="OptionValue"><key>a&amp;b</key>' +
+        '<value xsi:type="xsd:string">&lt;x&gt; &#233;</value></OptionValue>' +
+        '<OptionValue xsi:type="OptionValue"><key>empty</key><value xsi:type="xsd:string"></value></OptionValue>' +
+        '<OptionValue xsi:type="OptionValue"><key>self-closing</key><value xsi:type="xsd:string"/></OptionValue></val>' +
+        '<ref type="Folder&amp;X">group-&lt;1&gt;</ref><name/>',
+    );
+    expect(decodeField(children(node, 'val'), 'anyType')).toEqual([
+      { _type: 'OptionValue', key: 'a&b', value: '<x> é' },
+      { _type: 'OptionValue', key: 'empty', value: '' },
+      { _type: 'OptionValue', key: 'self-closing', value: '' },
+    ]);
+    expect(decodeField(children(node, 'ref'), undefined)).toEqual({ type: 'Folder&X', value: 'group-<1>' });
+    expect(decodeField(children(node, 'name'), 'string')).toBe('');
+  });
+
+  it('makes repeated fields without a schema entry arrays, in document order, and single ones values', () => {
+    const node = body(
+      '<val xsi:type="HostNasVolume"><remoteHostNames>a</remoteHostNames><tag>x</tag>' +
+        '<remoteHostNames>b</remoteHostNames><tag>y</tag><tag>z</tag><once>1</once></val>',
+    );
+    expect(decodeField(children(node, 'val'), 'anyType')).toEqual({
+      _type: 'HostNasVolume',
+      remoteHostNames: ['a', 'b'],
+      tag: ['x', 'y', 'z'],
+      once: '1',
+    });
+  });
 });
 
 describe('faults', () => {
@@ -181,6 +211,14 @@ describe('faults', () => {
     expect(err.message).toBe(
       'vCenter rejected ReconfigVM_Task: invalid argument "spec.extraConfig": A specified parameter was not correct',
     );
+  });
+
+  it('names a fault without xsi:type by its element, past whitespace in the detail', () => {
+    const { fault: f, message } = parseSoapFault(
+      fault('\n  <vim25:InvalidStateFault xmlns:vim25="urn:vim25"></vim25:InvalidStateFault>\n', 'busy &amp; locked'),
+    );
+    expect(f._type).toBe('InvalidState');
+    expect(message).toBe('busy & locked');
   });
 
   it("uses vCenter's message for other faults", () => {

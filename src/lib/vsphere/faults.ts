@@ -4,7 +4,7 @@
 
 import { VkError } from '../errors.js';
 import { decodeValue } from './decode.js';
-import { children, textOf, type XmlNode } from './xml.js';
+import { children, elements, localName, tagOf, textOf, type XmlNode } from './xml.js';
 import type { LocalizedMethodFault, MethodFault, MoRef } from './types.js';
 
 /** A SOAP fault from vCenter. `faultType` is the vim25 fault name (InvalidLogin, NoPermission…). */
@@ -83,14 +83,11 @@ export function parseSoapFault(faultNode: XmlNode): { fault: MethodFault; messag
   const message = textOf(children(faultNode, 'faultstring')[0]).trim();
   const detail = children(faultNode, 'detail')[0];
   let fault: MethodFault = { _type: 'MethodFault' };
-  if (detail && typeof detail !== 'string') {
-    for (const [key, value] of Object.entries(detail)) {
-      if (key[0] === '@' || key === '#text' || !Array.isArray(value) || value.length === 0) continue;
-      fault = (decodeValue(value[0]!, 'MethodFault') as MethodFault) ?? fault;
-      if (typeof fault !== 'object') fault = {};
-      fault._type ??= key.replace(/^.*:/, '').replace(/Fault$/, '');
-      break;
-    }
+  const first = elements(detail)[0];
+  if (first) {
+    fault = (decodeValue(first, 'MethodFault') as MethodFault) ?? fault;
+    if (typeof fault !== 'object') fault = {};
+    fault._type ??= localName(tagOf(first)!).replace(/Fault$/, '');
   }
   return { fault, message };
 }
