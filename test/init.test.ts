@@ -216,3 +216,41 @@ describe('vk init on a terminal against an untrusted certificate', () => {
     expect(existsSync(file)).toBe(false);
   });
 });
+
+describe('vk init on a terminal with several datacenters', () => {
+  let multi: Vcsim;
+  beforeAll(async () => {
+    multi = await startVcsim({ tls: false, dc: 2 });
+  });
+  afterAll(async () => {
+    await multi?.stop();
+  });
+
+  it("offers the datacenters, then only the chosen one's folders and datastores", async () => {
+    const { env, file } = home();
+    const r = await runVkInPty(
+      ['init'],
+      {
+        ...cleanEnv(),
+        ...env,
+        GOVC_URL: `http://${multi.host}/sdk`,
+        GOVC_USERNAME: multi.username,
+        GOVC_PASSWORD: multi.password,
+      },
+      [
+        { expect: /Datacenter[\s\S]*\/DC1/, send: keys.down + keys.enter },
+        // DC1 has no VM folders below its root: no folder question.
+        { expect: /Datastore for volumes[\s\S]*\(none\)/, send: keys.enter },
+        { expect: 'Save the password', send: keys.enter },
+      ],
+    );
+    expect(r.code, r.transcript).toBe(0);
+    expect(r.transcript).not.toMatch(/VM folder of the nodes/);
+    expect(readConfig(file)).toEqual({
+      url: `http://${multi.host}/sdk`,
+      username: multi.username,
+      datacenter: '/DC1',
+      datastore: 'LocalDS_0',
+    });
+  });
+});
