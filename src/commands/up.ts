@@ -129,7 +129,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       await Promise.all([
         import('../lib/steps/up.js'),
         import('../lib/steps/install-cli.js'),
-        import('../lib/steps/generate-settings.js'),
+        import('../lib/vsphere/settings.js'),
         import('../lib/cli/progress.js'),
       ]);
     const skip = (f.skip ?? []) as UpStep[];

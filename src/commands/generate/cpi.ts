@@ -10,7 +10,7 @@ import {
   generateDeps,
   generateFlags,
 } from '../../lib/steps/generate-cli.js';
-import { resolveVsphereSettings } from '../../lib/steps/generate-settings.js';
+import { resolveVsphereSettings } from '../../lib/vsphere/settings.js';
 
 export default class GenerateCpi extends VkCommand<typeof GenerateCpi> {
   static override summary = "Generate the vSphere CPI's credentials Secret and vsphere.conf ConfigMap.";

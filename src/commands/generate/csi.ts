@@ -11,7 +11,7 @@ import {
   generateDeps,
   generateFlags,
 } from '../../lib/steps/generate-cli.js';
-import { resolveVsphereSettings } from '../../lib/steps/generate-settings.js';
+import { resolveVsphereSettings } from '../../lib/vsphere/settings.js';
 
 export default class GenerateCsi extends VkCommand<typeof GenerateCsi> {
   static override summary = "Generate the vSphere CSI driver's csi-vsphere.conf Secret.";

@@ -42,7 +42,7 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
   async run(): Promise<void> {
     const f = this.flags;
     const steps = await import('../../lib/steps/install-cpi.js');
-    const { resolveVsphereSettings } = await import('../../lib/steps/generate-settings.js');
+    const { resolveVsphereSettings } = await import('../../lib/vsphere/settings.js');
     const { createProgress } = await import('../../lib/cli/progress.js');
     const input = {
       ...installOptions(f),

@@ -42,7 +42,7 @@ exists and every node's CSINode lists it. Re-running with nothing to change repo
   async run(): Promise<void> {
     const f = this.flags;
     const steps = await import('../../lib/steps/install-csi.js');
-    const { resolveVsphereSettings } = await import('../../lib/steps/generate-settings.js');
+    const { resolveVsphereSettings } = await import('../../lib/vsphere/settings.js');
     const { createProgress } = await import('../../lib/cli/progress.js');
     const input = {
       ...installOptions(f),

@@ -10,6 +10,7 @@ import type { UserConfig } from '../config/user-config.js';
 import type { Context } from '../context.js';
 import type { KubeClient, RawKubeFlags } from '../kube/connect.js';
 import type { RawVsphereFlags, VsphereSession } from '../vsphere/connect.js';
+import { urlUserinfo } from '../vsphere/settings.js';
 import { globalFlags } from './flags.js';
 import { createLogger, type Logger } from './logger.js';
 import { renderResult, type OutputFormat, type Table } from './output.js';
@@ -256,16 +257,4 @@ function normalizeBooleanValues(argv: string[], flags: Record<string, unknown>):
   return out;
 }
 
-function urlPassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  const m = /^(?:[a-z]+:\/\/)?([^@/]*)@/i.exec(url);
-  if (!m) return undefined;
-  const userinfo = m[1]!;
-  const i = userinfo.indexOf(':');
-  if (i < 0) return undefined;
-  try {
-    return decodeURIComponent(userinfo.slice(i + 1));
-  } catch {
-    return userinfo.slice(i + 1);
-  }
-}
+const urlPassword = (url: string | undefined) => urlUserinfo(url).password;

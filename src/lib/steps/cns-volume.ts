@@ -3,16 +3,12 @@
 // no vCenter is configured or it does not serve the CNS API.
 
 import type { Context } from '../context.js';
+import { vcenterConfigured } from '../vsphere/settings.js';
 import type { VolumeChecker } from './smoke-test.js';
-
-/** vCenter is configured when a URL comes from --url, VK_URL or GOVC_URL. */
-export function vcenterConfigured(flags: { url?: string }, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(flags.url || env.VK_URL || env.GOVC_URL);
-}
 
 export function volumeChecker(ctx: Context, flags: { url?: string }): VolumeChecker {
   return async (volumeHandle) => {
-    if (!vcenterConfigured(flags, ctx.env)) {
+    if (!vcenterConfigured(flags.url, ctx.env)) {
       return { status: 'skipped', message: 'no vCenter configured (pass --url or set GOVC_URL to check the volume)' };
     }
     const { queryCnsVolume, CnsUnavailableError } = await import('../vsphere/cns.js');

@@ -15,7 +15,7 @@ import { generateCsiObjects, type CsiConfigInput, type NetPermission } from '../
 import { newestCsiVersion } from '../config/csi-keys.js';
 import { parseVcenterEndpoint } from '../config/vcenter-endpoint.js';
 import { revealObjects, type GeneratedObject, type RevealedObject } from '../config/objects.js';
-import type { VsphereSettings } from './generate-settings.js';
+import type { VsphereSettings } from '../vsphere/settings.js';
 
 export type ApplyAction = 'created' | 'updated' | 'unchanged';
 

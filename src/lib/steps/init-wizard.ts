@@ -7,10 +7,10 @@ import { isVkError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import { TlsVerificationError } from '../vsphere/faults.js';
+import { resolveVsphereSettings } from '../vsphere/settings.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
 import { checkDatastore, checkFolder, readDatacenterInventory, type InitAnswers, type InitFlags } from './init.js';
 
-const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
 const NONE = '';
 
 async function prompts() {
@@ -32,12 +32,8 @@ export async function askInit(
 ): Promise<{ session: VsphereSession; answers: InitAnswers }> {
   const { confirm, input, password, select } = await prompts();
   const pc = promptContext(ctx);
-  const env = ctx.env;
-  const given = {
-    url: first(flags.url, env.VK_URL, env.GOVC_URL),
-    username: first(flags.username, env.VK_USERNAME, env.GOVC_USERNAME),
-    password: first(flags.password, env.VK_PASSWORD, env.GOVC_PASSWORD),
-  };
+  const settings = resolveVsphereSettings(flags, ctx.env);
+  const given = { url: settings.url, username: settings.username, password: settings.password?.reveal() };
   const required = (v: string) => (v.trim() === '' ? 'required' : true);
 
   let session: VsphereSession | undefined;

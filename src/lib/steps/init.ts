@@ -11,6 +11,7 @@ import type { Context } from '../context.js';
 import type { RawVsphereFlags, VsphereSession } from '../vsphere/connect.js';
 import { chooseDatacenter, InventoryPaths, type DatacenterRef } from '../vsphere/inventory.js';
 import { retrieveContents, toRetrieved, traversal } from '../vsphere/property-collector.js';
+import { resolveVsphereSettings } from '../vsphere/settings.js';
 import type { MoRef } from '../vsphere/types.js';
 import { absoluteFolderPath } from './prepare-vms.js';
 
@@ -36,24 +37,13 @@ export interface InitResult {
   passwordSaved: boolean;
 }
 
-const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
-
-function urlUserinfo(url: string | undefined): { user?: string; password?: string } {
-  const m = url ? /^(?:[a-z]+:\/\/)?([^@/]*)@/i.exec(url) : null;
-  if (!m) return {};
-  const [user, password] = m[1]!.split(/:(.*)/s);
-  return { user: user || undefined, password };
-}
-
 /** The connection flags that neither the command line nor the environment supplies, as "--url". */
 export function missingConnectionFlags(flags: RawVsphereFlags, env: NodeJS.ProcessEnv): string[] {
-  const url = first(flags.url, env.VK_URL, env.GOVC_URL);
-  const info = urlUserinfo(url);
+  const given = resolveVsphereSettings(flags, env);
   const missing: string[] = [];
-  if (!url) missing.push('--url');
-  if (!first(flags.username, env.VK_USERNAME, env.GOVC_USERNAME, info.user)) missing.push('--username');
-  if (first(flags.password, env.VK_PASSWORD, env.GOVC_PASSWORD) === undefined && info.password === undefined)
-    missing.push('--password');
+  if (!given.url) missing.push('--url');
+  if (!given.username) missing.push('--username');
+  if (given.password === undefined) missing.push('--password');
   return missing;
 }
 
@@ -146,8 +136,7 @@ export async function writeInitConfig(
   flags: InitFlags,
   answers: InitAnswers,
 ): Promise<InitResult> {
-  const env = ctx.env;
-  const caFile = first(flags['ca-file'], env.VK_TLS_CA_CERTS, env.GOVC_TLS_CA_CERTS);
+  const { caFile, thumbprint } = resolveVsphereSettings(flags, ctx.env);
   const values: UserConfig = {
     url: session.options.url.href,
     username: session.options.userName,
@@ -158,7 +147,7 @@ export async function writeInitConfig(
       .filter(Boolean)
       .map((f) => resolve(f))
       .join(':'),
-    thumbprint: first(flags.thumbprint, env.VK_THUMBPRINT),
+    thumbprint,
     datacenter: answers.datacenter?.path,
     folder: answers.folder,
     datastore: answers.datastore,

@@ -11,7 +11,7 @@ import { parseDuration } from '../kube/duration.js';
 import { renderObjects, type RevealedObject } from '../config/objects.js';
 import type { KubeObject } from '../manifests/objects.js';
 import type { DriverCredentials } from './generate.js';
-import type { VsphereSettings } from './generate-settings.js';
+import type { VsphereSettings } from '../vsphere/settings.js';
 import type { InstallCsiInput } from './install-csi.js';
 import { summarizeApplied, type DryRun, type InstallOptions, type InstallResult } from './install-common.js';
 

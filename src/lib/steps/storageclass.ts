@@ -119,9 +119,7 @@ export function sharingWarning(ds: DatastoreReport): string | undefined {
   return `datastore ${ds.name} is mounted by ${c.mounted} of ${c.hosts} hosts of cluster ${c.name}; pods scheduled on the others cannot attach its volumes`;
 }
 
-/** vCenter is configured when a URL comes from --url, VK_URL or GOVC_URL. */
-export const vcenterConfigured = (url: string | undefined, env: NodeJS.ProcessEnv) =>
-  Boolean(url || env.VK_URL || env.GOVC_URL);
+export { vcenterConfigured } from '../vsphere/settings.js';
 
 /** Resolves names through vCenter, reads the cluster's classes, decides; writes nothing. */
 export async function planStorageClass(

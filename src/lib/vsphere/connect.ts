@@ -11,6 +11,7 @@ import type { Logger } from '../cli/logger.js';
 import { VimClient } from './client.js';
 import { chooseDatacenter, listDatacenters, type DatacenterRef } from './inventory.js';
 import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
+import { resolveVsphereSettings } from './settings.js';
 import { checkCaPem, parseThumbprint, type TlsSettings } from './tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 
@@ -78,34 +79,29 @@ function redactUserinfo(raw: string): string {
   return raw.replace(/\/\/[^@/]*@/, '//<redacted>@');
 }
 
-const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/i.test(v.trim());
 const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
 
 /** Flags, then VK_*, then GOVC_*; validated, with files read. No request is sent. */
 export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.ProcessEnv): Promise<VsphereOptions> {
-  const rawUrl = first(flags.url, env.VK_URL, env.GOVC_URL);
-  if (!rawUrl) {
+  const given = resolveVsphereSettings(flags, env);
+  if (!given.url) {
     throw new UsageError('no vCenter URL given', { hint: 'pass --url or set GOVC_URL (or VK_URL)' });
   }
-  const parsed = parseVcenterUrl(rawUrl);
-  const userName = first(flags.username, env.VK_USERNAME, env.GOVC_USERNAME, parsed.userName);
-  const password = first(flags.password, env.VK_PASSWORD, env.GOVC_PASSWORD, parsed.password);
+  const parsed = parseVcenterUrl(given.url);
+  const userName = given.username;
   if (!userName) {
     throw new UsageError('no vCenter user name given', {
       hint: 'pass --username or set GOVC_USERNAME (or put user:password@ in the URL)',
     });
   }
-  if (password === undefined) {
+  if (given.password === undefined) {
     throw new UsageError(`no password given for ${userName}`, {
       hint: 'pass --password or set GOVC_PASSWORD (or put user:password@ in the URL)',
     });
   }
 
-  const insecure =
-    flags.insecure ?? (truthy(env.VK_INSECURE) || (env.VK_INSECURE === undefined && truthy(env.GOVC_INSECURE)));
-  const thumbprintText = first(flags.thumbprint, env.VK_THUMBPRINT);
-  const caFiles = first(flags['ca-file'], env.VK_TLS_CA_CERTS, env.GOVC_TLS_CA_CERTS);
+  const caFiles = given.caFile;
   let caPem: string | undefined;
   if (caFiles) {
     const pems: string[] = [];
@@ -136,19 +132,15 @@ export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.
   return {
     url: parsed.url,
     userName,
-    password: new Secret(password),
+    password: given.password,
     tls: {
-      insecure: parsed.url.protocol === 'https:' && insecure,
+      insecure: parsed.url.protocol === 'https:' && given.insecure,
       caPem,
-      thumbprint: thumbprintText ? parseThumbprint(thumbprintText) : undefined,
+      thumbprint: given.thumbprint ? parseThumbprint(given.thumbprint) : undefined,
     },
     persistSession,
     timeoutMs: (timeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000,
-    datacenter: first(
-      Array.isArray(flags.datacenter) ? flags.datacenter[0] : flags.datacenter,
-      env.VK_DATACENTER,
-      env.GOVC_DATACENTER,
-    ),
+    datacenter: given.datacenter,
   };
 }
 

@@ -1,12 +1,11 @@
-// The admin session's settings the generators need (server, port, TLS
-// choices, credentials, datacenter), resolved from the vSphere flags and the
-// govc-compatible environment, flags first.
-//
-// TODO(lead): once src/lib/vsphere/connect.ts resolves these (its
-// resolveVsphereOptions), use that instead so both agree on every rule.
+// The vCenter settings as the user gave them: each from its flag, then VK_*,
+// then govc's GOVC_* name, and user:password@ in the URL last. No validation
+// and no I/O: connect() (resolveVsphereOptions) validates them into the
+// session's options; the generators, vk init and the checks for "is a
+// vCenter configured" read them as they are. One place, so all agree.
 
-import type { RawVsphereFlags } from '../vsphere/connect.js';
 import { Secret } from '../secret.js';
+import type { RawVsphereFlags } from './connect.js';
 
 export interface VsphereSettings {
   url?: string;
@@ -21,7 +20,8 @@ export interface VsphereSettings {
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
 
-function urlUserinfo(url: string | undefined): { username?: string; password?: string } {
+/** The user name and password in a URL's userinfo (`https://user:pass@host`), percent-decoded. */
+export function urlUserinfo(url: string | undefined): { username?: string; password?: string } {
   const m = url ? /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@/i.exec(url) : null;
   if (!m) return {};
   const info = m[1]!;
@@ -33,7 +33,9 @@ function urlUserinfo(url: string | undefined): { username?: string; password?: s
       return s;
     }
   };
-  return i < 0 ? { username: dec(info) } : { username: dec(info.slice(0, i)), password: dec(info.slice(i + 1)) };
+  return i < 0
+    ? { username: dec(info) || undefined }
+    : { username: dec(info.slice(0, i)) || undefined, password: dec(info.slice(i + 1)) || undefined };
 }
 
 export function resolveVsphereSettings(
@@ -47,9 +49,18 @@ export function resolveVsphereSettings(
     url,
     username: first(flags.username, env.VK_USERNAME, env.GOVC_USERNAME, fromUrl.username),
     password: password === undefined ? undefined : new Secret(password),
-    insecure: flags.insecure ?? (truthy(env.VK_INSECURE) || truthy(env.GOVC_INSECURE)),
+    // VK_INSECURE, when set, decides (VK_INSECURE=0 overrides GOVC_INSECURE=1).
+    insecure: flags.insecure ?? (env.VK_INSECURE !== undefined ? truthy(env.VK_INSECURE) : truthy(env.GOVC_INSECURE)),
     caFile: first(flags['ca-file'], env.VK_TLS_CA_CERTS, env.GOVC_TLS_CA_CERTS),
     thumbprint: first(flags.thumbprint, env.VK_THUMBPRINT),
-    datacenter: first(env.VK_DATACENTER, env.GOVC_DATACENTER),
+    datacenter: first(
+      Array.isArray(flags.datacenter) ? flags.datacenter[0] : flags.datacenter,
+      env.VK_DATACENTER,
+      env.GOVC_DATACENTER,
+    ),
   };
 }
+
+/** A vCenter is configured: a URL comes from --url, VK_URL or GOVC_URL. */
+export const vcenterConfigured = (url: string | undefined, env: NodeJS.ProcessEnv): boolean =>
+  resolveVsphereSettings({ url }, env).url !== undefined;
