@@ -9,6 +9,8 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { urlUserinfo } from '../vsphere/settings.js';
+import { parseVcenterEndpoint } from './vcenter-endpoint.js';
 
 const booleanKeys = new Set<UserConfigKey>(['insecure']);
 
@@ -285,13 +287,13 @@ function firstEnv(env: NodeJS.ProcessEnv, names: string[]): string | undefined {
 
 /** host:port of a vCenter URL as govc reads it (https and 443 by default), and whether it carries credentials. */
 function endpoint(raw: string): { hostPort: string; user: boolean; password: boolean } {
-  const text = raw.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
+  const info = urlUserinfo(raw);
+  let hostPort: string;
   try {
-    const u = new URL(withScheme);
-    const port = u.port || (u.protocol === 'http:' ? '80' : '443');
-    return { hostPort: `${u.hostname.toLowerCase()}:${port}`, user: u.username !== '', password: u.password !== '' };
+    const e = parseVcenterEndpoint(raw);
+    hostPort = `${e.host.toLowerCase()}:${e.port}`;
   } catch {
-    return { hostPort: text.toLowerCase(), user: false, password: false };
+    hostPort = raw.trim().toLowerCase();
   }
+  return { hostPort, user: info.username !== undefined, password: info.password !== undefined };
 }
