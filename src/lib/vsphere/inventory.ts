@@ -48,23 +48,32 @@ export async function listDatacenters(client: VimClient): Promise<DatacenterRef[
       ],
     },
   ]);
-  const objects = contents.map((c) =>
-    toRetrieved<{
-      name: string;
-      parent: MoRef;
-      vmFolder: MoRef;
-      hostFolder: MoRef;
-      datastoreFolder: MoRef;
-      networkFolder: MoRef;
-    }>(c),
-  );
+  const objects = contents.map((c) => toRetrieved<DatacenterProps>(c));
   const paths = new InventoryPaths(client.sc.rootFolder);
   for (const o of objects) paths.add(o.ref, o.props.name ?? '', o.props.parent);
+  return datacentersOf(objects, paths);
+}
+
+/** What a retrieve of datacenters (and their parent folders) returns for each object. */
+export interface DatacenterProps {
+  name: string;
+  parent: MoRef;
+  vmFolder: MoRef;
+  hostFolder: MoRef;
+  datastoreFolder: MoRef;
+  networkFolder: MoRef;
+}
+
+/** The datacenters among retrieved objects, with their inventory paths, sorted by path. */
+export function datacentersOf(
+  objects: Array<{ ref: MoRef; props: Partial<DatacenterProps> }>,
+  paths: InventoryPaths,
+): DatacenterRef[] {
   return objects
     .filter((o) => o.ref.type === 'Datacenter')
     .map((o) => ({
       ref: o.ref,
-      name: o.props.name!,
+      name: o.props.name ?? '',
       path: paths.pathOf(o.ref),
       vmFolder: o.props.vmFolder!,
       hostFolder: o.props.hostFolder!,

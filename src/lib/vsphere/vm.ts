@@ -4,7 +4,7 @@
 // settings (extraConfig) and power operations.
 
 import type { VimClient } from './client.js';
-import { InventoryPaths, type DatacenterRef } from './inventory.js';
+import { datacentersOf, InventoryPaths, type DatacenterProps, type DatacenterRef } from './inventory.js';
 import { retrieveContents, retrieveOne, toRetrieved, traversal } from './property-collector.js';
 import { startTask } from './task.js';
 import { refKey, type MoRef, type OptionValue, type UpdateSet } from './types.js';
@@ -48,30 +48,11 @@ export async function readVmFolderTree(client: VimClient): Promise<VmFolderTree>
       ],
     },
   ]);
-  type Props = {
-    name: string;
-    parent: MoRef;
-    childType: string[];
-    vmFolder: MoRef;
-    hostFolder: MoRef;
-    datastoreFolder: MoRef;
-    networkFolder: MoRef;
-  };
+  type Props = DatacenterProps & { childType: string[] };
   const objects = contents.map((c) => toRetrieved<Props>(c));
   const paths = new InventoryPaths(client.sc.rootFolder);
   for (const o of objects) paths.add(o.ref, o.props.name ?? '', o.props.parent);
-  const datacenters: DatacenterRef[] = objects
-    .filter((o) => o.ref.type === 'Datacenter')
-    .map((o) => ({
-      ref: o.ref,
-      name: o.props.name ?? '',
-      path: paths.pathOf(o.ref),
-      vmFolder: o.props.vmFolder!,
-      hostFolder: o.props.hostFolder!,
-      datastoreFolder: o.props.datastoreFolder!,
-      networkFolder: o.props.networkFolder!,
-    }))
-    .sort((a, b) => a.path.localeCompare(b.path));
+  const datacenters = datacentersOf(objects, paths);
   const folders = new Map<string, FolderNode>();
   for (const o of objects) {
     if (o.ref.type !== 'Folder' || !(o.props.childType ?? []).includes('VirtualMachine')) continue;
