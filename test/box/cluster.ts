@@ -1,0 +1,421 @@
+// The box: a real Kubernetes control plane (etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler from one pinned release) with kwok
+// playing the kubelets, beside the newest vcsim, all as local processes on
+// 127.0.0.1. One per test suite:
+//
+//   const box = await startBox({ vcsim: { folder: '/DC0/vm/k8s', folderVms: 3 } });
+//   afterAll(() => box.stop());
+//   await runVk(['taint-nodes'], box.env);
+//   const nodes = await box.getJson('/api/v1/nodes');
+//
+// Nodes register the way kubelet does with --cloud-provider=external: one per
+// VM of the node folder, named after the VM, systemUUID = the VM's BIOS UUID,
+// the uninitialized taint, the first one a control-plane node.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import yaml from 'js-yaml';
+import { Agent, request } from 'undici';
+import { ensureBuilt, KUBE_BUILD, KWOK_BUILD, repoRoot } from './build.js';
+import { issueClient, makePki, type ClientIdentity } from './pki.js';
+import { Proc, waitFor } from './process.js';
+import { startVcsim, type Vcsim, type VcsimOptions, type VcsimVm } from '../support/vcsim.js';
+
+const execFileP = promisify(execFile);
+
+export const UNINITIALIZED_TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
+export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+
+export interface BoxOptions {
+  /** The vCenter side (default: one cluster of 3 hosts, a node folder /DC0/vm/k8s with 3 VMs). */
+  vcsim?: VcsimOptions;
+  /** Register a node for each VM under this folder (default: vcsim.folder, else none). */
+  nodeFolder?: string | false;
+  /** How many of the nodes are control-plane nodes (default 1). */
+  controlPlaneNodes?: number;
+  /** Leave the uninitialized taint off, as on a cluster without --cloud-provider=external. */
+  withoutCloudProviderTaint?: boolean;
+  /** Start without vcsim (Kubernetes only). */
+  noVcsim?: boolean;
+}
+
+export interface BoxNode {
+  name: string;
+  vm?: VcsimVm;
+  controlPlane: boolean;
+}
+
+export interface Box {
+  /** Admin kubeconfig (client certificate in group system:masters). */
+  kubeconfig: string;
+  apiServerUrl: string;
+  /** The cluster CA, PEM. */
+  caPem: string;
+  vcsim?: Vcsim;
+  nodes: BoxNode[];
+  /** vk's environment: vcsim's (GOVC_*, private HOME) plus KUBECONFIG. */
+  env: NodeJS.ProcessEnv;
+  dir: string;
+  /** Runs the box's own kubectl with the admin kubeconfig (or `opts.kubeconfig`). */
+  kubectl(args: string[], opts?: { input?: string; kubeconfig?: string }): Promise<string>;
+  /** GET an API path as admin, parsed. */
+  getJson<T = any>(path: string): Promise<T>;
+  /** Any request as admin; returns status and parsed body. */
+  api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
+  /** A kubeconfig for a new client-certificate user (RBAC decides what it may do). */
+  kubeconfigFor(user: string, groups?: string[]): Promise<string>;
+  /** Register more nodes (as kubelets would). */
+  addNodes(nodes: NodeSpec[]): Promise<void>;
+  stopComponent(c: Component): Promise<void>;
+  startComponent(c: Component): Promise<void>;
+  /** The log of one component. */
+  logOf(c: Component): string;
+  stop(): Promise<void>;
+}
+
+export interface NodeSpec {
+  name: string;
+  systemUUID?: string;
+  ip?: string;
+  controlPlane?: boolean;
+  taints?: { key: string; value?: string; effect: string }[];
+  labels?: Record<string, string>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function kubeconfigYaml(server: string, caPem: string, user: string, certPem: string, keyPem: string): string {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return yaml.dump({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'box', cluster: { server, 'certificate-authority-data': b64(caPem) } }],
+    users: [{ name: user, user: { 'client-certificate-data': b64(certPem), 'client-key-data': b64(keyPem) } }],
+    contexts: [{ name: `${user}@box`, context: { cluster: 'box', user } }],
+    'current-context': `${user}@box`,
+  });
+}
+
+const CLIENTS: ClientIdentity[] = [
+  { name: 'admin', cn: 'box-admin', groups: ['system:masters'] },
+  { name: 'kube-controller-manager', cn: 'system:kube-controller-manager' },
+  { name: 'kube-scheduler', cn: 'system:kube-scheduler' },
+  // kwok plays every kubelet of the box: one identity for all of them.
+  { name: 'kwok', cn: 'box-kwok', groups: ['system:masters'] },
+];
+
+/** Node object as kubelet registers it with --cloud-provider=external. */
+export function nodeObject(spec: NodeSpec, cloudProviderTaint = true): object {
+  const taints = [...(spec.taints ?? [])];
+  if (cloudProviderTaint) taints.push({ key: UNINITIALIZED_TAINT, value: 'true', effect: 'NoSchedule' });
+  if (spec.controlPlane) taints.push({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: spec.name,
+      labels: {
+        'kubernetes.io/hostname': spec.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/arch': 'amd64',
+        'type': 'kwok',
+        ...(spec.controlPlane ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+        ...spec.labels,
+      },
+      annotations: {
+        'node.alpha.kubernetes.io/ttl': '0',
+        'kwok.x-k8s.io/node': 'fake',
+        ...(spec.ip ? { 'alpha.kubernetes.io/provided-node-ip': spec.ip } : {}),
+      },
+    },
+    spec: { taints },
+    status: {
+      addresses: [
+        ...(spec.ip ? [{ type: 'InternalIP', address: spec.ip }] : []),
+        { type: 'Hostname', address: spec.name },
+      ],
+      nodeInfo: {
+        systemUUID: spec.systemUUID ?? '',
+        machineID: '',
+        bootID: '',
+        kernelVersion: '6.1.0-box',
+        osImage: 'kwok',
+        containerRuntimeVersion: 'kwok',
+        kubeletVersion: KUBE_BUILD.version,
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
+        architecture: 'amd64',
+      },
+    },
+  };
+}
+
+export async function startBox(opts: BoxOptions = {}): Promise<Box> {
+  const [kube, kwokBins] = [await ensureBuilt(KUBE_BUILD), await ensureBuilt(KWOK_BUILD)];
+  const dir = mkdtempSync(join(tmpdir(), 'vk-box-'));
+  const procs = new Map<Component, Proc>();
+  let vcsim: Vcsim | undefined;
+  const stop = async () => {
+    // Workers first, then the apiserver, then its storage.
+    for (const c of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'] as Component[]) {
+      await procs.get(c)?.stop();
+    }
+    await vcsim?.stop();
+    if (!process.env.VK_BOX_KEEP_DIR) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const vcsimOpts: VcsimOptions = opts.vcsim ?? { cluster: 1, host: 3, ds: 1, folder: '/DC0/vm/k8s', folderVms: 3 };
+    const [pki, vc] = await Promise.all([
+      makePki(join(dir, 'pki'), CLIENTS),
+      opts.noVcsim ? Promise.resolve(undefined) : startVcsim(vcsimOpts),
+    ]);
+    vcsim = vc;
+    const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(
+      Array.from({ length: 6 }, freePort),
+    );
+    const apiServerUrl = `https://127.0.0.1:${apiPort}`;
+    const caPem = readFileSync(pki.caCert, 'utf8');
+    const kubeconfigOf = (name: string, cn: string) => {
+      const p = join(dir, `${name}.kubeconfig`);
+      const c = pki.client(name);
+      writeFileSync(p, kubeconfigYaml(apiServerUrl, caPem, cn, readFileSync(c.cert, 'utf8'), readFileSync(c.key, 'utf8')));
+      return p;
+    };
+    const kubeconfig = kubeconfigOf('admin', 'box-admin');
+    const log = (c: string) => join(dir, `${c}.log`);
+
+    procs.set('etcd', new Proc({
+      name: 'etcd', bin: kube.etcd!, logFile: log('etcd'),
+      args: [
+        '--name=box', `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+        `--initial-cluster=box=http://127.0.0.1:${etcdPeerPort}`,
+        // A throwaway cluster: no fsync, so a test suite's writes cost memory, not disk flushes.
+        '--unsafe-no-fsync', '--quota-backend-bytes=4294967296', '--log-level=warn',
+      ],
+    }));
+    procs.set('kube-apiserver', new Proc({
+      name: 'kube-apiserver', bin: kube['kube-apiserver']!, logFile: log('kube-apiserver'),
+      args: [
+        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+        '--bind-address=127.0.0.1', `--secure-port=${apiPort}`,
+        // Offline, the apiserver cannot pick an address from a default route.
+        '--advertise-address=127.0.0.1',
+        `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
+        `--client-ca-file=${pki.caCert}`,
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
+        '--allow-privileged=true',
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
+        // Pod logs and exec go to "kubelet" (kwok) at the node's address; kwok's certificate is its own.
+        `--kubelet-client-certificate=${pki.client('admin').cert}`, `--kubelet-client-key=${pki.client('admin').key}`,
+        '--kubelet-preferred-address-types=InternalIP,Hostname',
+        `--cert-dir=${join(dir, 'apiserver-certs')}`,
+        '--profiling=false', '--v=1',
+      ],
+    }));
+    procs.set('kube-controller-manager', new Proc({
+      name: 'kube-controller-manager', bin: kube['kube-controller-manager']!, logFile: log('kube-controller-manager'),
+      args: [
+        `--kubeconfig=${kubeconfigOf('kube-controller-manager', 'system:kube-controller-manager')}`,
+        `--authentication-kubeconfig=${join(dir, 'kube-controller-manager.kubeconfig')}`,
+        `--authorization-kubeconfig=${join(dir, 'kube-controller-manager.kubeconfig')}`,
+        '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`,
+        `--root-ca-file=${pki.caCert}`, `--service-account-private-key-file=${pki.saKey}`,
+        '--use-service-account-credentials=true',
+        `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
+        '--leader-elect=false', '--controllers=*', '--v=1',
+      ],
+    }));
+    procs.set('kube-scheduler', new Proc({
+      name: 'kube-scheduler', bin: kube['kube-scheduler']!, logFile: log('kube-scheduler'),
+      args: [
+        `--kubeconfig=${kubeconfigOf('kube-scheduler', 'system:kube-scheduler')}`,
+        `--authentication-kubeconfig=${join(dir, 'kube-scheduler.kubeconfig')}`,
+        `--authorization-kubeconfig=${join(dir, 'kube-scheduler.kubeconfig')}`,
+        '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '--leader-elect=false', '--v=1',
+      ],
+    }));
+    procs.set('kwok', new Proc({
+      name: 'kwok', bin: kwokBins.kwok!, logFile: log('kwok'),
+      args: [
+        `--kubeconfig=${kubeconfigOf('kwok', 'box-kwok')}`,
+        `--config=${join(repoRoot, 'test', 'box', 'kwok-stages.yaml')}`,
+        '--manage-all-nodes=true',
+        `--server-address=127.0.0.1:${kwokPort}`, `--node-port=${kwokPort}`,
+        '--node-lease-duration-seconds=40',
+        `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
+        '--cidr=10.244.0.0/16',
+      ],
+    }));
+
+    const admin = pki.client('admin');
+    const agent = new Agent({
+      connect: { ca: caPem, cert: readFileSync(admin.cert), key: readFileSync(admin.key) },
+    });
+    const api: Box['api'] = async (method, path, body, contentType = 'application/json') => {
+      const res = await request(`${apiServerUrl}${path}`, {
+        method: method as 'GET',
+        dispatcher: agent,
+        headers: body === undefined ? {} : { 'content-type': contentType },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON (e.g. /readyz?verbose)
+      }
+      return { status: res.statusCode, body: parsed };
+    };
+    const getJson = async (path: string) => {
+      const r = await api('GET', path);
+      if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+
+    const readiness: Record<Component, () => Promise<void>> = {
+      etcd: () =>
+        waitFor('etcd /health', async () => (await request(`http://127.0.0.1:${etcdPort}/health`)).statusCode === 200, {
+          timeoutMs: 30_000, proc: procs.get('etcd'),
+        }),
+      'kube-apiserver': () =>
+        waitFor('kube-apiserver /readyz', async () => (await api('GET', '/readyz')).status === 200, {
+          timeoutMs: 90_000, proc: procs.get('kube-apiserver'),
+        }),
+      'kube-controller-manager': () =>
+        waitFor('kube-controller-manager /healthz', async () => {
+          const r = await request(`https://127.0.0.1:${kcmPort}/healthz`, {
+            dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
+          });
+          await r.body.dump();
+          return r.statusCode === 200;
+        }, { timeoutMs: 60_000, proc: procs.get('kube-controller-manager') }),
+      'kube-scheduler': () =>
+        waitFor('kube-scheduler /healthz', async () => {
+          const r = await request(`https://127.0.0.1:${schedPort}/healthz`, {
+            dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
+          });
+          await r.body.dump();
+          return r.statusCode === 200;
+        }, { timeoutMs: 60_000, proc: procs.get('kube-scheduler') }),
+      kwok: () =>
+        waitFor('kwok', async () => /controller|Starting/i.test(procs.get('kwok')!.logTail(200)), {
+          timeoutMs: 30_000, proc: procs.get('kwok'),
+        }),
+    };
+    const startComponent = async (c: Component) => {
+      procs.get(c)!.start();
+      await readiness[c]();
+    };
+
+    await startComponent('etcd');
+    await startComponent('kube-apiserver');
+    await Promise.all([
+      startComponent('kube-controller-manager'),
+      startComponent('kube-scheduler'),
+      startComponent('kwok'),
+    ]);
+    // The service account controller's first job: without `default`, no pod can be created.
+    await waitFor('the default ServiceAccount', async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, {
+      timeoutMs: 30_000, proc: procs.get('kube-controller-manager'),
+    });
+
+    const nodes: BoxNode[] = [];
+    const addNodes = async (specs: NodeSpec[]) => {
+      for (const s of specs) {
+        const r = await api('POST', '/api/v1/nodes', nodeObject(s, !opts.withoutCloudProviderTaint));
+        if (r.status !== 201) throw new Error(`registering node ${s.name}: ${r.status} ${JSON.stringify(r.body)}`);
+        nodes.push({ name: s.name, controlPlane: !!s.controlPlane });
+      }
+      await waitFor(`nodes ${specs.map((s) => s.name).join(', ')} Ready`, async () => {
+        const list = await getJson('/api/v1/nodes');
+        const ready = new Set(
+          (list.items as any[])
+            .filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+            .map((n) => n.metadata.name),
+        );
+        return specs.every((s) => ready.has(s.name));
+      }, { timeoutMs: 30_000, proc: procs.get('kwok') });
+    };
+
+    const nodeFolder = opts.nodeFolder === false ? undefined : (opts.nodeFolder ?? vcsimOpts.folder);
+    if (vcsim && nodeFolder) {
+      const vms = (await vcsim.inspect('vms'))
+        .filter((v) => v.path.startsWith(`${nodeFolder}/`) && !v.template)
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const cp = opts.controlPlaneNodes ?? 1;
+      await addNodes(
+        vms.map((vm, i) => ({
+          name: vm.name.toLowerCase(),
+          systemUUID: vm.uuid,
+          ip: (vm as VcsimVm & { ip?: string }).ip,
+          controlPlane: i < cp,
+        })),
+      );
+      for (const n of nodes) n.vm = vms.find((v) => v.name.toLowerCase() === n.name);
+    }
+
+    const kubectl: Box['kubectl'] = async (args, o = {}) => {
+      const child = execFileP(kube.kubectl!, [`--kubeconfig=${o.kubeconfig ?? kubeconfig}`, ...args], {
+        maxBuffer: 64 << 20,
+      });
+      if (o.input !== undefined) {
+        child.child.stdin!.end(o.input);
+      }
+      try {
+        return (await child).stdout;
+      } catch (err) {
+        const e = err as { stderr?: string; message: string };
+        throw new Error(`kubectl ${args.join(' ')}: ${(e.stderr || e.message).trim()}`);
+      }
+    };
+
+    let userSerial = 0;
+    return {
+      kubeconfig,
+      apiServerUrl,
+      caPem,
+      vcsim,
+      nodes,
+      dir,
+      env: { ...(vcsim?.env ?? process.env), KUBECONFIG: kubeconfig },
+      kubectl,
+      getJson,
+      api,
+      async kubeconfigFor(user, groups = []) {
+        const name = `user-${++userSerial}`;
+        const c = await issueClient(pki.dir, { name, cn: user, groups });
+        const file = join(dir, `${name}.kubeconfig`);
+        writeFileSync(file, kubeconfigYaml(apiServerUrl, caPem, user, readFileSync(c.cert, 'utf8'), readFileSync(c.key, 'utf8')));
+        return file;
+      },
+      addNodes,
+      stopComponent: (c) => procs.get(c)!.stop(),
+      startComponent,
+      logOf: (c) => procs.get(c)!.logTail(400),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
