@@ -108,7 +108,8 @@ function goBuild(b: GoModuleBuild, cmd: GoCommand, out: string): Promise<number>
     // `go build -v` names each package it compiles (cached ones are not named).
     if (/^[\w.-]+(\/[\w.~+-]+)*$/.test(line)) {
       compiled++;
-      if (compiled % 200 === 0) say(`  ${cmd.bin}: ${compiled} packages compiled (${Math.round((Date.now() - started) / 1000)} s)`);
+      if (compiled % 200 === 0)
+        say(`  ${cmd.bin}: ${compiled} packages compiled (${Math.round((Date.now() - started) / 1000)} s)`);
     } else {
       tail.push(line);
       if (tail.length > 40) tail.shift();
@@ -132,7 +133,9 @@ export async function ensureBuilt(b: GoModuleBuild): Promise<Record<string, stri
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const started = Date.now();
-  say(`building ${b.module} ${b.version} from its Go module (first run: ${b.coldEstimate} on 2 cores; cached afterwards)`);
+  say(
+    `building ${b.module} ${b.version} from its Go module (first run: ${b.coldEstimate} on 2 cores; cached afterwards)`,
+  );
   try {
     // One binary at a time: each `go build` already uses every core, and the
     // shared packages compiled for the first are cache hits for the next.

@@ -132,7 +132,7 @@ export function nodeObject(spec: NodeSpec, cloudProviderTaint = true): object {
         'kubernetes.io/arch': 'amd64',
         'beta.kubernetes.io/os': 'linux',
         'beta.kubernetes.io/arch': 'amd64',
-        'type': 'kwok',
+        type: 'kwok',
         ...(spec.controlPlane ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
         ...spec.labels,
       },
@@ -192,79 +192,127 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
     const kubeconfigOf = (name: string, cn: string) => {
       const p = join(dir, `${name}.kubeconfig`);
       const c = pki.client(name);
-      writeFileSync(p, kubeconfigYaml(apiServerUrl, caPem, cn, readFileSync(c.cert, 'utf8'), readFileSync(c.key, 'utf8')));
+      writeFileSync(
+        p,
+        kubeconfigYaml(apiServerUrl, caPem, cn, readFileSync(c.cert, 'utf8'), readFileSync(c.key, 'utf8')),
+      );
       return p;
     };
     const kubeconfig = kubeconfigOf('admin', 'box-admin');
     const log = (c: string) => join(dir, `${c}.log`);
 
-    procs.set('etcd', new Proc({
-      name: 'etcd', bin: kube.etcd!, logFile: log('etcd'),
-      args: [
-        '--name=box', `--data-dir=${join(dir, 'etcd')}`,
-        `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
-        `--initial-cluster=box=http://127.0.0.1:${etcdPeerPort}`,
-        // A throwaway cluster: no fsync, so a test suite's writes cost memory, not disk flushes.
-        '--unsafe-no-fsync', '--quota-backend-bytes=4294967296', '--log-level=warn',
-      ],
-    }));
-    procs.set('kube-apiserver', new Proc({
-      name: 'kube-apiserver', bin: kube['kube-apiserver']!, logFile: log('kube-apiserver'),
-      args: [
-        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-        '--bind-address=127.0.0.1', `--secure-port=${apiPort}`,
-        // Offline, the apiserver cannot pick an address from a default route.
-        '--advertise-address=127.0.0.1',
-        `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
-        `--client-ca-file=${pki.caCert}`,
-        '--authorization-mode=Node,RBAC',
-        '--enable-admission-plugins=NodeRestriction',
-        '--allow-privileged=true',
-        '--service-cluster-ip-range=10.96.0.0/16',
-        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
-        // Pod logs and exec go to "kubelet" (kwok) at the node's address; kwok's certificate is its own.
-        `--kubelet-client-certificate=${pki.client('admin').cert}`, `--kubelet-client-key=${pki.client('admin').key}`,
-        '--kubelet-preferred-address-types=InternalIP,Hostname',
-        `--cert-dir=${join(dir, 'apiserver-certs')}`,
-        '--profiling=false', '--v=1',
-      ],
-    }));
-    procs.set('kube-controller-manager', new Proc({
-      name: 'kube-controller-manager', bin: kube['kube-controller-manager']!, logFile: log('kube-controller-manager'),
-      args: [
-        `--kubeconfig=${kubeconfigOf('kube-controller-manager', 'system:kube-controller-manager')}`,
-        `--authentication-kubeconfig=${join(dir, 'kube-controller-manager.kubeconfig')}`,
-        `--authorization-kubeconfig=${join(dir, 'kube-controller-manager.kubeconfig')}`,
-        '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`,
-        `--root-ca-file=${pki.caCert}`, `--service-account-private-key-file=${pki.saKey}`,
-        '--use-service-account-credentials=true',
-        `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
-        '--leader-elect=false', '--controllers=*', '--v=1',
-      ],
-    }));
-    procs.set('kube-scheduler', new Proc({
-      name: 'kube-scheduler', bin: kube['kube-scheduler']!, logFile: log('kube-scheduler'),
-      args: [
-        `--kubeconfig=${kubeconfigOf('kube-scheduler', 'system:kube-scheduler')}`,
-        `--authentication-kubeconfig=${join(dir, 'kube-scheduler.kubeconfig')}`,
-        `--authorization-kubeconfig=${join(dir, 'kube-scheduler.kubeconfig')}`,
-        '--bind-address=127.0.0.1', `--secure-port=${schedPort}`, '--leader-elect=false', '--v=1',
-      ],
-    }));
-    procs.set('kwok', new Proc({
-      name: 'kwok', bin: kwokBins.kwok!, logFile: log('kwok'),
-      args: [
-        `--kubeconfig=${kubeconfigOf('kwok', 'box-kwok')}`,
-        `--config=${join(repoRoot, 'test', 'box', 'kwok-stages.yaml')}`,
-        '--manage-all-nodes=true',
-        `--server-address=127.0.0.1:${kwokPort}`, `--node-port=${kwokPort}`,
-        '--node-lease-duration-seconds=40',
-        `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`,
-        '--cidr=10.244.0.0/16',
-      ],
-    }));
+    procs.set(
+      'etcd',
+      new Proc({
+        name: 'etcd',
+        bin: kube.etcd!,
+        logFile: log('etcd'),
+        args: [
+          '--name=box',
+          `--data-dir=${join(dir, 'etcd')}`,
+          `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+          `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+          `--listen-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+          `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeerPort}`,
+          `--initial-cluster=box=http://127.0.0.1:${etcdPeerPort}`,
+          // A throwaway cluster: no fsync, so a test suite's writes cost memory, not disk flushes.
+          '--unsafe-no-fsync',
+          '--quota-backend-bytes=4294967296',
+          '--log-level=warn',
+        ],
+      }),
+    );
+    procs.set(
+      'kube-apiserver',
+      new Proc({
+        name: 'kube-apiserver',
+        bin: kube['kube-apiserver']!,
+        logFile: log('kube-apiserver'),
+        args: [
+          `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          // Offline, the apiserver cannot pick an address from a default route.
+          '--advertise-address=127.0.0.1',
+          `--tls-cert-file=${pki.serverCert}`,
+          `--tls-private-key-file=${pki.serverKey}`,
+          `--client-ca-file=${pki.caCert}`,
+          '--authorization-mode=Node,RBAC',
+          '--enable-admission-plugins=NodeRestriction',
+          '--allow-privileged=true',
+          '--service-cluster-ip-range=10.96.0.0/16',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${pki.saPub}`,
+          `--service-account-signing-key-file=${pki.saKey}`,
+          // Pod logs and exec go to "kubelet" (kwok) at the node's address; kwok's certificate is its own.
+          `--kubelet-client-certificate=${pki.client('admin').cert}`,
+          `--kubelet-client-key=${pki.client('admin').key}`,
+          '--kubelet-preferred-address-types=InternalIP,Hostname',
+          `--cert-dir=${join(dir, 'apiserver-certs')}`,
+          '--profiling=false',
+          '--v=1',
+        ],
+      }),
+    );
+    procs.set(
+      'kube-controller-manager',
+      new Proc({
+        name: 'kube-controller-manager',
+        bin: kube['kube-controller-manager']!,
+        logFile: log('kube-controller-manager'),
+        args: [
+          `--kubeconfig=${kubeconfigOf('kube-controller-manager', 'system:kube-controller-manager')}`,
+          `--authentication-kubeconfig=${join(dir, 'kube-controller-manager.kubeconfig')}`,
+          `--authorization-kubeconfig=${join(dir, 'kube-controller-manager.kubeconfig')}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${kcmPort}`,
+          `--root-ca-file=${pki.caCert}`,
+          `--service-account-private-key-file=${pki.saKey}`,
+          '--use-service-account-credentials=true',
+          `--cluster-signing-cert-file=${pki.caCert}`,
+          `--cluster-signing-key-file=${pki.caKey}`,
+          '--leader-elect=false',
+          '--controllers=*',
+          '--v=1',
+        ],
+      }),
+    );
+    procs.set(
+      'kube-scheduler',
+      new Proc({
+        name: 'kube-scheduler',
+        bin: kube['kube-scheduler']!,
+        logFile: log('kube-scheduler'),
+        args: [
+          `--kubeconfig=${kubeconfigOf('kube-scheduler', 'system:kube-scheduler')}`,
+          `--authentication-kubeconfig=${join(dir, 'kube-scheduler.kubeconfig')}`,
+          `--authorization-kubeconfig=${join(dir, 'kube-scheduler.kubeconfig')}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${schedPort}`,
+          '--leader-elect=false',
+          '--v=1',
+        ],
+      }),
+    );
+    procs.set(
+      'kwok',
+      new Proc({
+        name: 'kwok',
+        bin: kwokBins.kwok!,
+        logFile: log('kwok'),
+        args: [
+          `--kubeconfig=${kubeconfigOf('kwok', 'box-kwok')}`,
+          `--config=${join(repoRoot, 'test', 'box', 'kwok-stages.yaml')}`,
+          '--manage-all-nodes=true',
+          `--server-address=127.0.0.1:${kwokPort}`,
+          `--node-port=${kwokPort}`,
+          '--node-lease-duration-seconds=40',
+          `--tls-cert-file=${pki.serverCert}`,
+          `--tls-private-key-file=${pki.serverKey}`,
+          '--cidr=10.244.0.0/16',
+        ],
+      }),
+    );
 
     const admin = pki.client('admin');
     const agent = new Agent({
@@ -295,31 +343,42 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
     const readiness: Record<Component, () => Promise<void>> = {
       etcd: () =>
         waitFor('etcd /health', async () => (await request(`http://127.0.0.1:${etcdPort}/health`)).statusCode === 200, {
-          timeoutMs: 30_000, proc: procs.get('etcd'),
+          timeoutMs: 30_000,
+          proc: procs.get('etcd'),
         }),
       'kube-apiserver': () =>
         waitFor('kube-apiserver /readyz', async () => (await api('GET', '/readyz')).status === 200, {
-          timeoutMs: 90_000, proc: procs.get('kube-apiserver'),
+          timeoutMs: 90_000,
+          proc: procs.get('kube-apiserver'),
         }),
       'kube-controller-manager': () =>
-        waitFor('kube-controller-manager /healthz', async () => {
-          const r = await request(`https://127.0.0.1:${kcmPort}/healthz`, {
-            dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
-          });
-          await r.body.dump();
-          return r.statusCode === 200;
-        }, { timeoutMs: 60_000, proc: procs.get('kube-controller-manager') }),
+        waitFor(
+          'kube-controller-manager /healthz',
+          async () => {
+            const r = await request(`https://127.0.0.1:${kcmPort}/healthz`, {
+              dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
+            });
+            await r.body.dump();
+            return r.statusCode === 200;
+          },
+          { timeoutMs: 60_000, proc: procs.get('kube-controller-manager') },
+        ),
       'kube-scheduler': () =>
-        waitFor('kube-scheduler /healthz', async () => {
-          const r = await request(`https://127.0.0.1:${schedPort}/healthz`, {
-            dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
-          });
-          await r.body.dump();
-          return r.statusCode === 200;
-        }, { timeoutMs: 60_000, proc: procs.get('kube-scheduler') }),
+        waitFor(
+          'kube-scheduler /healthz',
+          async () => {
+            const r = await request(`https://127.0.0.1:${schedPort}/healthz`, {
+              dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
+            });
+            await r.body.dump();
+            return r.statusCode === 200;
+          },
+          { timeoutMs: 60_000, proc: procs.get('kube-scheduler') },
+        ),
       kwok: () =>
         waitFor('kwok', async () => /controller|Starting/i.test(procs.get('kwok')!.logTail(200)), {
-          timeoutMs: 30_000, proc: procs.get('kwok'),
+          timeoutMs: 30_000,
+          proc: procs.get('kwok'),
         }),
     };
     const startComponent = async (c: Component) => {
@@ -335,9 +394,14 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       startComponent('kwok'),
     ]);
     // The service account controller's first job: without `default`, no pod can be created.
-    await waitFor('the default ServiceAccount', async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, {
-      timeoutMs: 30_000, proc: procs.get('kube-controller-manager'),
-    });
+    await waitFor(
+      'the default ServiceAccount',
+      async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+      {
+        timeoutMs: 30_000,
+        proc: procs.get('kube-controller-manager'),
+      },
+    );
 
     const nodes: BoxNode[] = [];
     const addNodes = async (specs: NodeSpec[]) => {
@@ -346,15 +410,19 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
         if (r.status !== 201) throw new Error(`registering node ${s.name}: ${r.status} ${JSON.stringify(r.body)}`);
         nodes.push({ name: s.name, controlPlane: !!s.controlPlane });
       }
-      await waitFor(`nodes ${specs.map((s) => s.name).join(', ')} Ready`, async () => {
-        const list = await getJson('/api/v1/nodes');
-        const ready = new Set(
-          (list.items as any[])
-            .filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'))
-            .map((n) => n.metadata.name),
-        );
-        return specs.every((s) => ready.has(s.name));
-      }, { timeoutMs: 30_000, proc: procs.get('kwok') });
+      await waitFor(
+        `nodes ${specs.map((s) => s.name).join(', ')} Ready`,
+        async () => {
+          const list = await getJson('/api/v1/nodes');
+          const ready = new Set(
+            (list.items as any[])
+              .filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+              .map((n) => n.metadata.name),
+          );
+          return specs.every((s) => ready.has(s.name));
+        },
+        { timeoutMs: 30_000, proc: procs.get('kwok') },
+      );
     };
 
     const nodeFolder = opts.nodeFolder === false ? undefined : (opts.nodeFolder ?? vcsimOpts.folder);
@@ -405,7 +473,10 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
         const name = `user-${++userSerial}`;
         const c = await issueClient(pki.dir, { name, cn: user, groups });
         const file = join(dir, `${name}.kubeconfig`);
-        writeFileSync(file, kubeconfigYaml(apiServerUrl, caPem, user, readFileSync(c.cert, 'utf8'), readFileSync(c.key, 'utf8')));
+        writeFileSync(
+          file,
+          kubeconfigYaml(apiServerUrl, caPem, user, readFileSync(c.cert, 'utf8'), readFileSync(c.key, 'utf8')),
+        );
         return file;
       },
       addNodes,

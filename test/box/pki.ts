@@ -49,14 +49,32 @@ async function signed(cwd: string, stem: string, subject: string, ext: string): 
   writeFileSync(join(cwd, `${stem}.ext`), ext);
   await openssl(
     [
-      'x509', '-req', '-in', `${stem}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-days', '30', '-sha256', '-extfile', `${stem}.ext`, '-out', `${stem}.crt`,
+      'x509',
+      '-req',
+      '-in',
+      `${stem}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-sha256',
+      '-extfile',
+      `${stem}.ext`,
+      '-out',
+      `${stem}.crt`,
     ],
     cwd,
   );
 }
 
-const CLIENT_EXT = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', 'extendedKeyUsage=clientAuth'].join('\n');
+const CLIENT_EXT = [
+  'basicConstraints=CA:FALSE',
+  'keyUsage=critical,digitalSignature,keyEncipherment',
+  'extendedKeyUsage=clientAuth',
+].join('\n');
 
 /** Signs a client certificate for one identity with the CA in `dir`. */
 export async function issueClient(dir: string, c: ClientIdentity): Promise<{ cert: string; key: string }> {

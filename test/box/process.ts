@@ -66,7 +66,10 @@ export class Proc {
   /** The log's last `lines` lines. */
   logTail(lines = 30): string {
     try {
-      return readFileSync(this.spec.logFile, 'utf8').split('\n').slice(-lines - 1).join('\n');
+      return readFileSync(this.spec.logFile, 'utf8')
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n');
     } catch {
       return '';
     }
