@@ -1,139 +1,124 @@
-// `vk taint-nodes` end to end: the built CLI against the in-memory kube API
-// server; node state is read back through the server's store, not from vk.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+// `vk taint-nodes` end to end: the built CLI against the box's real
+// kube-apiserver; node state is read back through the API as admin, not
+// through vk. Each test registers its own nodes.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
+import { Agent, request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import type { NodeSpec } from './box/cluster.js';
+import { useBox } from './support/box.js';
+import { runVk } from './support/run-vk.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
-const home = mkdtempSync(join(tmpdir(), 'vk-taint-home-'));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function vk(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin/run.js'), ...args],
-      { env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, NO_COLOR: '1', ...env }, timeout: 50_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-type Taint = { key: string; value?: string; effect: string };
-const taintsOf = (s: KubeServer, name: string): Taint[] =>
-  ((s.store.get('Node', name)?.spec as { taints?: Taint[] } | undefined)?.taints ?? []).map(
-    ({ key, value, effect }) => ({
-      key,
-      ...(value === undefined ? {} : { value }),
-      effect,
-    }),
-  );
-const hasTaint = (s: KubeServer, name: string) => taintsOf(s, name).some((t) => t.key === TAINT);
+const CONTROL_PLANE = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
 const uninit = { key: TAINT, value: 'true', effect: 'NoSchedule' };
+type Taint = { key: string; value?: string; effect: string };
 
-let server: KubeServer;
-let extra: Array<() => Promise<void>> = [];
+// Nodes as kubelet registers them without --cloud-provider=external: no taint of the CPI's.
+const box = useBox({ noVcsim: true, withoutCloudProviderTaint: true });
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/commands/taint-nodes.js'))) throw new Error('run `npm run build` first');
-});
+const names = (n: number) => Array.from({ length: n }, (_, i) => `k8s-node-${String(i + 1).padStart(4, '0')}`);
+async function nodes(n: number, opts: { controlPlane?: number; taints?: Taint[] } = {}): Promise<void> {
+  const specs: NodeSpec[] = names(n).map((name, i) => ({
+    name,
+    controlPlane: i < (opts.controlPlane ?? 0),
+    taints: opts.taints,
+  }));
+  await box.setNodes(specs);
+}
 
-afterEach(async () => {
-  await server?.stop();
-  for (const stop of extra) await stop();
-  extra = [];
-});
+async function taintsOf(name: string): Promise<Taint[]> {
+  const n = await box.store.get<{ metadata: { name: string }; spec: { taints?: Taint[] } }>('Node', name);
+  return (n?.spec.taints ?? []).map(({ key, value, effect }) => ({
+    key,
+    ...(value === undefined ? {} : { value }),
+    effect,
+  }));
+}
+const hasTaint = async (name: string) => (await taintsOf(name)).some((t) => t.key === TAINT);
+/** Node resourceVersions change with kwok's heartbeats; compare the specs instead. */
+const nodeSpecs = async () =>
+  JSON.stringify(
+    (await box.store.list<{ metadata: { name: string }; spec: unknown }>('Node')).map((n) => [n.metadata.name, n.spec]),
+  );
+
+async function setSpec(name: string, patch: object): Promise<void> {
+  const r = await box.api('PATCH', `/api/v1/nodes/${name}`, { spec: patch }, 'application/merge-patch+json');
+  expect(r.status).toBe(200);
+}
+
+const vk = (args: string[]) => runVk(['taint-nodes', ...args], { KUBECONFIG: box.kubeconfig, NO_COLOR: '1' });
 
 describe('vk taint-nodes', () => {
   it('taints every node once, keeps other taints, and reports nodes that already had it', async () => {
-    server = await startKubeServer({ nodes: 5, nodeOptions: { controlPlane: 1 } });
-    server.store.put({ ...server.store.get('Node', 'k8s-node-0003')!, spec: { taints: [uninit] } } as KubeObject);
-    const r = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath]);
+    await nodes(5, { controlPlane: 1 });
+    await setSpec('k8s-node-0003', { taints: [uninit] });
+    const r = await vk([]);
     expect(r.stderr).toContain('5 nodes: 4 tainted, 1 already tainted');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^NODE\s+ACTION\s+TAINTS\n/);
     expect(r.stdout).toMatch(/k8s-node-0003\s+already tainted/);
-    for (let i = 1; i <= 5; i++)
-      expect(taintsOf(server, `k8s-node-000${i}`).filter((t) => t.key === TAINT)).toEqual([uninit]);
-    expect(taintsOf(server, 'k8s-node-0001')).toEqual([
-      { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' },
-      uninit,
-    ]);
+    for (const n of names(5)) expect((await taintsOf(n)).filter((t) => t.key === TAINT)).toEqual([uninit]);
+    expect(await taintsOf('k8s-node-0001')).toEqual([CONTROL_PLANE, uninit]);
 
-    const rv = server.store.resourceVersion;
-    const again = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, '-o', 'json']);
+    const before = await nodeSpecs();
+    const again = await vk(['-o', 'json']);
     expect(again.code).toBe(0);
     const doc = JSON.parse(again.stdout);
     expect(doc.nodes.map((n: { action: string }) => n.action)).toEqual(Array(5).fill('already tainted'));
-    expect(server.store.resourceVersion).toBe(rv); // nothing written
+    expect(await nodeSpecs()).toBe(before); // nothing written
   });
 
   it('named nodes only; an unknown name fails before anything changes', async () => {
-    server = await startKubeServer({ nodes: 3 });
-    const bad = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, 'k8s-node-0001', 'w-3']);
+    await nodes(3);
+    const bad = await vk(['k8s-node-0001', 'w-3']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: nodes "w-3" not found; /m);
-    expect(hasTaint(server, 'k8s-node-0001')).toBe(false);
+    expect(await hasTaint('k8s-node-0001')).toBe(false);
 
-    const ok = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, 'k8s-node-0002']);
+    const ok = await vk(['k8s-node-0002']);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain('1 node: 1 tainted');
-    expect([1, 2, 3].map((i) => hasTaint(server, `k8s-node-000${i}`))).toEqual([false, true, false]);
+    expect(await Promise.all(names(3).map(hasTaint))).toEqual([false, true, false]);
   });
 
   it('--selector picks nodes by label; names with a selector is a usage error', async () => {
-    server = await startKubeServer({ nodes: 4, nodeOptions: { controlPlane: 1 } });
-    const r = await vk([
-      'taint-nodes',
-      '--kubeconfig',
-      server.kubeconfigPath,
-      '-l',
-      '!node-role.kubernetes.io/control-plane',
-    ]);
+    await nodes(4, { controlPlane: 1 });
+    const r = await vk(['-l', '!node-role.kubernetes.io/control-plane']);
     expect(r.code).toBe(0);
-    expect([1, 2, 3, 4].map((i) => hasTaint(server, `k8s-node-000${i}`))).toEqual([false, true, true, true]);
-    const both = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, '-l', 'a=b', 'k8s-node-0001']);
+    expect(await Promise.all(names(4).map(hasTaint))).toEqual([false, true, true, true]);
+    const both = await vk(['-l', 'a=b', 'k8s-node-0001']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/node names and --selector cannot be combined/);
   });
 
   it('--dry-run shows what would change and changes nothing', async () => {
-    server = await startKubeServer({ nodes: 3 });
-    const rv = server.store.resourceVersion;
-    const r = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, '--dry-run']);
+    await nodes(3);
+    const before = await nodeSpecs();
+    const r = await vk(['--dry-run']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/k8s-node-0001\s+tainted \(dry run\)/);
     expect(r.stderr).toContain('3 nodes: 3 would be tainted (dry run, nothing changed)');
-    expect(server.store.resourceVersion).toBe(rv);
-    expect(hasTaint(server, 'k8s-node-0001')).toBe(false);
+    expect(await nodeSpecs()).toBe(before);
   });
 
   it('--remove takes only the uninitialized taint off', async () => {
     const other = { key: 'example.com/gpu', value: 'yes', effect: 'NoExecute' };
-    server = await startKubeServer({ nodes: 3, nodeOptions: { taints: [other as never] } });
-    await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, 'k8s-node-0001', 'k8s-node-0002']);
-    const r = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, '--remove']);
+    await nodes(3, { taints: [other] });
+    await vk(['k8s-node-0001', 'k8s-node-0002']);
+    const r = await vk(['--remove']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('3 nodes: 2 untainted, 1 not tainted');
-    for (let i = 1; i <= 3; i++) expect(taintsOf(server, `k8s-node-000${i}`)).toEqual([other]);
+    for (const n of names(3)) expect(await taintsOf(n)).toEqual([other]);
   });
 
   it('--list shows providerID and taints as a table and as JSON', async () => {
-    server = await startKubeServer({ nodes: 2, nodeOptions: { controlPlane: 1 } });
-    const n2 = server.store.get('Node', 'k8s-node-0002')!;
-    server.store.put({ ...n2, spec: { ...(n2.spec as object), providerID: 'vsphere://4210abcd-1111' } } as KubeObject);
-    const r = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, '--list']);
+    await nodes(2, { controlPlane: 1 });
+    await setSpec('k8s-node-0002', { providerID: 'vsphere://4210abcd-1111' });
+    const r = await vk(['--list']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toEqual([
       expect.stringMatching(/^NAME\s+PROVIDER-ID\s+TAINTS$/),
@@ -141,71 +126,113 @@ describe('vk taint-nodes', () => {
       expect.stringMatching(/^k8s-node-0002\s+vsphere:\/\/4210abcd-1111\s+-$/),
       '',
     ]);
-    const json = JSON.parse(
-      (await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath, '--list', '-o', 'json'])).stdout,
-    );
+    const json = JSON.parse((await vk(['--list', '-o', 'json'])).stdout);
     expect(json[1]).toEqual({ name: 'k8s-node-0002', providerID: 'vsphere://4210abcd-1111', taints: [] });
   });
 
   it('retries a node that changed between read and write, keeping the concurrent change', async () => {
-    server = await startKubeServer({ nodes: 2 });
-    // A proxy that, on vk's first write to node 0002, lets someone else modify that node first.
+    await nodes(2);
+    // A TLS proxy in front of the apiserver that, on vk's first write to node 0002,
+    // lets someone else modify that node first. The real apiserver answers 409.
     const seen: number[] = [];
     let raced = false;
-    const target = new URL(server.url);
-    const proxy = http.createServer((req, res) => {
-      const racing = req.method === 'PATCH' && req.url?.startsWith('/api/v1/nodes/k8s-node-0002');
-      if (racing && !raced) {
-        raced = true;
-        const n = server.store.get('Node', 'k8s-node-0002')!;
-        const spec = n.spec as { taints?: Taint[] };
-        server.store.put({
-          ...n,
-          spec: { ...spec, taints: [...(spec.taints ?? []), { key: 'example.com/maintenance', effect: 'NoExecute' }] },
-        } as KubeObject);
-      }
-      const up = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (upRes) => {
-          if (racing) seen.push(upRes.statusCode ?? 0);
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-        },
-      );
-      req.pipe(up);
+    const upstream = new Agent({
+      connect: { ca: box.caPem, cert: readFileSync(box.tls.adminCert), key: readFileSync(box.tls.adminKey) },
     });
+    const proxy = createServer(
+      { cert: readFileSync(box.tls.serverCert), key: readFileSync(box.tls.serverKey) },
+      (req: IncomingMessage, res: ServerResponse) => {
+        void (async () => {
+          const racing = req.method === 'PATCH' && req.url?.startsWith('/api/v1/nodes/k8s-node-0002');
+          if (racing && !raced) {
+            raced = true;
+            const n = (await box.store.get<{ metadata: { name: string }; spec: { taints?: Taint[] } }>(
+              'Node',
+              'k8s-node-0002',
+            ))!;
+            await setSpec('k8s-node-0002', {
+              taints: [...(n.spec.taints ?? []), { key: 'example.com/maintenance', effect: 'NoExecute' }],
+            });
+          }
+          const chunks: Buffer[] = [];
+          for await (const c of req) chunks.push(c as Buffer);
+          const headers = { ...req.headers };
+          delete headers.host;
+          delete headers.connection;
+          const up = await request(`${box.apiServerUrl}${req.url}`, {
+            method: req.method as 'GET',
+            headers,
+            body: chunks.length ? Buffer.concat(chunks) : undefined,
+            dispatcher: upstream,
+          });
+          if (racing) seen.push(up.statusCode);
+          const out = Buffer.from(await up.body.arrayBuffer());
+          const h = { ...up.headers };
+          delete h['transfer-encoding'];
+          delete h.connection;
+          res.writeHead(up.statusCode, h);
+          res.end(out);
+        })().catch((err: Error) => {
+          res.writeHead(502);
+          res.end(err.message);
+        });
+      },
+    );
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    extra.push(
-      () =>
-        new Promise((r) => {
-          proxy.closeAllConnections();
-          proxy.close(() => r());
-        }),
-    );
-    const kc = join(mkdtempSync(join(tmpdir(), 'vk-proxy-')), 'kubeconfig');
-    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    writeFileSync(
-      kc,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "${url}"}}]\nusers: [{name: p, user: {}}]\ncontexts: [{name: p, context: {cluster: p, user: p}}]\ncurrent-context: p\n`,
-    );
-
-    const r = await vk(['taint-nodes', '--kubeconfig', kc, '--debug']);
-    expect(r.code).toBe(0);
-    expect(seen).toEqual([409, 200]);
-    expect(r.stderr).toContain('node k8s-node-0002 changed while being written');
-    expect(taintsOf(server, 'k8s-node-0002')).toEqual([
-      { key: 'example.com/maintenance', effect: 'NoExecute' },
-      uninit,
-    ]);
-    expect(r.stderr).toContain('2 nodes: 2 tainted');
+    try {
+      const kc = join(box.dir, 'proxy.kubeconfig');
+      const url = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      // The proxy authenticates to the apiserver as admin; the client needs only to trust it.
+      writeFileSync(kc, readFileSync(box.kubeconfig, 'utf8').replace(box.apiServerUrl, url));
+      const r = await runVk(['taint-nodes', '--kubeconfig', kc, '--debug'], { NO_COLOR: '1' });
+      expect(r.code).toBe(0);
+      expect(seen).toEqual([409, 200]);
+      expect(r.stderr).toContain('node k8s-node-0002 changed while being written');
+      expect(await taintsOf('k8s-node-0002')).toEqual([
+        { key: 'example.com/maintenance', effect: 'NoExecute' },
+        uninit,
+      ]);
+      expect(r.stderr).toContain('2 nodes: 2 tainted');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
-  it('a write the server forbids is reported per node, exit 1', async () => {
-    server = await startKubeServer({ nodes: 2, forbid: [{ verb: 'patch', resource: 'nodes', name: 'k8s-node-0002' }] });
-    const r = await vk(['taint-nodes', '--kubeconfig', server.kubeconfigPath]);
+  it('a write RBAC forbids is reported per node, exit 1', async () => {
+    await nodes(2);
+    // A real RBAC rule: this user may read every node but patch only k8s-node-0001.
+    const user = 'taint-operator';
+    await box.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRole',
+            metadata: { name: 'taint-one-node' },
+            rules: [
+              { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+              { apiGroups: [''], resources: ['nodes'], resourceNames: ['k8s-node-0001'], verbs: ['patch', 'update'] },
+            ],
+          },
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRoleBinding',
+            metadata: { name: 'taint-one-node' },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'taint-one-node' },
+            subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+          },
+        ],
+      }),
+    });
+    const kc = await box.kubeconfigFor(user);
+    const r = await runVk(['taint-nodes', '--kubeconfig', kc], { NO_COLOR: '1' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/k8s-node-0002\s+failed\s+nodes "k8s-node-0002" is forbidden/);
     expect(r.stderr).toContain('2 nodes: 1 tainted, 1 failed');
-    expect(hasTaint(server, 'k8s-node-0001')).toBe(true);
+    expect(await hasTaint('k8s-node-0001')).toBe(true);
+    expect(await hasTaint('k8s-node-0002')).toBe(false);
   });
 });

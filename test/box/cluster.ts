@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { Agent, request } from 'undici';
 import { ensureBuilt, KUBE_BUILD, KWOK_BUILD, repoRoot } from './build.js';
+import { collectionPath, objectPath } from './kinds.js';
 import { issueClient, makePki, type ClientIdentity } from './pki.js';
 import { Proc, waitFor } from './process.js';
 import { startVcsim, type Vcsim, type VcsimOptions, type VcsimVm } from '../support/vcsim.js';
@@ -54,6 +55,8 @@ export interface Box {
   apiServerUrl: string;
   /** The cluster CA, PEM. */
   caPem: string;
+  /** Files of the PKI, for tests that stand a TLS proxy in front of the apiserver. */
+  tls: { serverCert: string; serverKey: string; adminCert: string; adminKey: string };
   vcsim?: Vcsim;
   nodes: BoxNode[];
   /** vk's environment: vcsim's (GOVC_*, private HOME) plus KUBECONFIG. */
@@ -61,19 +64,42 @@ export interface Box {
   dir: string;
   /** Runs the box's own kubectl with the admin kubeconfig (or `opts.kubeconfig`). */
   kubectl(args: string[], opts?: { input?: string; kubeconfig?: string }): Promise<string>;
-  /** GET an API path as admin, parsed. */
+  /** GET an API path as admin, parsed (API bodies are JSON the test narrows). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   getJson<T = any>(path: string): Promise<T>;
   /** Any request as admin; returns status and parsed body. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
   /** A kubeconfig for a new client-certificate user (RBAC decides what it may do). */
   kubeconfigFor(user: string, groups?: string[]): Promise<string>;
   /** Register more nodes (as kubelets would). */
   addNodes(nodes: NodeSpec[]): Promise<void>;
+  /** Deletes every node and registers these instead (a fresh start for one test). */
+  setNodes(nodes: NodeSpec[]): Promise<void>;
+  /** The specs of the node VMs' nodes as registered at start (for setNodes). */
+  vmNodeSpecs: NodeSpec[];
+  /** Objects by kind and name through the API as admin. */
+  store: BoxStore;
   stopComponent(c: Component): Promise<void>;
   startComponent(c: Component): Promise<void>;
   /** The log of one component. */
   logOf(c: Component): string;
   stop(): Promise<void>;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export interface BoxStore {
+  get<T extends KubeObject = KubeObject>(kind: string, name: string, namespace?: string): Promise<T | undefined>;
+  list<T extends KubeObject = KubeObject>(kind: string, namespace?: string): Promise<T[]>;
+  /** Creates, or replaces the whole object (spec and metadata; status through /status for nodes). */
+  put(obj: KubeObject): Promise<KubeObject>;
+  delete(kind: string, name: string, namespace?: string): Promise<boolean>;
 }
 
 export interface NodeSpec {
@@ -334,7 +360,8 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       }
       return { status: res.statusCode, body: parsed };
     };
-    const getJson = async (path: string) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const getJson = async <T = any>(path: string): Promise<T> => {
       const r = await api('GET', path);
       if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body;
@@ -413,10 +440,11 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       await waitFor(
         `nodes ${specs.map((s) => s.name).join(', ')} Ready`,
         async () => {
-          const list = await getJson('/api/v1/nodes');
+          type ReadyNode = { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } };
+          const list = await getJson<{ items: ReadyNode[] }>('/api/v1/nodes');
           const ready = new Set(
-            (list.items as any[])
-              .filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+            list.items
+              .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
               .map((n) => n.metadata.name),
           );
           return specs.every((s) => ready.has(s.name));
@@ -425,20 +453,22 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       );
     };
 
+    const vmNodeSpecs: NodeSpec[] = [];
     const nodeFolder = opts.nodeFolder === false ? undefined : (opts.nodeFolder ?? vcsimOpts.folder);
     if (vcsim && nodeFolder) {
       const vms = (await vcsim.inspect('vms'))
         .filter((v) => v.path.startsWith(`${nodeFolder}/`) && !v.template)
         .sort((a, b) => a.name.localeCompare(b.name));
       const cp = opts.controlPlaneNodes ?? 1;
-      await addNodes(
-        vms.map((vm, i) => ({
+      vmNodeSpecs.push(
+        ...vms.map((vm, i) => ({
           name: vm.name.toLowerCase(),
           systemUUID: vm.uuid,
           ip: (vm as VcsimVm & { ip?: string }).ip,
           controlPlane: i < cp,
         })),
       );
+      await addNodes(vmNodeSpecs);
       for (const n of nodes) n.vm = vms.find((v) => v.name.toLowerCase() === n.name);
     }
 
@@ -457,11 +487,62 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       }
     };
 
+    const store: BoxStore = {
+      async get(kind, name, namespace) {
+        const r = await api('GET', objectPath(kind, name, namespace));
+        if (r.status === 404) return undefined;
+        if (r.status !== 200) throw new Error(`GET ${kind} ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body;
+      },
+      async list(kind, namespace) {
+        return (await getJson(collectionPath(kind, namespace))).items;
+      },
+      async put(obj) {
+        const kind = obj.kind!;
+        const { name, namespace } = obj.metadata;
+        for (let attempt = 0; ; attempt++) {
+          const existing = await store.get(kind, name, namespace);
+          const body = {
+            ...obj,
+            apiVersion: obj.apiVersion ?? existing?.apiVersion,
+            metadata: { ...obj.metadata, resourceVersion: existing?.metadata.resourceVersion },
+          };
+          const r = existing
+            ? await api('PUT', objectPath(kind, name, namespace), body)
+            : await api('POST', collectionPath(kind, namespace), body);
+          if (r.status === 409 && attempt < 5) continue;
+          if (r.status !== 200 && r.status !== 201)
+            throw new Error(`put ${kind} ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+          return r.body;
+        }
+      },
+      async delete(kind, name, namespace) {
+        const r = await api('DELETE', objectPath(kind, name, namespace));
+        return r.status === 200 || r.status === 202;
+      },
+    };
+
+    const setNodes = async (specs: NodeSpec[]) => {
+      const existing = await store.list('Node');
+      await Promise.all(existing.map((n) => store.delete('Node', n.metadata.name)));
+      await waitFor('the old nodes to be deleted', async () => (await store.list('Node')).length === 0, {
+        timeoutMs: 30_000,
+      });
+      nodes.length = 0;
+      await addNodes(specs);
+    };
+
     let userSerial = 0;
     return {
       kubeconfig,
       apiServerUrl,
       caPem,
+      tls: {
+        serverCert: pki.serverCert,
+        serverKey: pki.serverKey,
+        adminCert: pki.client('admin').cert,
+        adminKey: pki.client('admin').key,
+      },
       vcsim,
       nodes,
       dir,
@@ -480,6 +561,9 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
         return file;
       },
       addNodes,
+      setNodes,
+      vmNodeSpecs,
+      store,
       stopComponent: (c) => procs.get(c)!.stop(),
       startComponent,
       logOf: (c) => procs.get(c)!.logTail(400),
