@@ -1,47 +1,26 @@
 // `vk generate … --apply` writes the drivers' config straight into the
 // cluster (server-side apply, no file), reports created/unchanged/updated,
 // and derives the CSI cluster-id from the kube-system namespace UID.
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGo, repoRoot } from './support/go-build.js';
-import { startKubeServer, type KubeServer } from './support/kube-server/index.js';
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBox } from './support/box.js';
+import { buildGo } from './support/go-build.js';
+import { runVk } from './support/run-vk.js';
 
 const password = 'apply-SECRET-7;#"\\';
-let server: KubeServer;
-let home: string;
+const box = useBox({ noVcsim: true });
 let parsers: string;
 
 beforeAll(async () => {
-  server = await startKubeServer({ nodes: 1 });
-  home = mkdtempSync(join(tmpdir(), 'vk-generate-apply-'));
   parsers = await buildGo('parsers');
 });
-afterAll(async () => server?.stop());
 
-// Asynchronous on purpose: the kube server lives in this process.
-function vk(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(repoRoot, 'bin', 'run.js'), ...args, '--kubeconfig', server.kubeconfigPath],
-      {
-        cwd: home,
-        env: {
-          PATH: process.env.PATH,
-          HOME: home,
-          XDG_CONFIG_HOME: join(home, '.config'),
-          GOVC_URL: 'vc.example.com',
-          GOVC_USERNAME: 'administrator@vsphere.local',
-          GOVC_PASSWORD: password,
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+const vk = (args: string[]) =>
+  runVk([...args, '--kubeconfig', box.kubeconfig], {
+    GOVC_URL: 'vc.example.com',
+    GOVC_USERNAME: 'administrator@vsphere.local',
+    GOVC_PASSWORD: password,
   });
-}
 
 const csi = [
   'generate',
@@ -62,7 +41,7 @@ describe('vk generate --apply', () => {
     expect(first.stdout).toMatch(/Secret\s+vmware-system-csi\s+vsphere-config-secret\s+created/);
     expect(first.stdout + first.stderr).not.toContain('SECRET-7');
 
-    const secret = server.store.get('Secret', 'vsphere-config-secret', 'vmware-system-csi') as {
+    const secret = (await box.store.get('Secret', 'vsphere-config-secret', 'vmware-system-csi')) as unknown as {
       data?: Record<string, string>;
       stringData?: Record<string, string>;
     };
@@ -73,13 +52,13 @@ describe('vk generate --apply', () => {
     const r = spawnSync(parsers, ['csi-ini', '--version', 'v3.7.3'], { input: conf, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const parsed = JSON.parse(r.stdout) as {
-      Global: { ClusterID: string };
-      VirtualCenter: Record<string, { Password: string; User: string }>;
+      Global: { 'cluster-id': string };
+      VirtualCenter: Record<string, { password: string; user: string }>;
     };
     expect(parsed.VirtualCenter['vc.example.com']!.password).toBe(password);
     expect(parsed.VirtualCenter['vc.example.com']!.user).toBe('k8s-csi@vsphere.local');
 
-    const ns = server.store.get('Namespace', 'kube-system') as { metadata: { uid: string } };
+    const ns = (await box.store.get('Namespace', 'kube-system'))!;
     expect(ns.metadata.uid).toBeTruthy();
     expect(parsed.Global['cluster-id']).toMatch(/^vk-[0-9a-f]{32}$/);
 
@@ -87,7 +66,11 @@ describe('vk generate --apply', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/vsphere-config-secret\s+unchanged/);
     // Same cluster-id on every run.
-    const again = server.store.get('Secret', 'vsphere-config-secret', 'vmware-system-csi') as typeof secret;
+    const again = (await box.store.get(
+      'Secret',
+      'vsphere-config-secret',
+      'vmware-system-csi',
+    )) as unknown as typeof secret;
     expect(again).toEqual(secret);
   });
 
@@ -96,7 +79,9 @@ describe('vk generate --apply', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Secret\s+kube-system\s+vsphere-cloud-secret\s+created/);
     expect(r.stdout).toMatch(/ConfigMap\s+kube-system\s+vsphere-cloud-config\s+created/);
-    const cm = server.store.get('ConfigMap', 'vsphere-cloud-config', 'kube-system') as { data: Record<string, string> };
+    const cm = (await box.store.get('ConfigMap', 'vsphere-cloud-config', 'kube-system')) as unknown as {
+      data: Record<string, string>;
+    };
     expect(cm.data['vsphere.conf']).toContain('vc.example.com');
     expect(cm.data['vsphere.conf']).not.toContain('SECRET-7');
   });

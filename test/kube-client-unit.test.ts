@@ -165,6 +165,8 @@ describe('apply result', () => {
     expect(applyAction(obj('2', { a: '1' }), obj('3', { a: '2' }), false)).toBe('configured');
     expect(applyAction(obj('2', { a: '1' }), obj('2', { a: '1' }), false)).toBe('unchanged');
     expect(applyAction(obj('2', { a: '1' }), obj('2', { a: '2' }), true)).toBe('configured');
+    // Only field ownership moved (the apiserver bumps the resourceVersion): nothing the user sees changed.
+    expect(applyAction(obj('2', { a: '1' }), obj('3', { a: '1' }), false)).toBe('unchanged');
     expect(applyAction(obj('2', { a: '1' }), obj('2', { a: '1' }), true)).toBe('unchanged');
   });
 });

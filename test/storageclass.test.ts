@@ -1,10 +1,11 @@
 // `vk storageclass create|list` end to end: the built CLI against vcsim (names
-// resolved, PBM policies) and the kube test server; the classes are read back
-// from the server's store and the datastore URLs from vcsim's own inspect.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
+// resolved, PBM policies) and the box's real apiserver; the classes are read
+// back through the API and the datastore URLs from vcsim's own inspect.
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from './box/cluster.js';
+import { useBox } from './support/box.js';
 import { runVk } from './support/run-vk.js';
-import { startVcsim, type Vcsim, type VcsimDatastore } from './support/vcsim.js';
+import type { VcsimDatastore } from './support/vcsim.js';
 
 const DEFAULT = 'storageclass.kubernetes.io/is-default-class';
 
@@ -16,30 +17,30 @@ interface StorageClass extends KubeObject {
   allowVolumeExpansion?: boolean;
 }
 
-let sim: Vcsim;
-let kube: KubeServer;
+const box = useBox({ vcsim: { tls: false, nfs: 1, dsPartial: 1 } });
 let datastores: VcsimDatastore[];
 
 beforeAll(async () => {
-  sim = await startVcsim({ tls: false, nfs: 1, dsPartial: 1 });
-  datastores = await sim.inspect('datastores');
-}, 120_000);
-afterAll(() => sim?.stop());
+  datastores = await box.vcsim!.inspect('datastores');
+});
 
+// Every test starts from one default class of the CSI driver's and no other.
 beforeEach(async () => {
-  kube = await startKubeServer({ nodes: 1 });
-  kube.store.put({
+  for (const c of await box.store.list('StorageClass')) await box.store.delete('StorageClass', c.metadata.name);
+  await box.store.put({
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
     metadata: { name: 'old-default', annotations: { [DEFAULT]: 'true' } },
     provisioner: 'csi.vsphere.vmware.com',
   } as KubeObject);
 });
-afterEach(() => kube?.stop());
 
-const vk = (args: string[], env: NodeJS.ProcessEnv = sim.env) =>
-  runVk([...args, '--kubeconfig', kube.kubeconfigPath], { ...env, NO_COLOR: '1' });
-const sc = (name: string) => kube.store.get('StorageClass', name) as StorageClass | undefined;
+const vk = (args: string[], env: NodeJS.ProcessEnv = box.vcsim!.env) =>
+  runVk([...args, '--kubeconfig', box.kubeconfig], { ...env, NO_COLOR: '1' });
+const sc = (name: string) => box.store.get<StorageClass>('StorageClass', name);
+/** Names and resourceVersions of every class: unchanged means nothing was written. */
+const classes = async () =>
+  (await box.store.list('StorageClass')).map((c) => `${c.metadata.name}@${c.metadata.resourceVersion}`).join(',');
 const urlOf = (name: string) => datastores.find((d) => d.name === name)!.url;
 
 describe('vk storageclass create', () => {
@@ -61,14 +62,14 @@ describe('vk storageclass create', () => {
     ]);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(0);
-    const created = sc('nfs-gold')!;
+    const created = (await sc('nfs-gold'))!;
     expect(created.provisioner).toBe('csi.vsphere.vmware.com');
     expect(created.parameters).toEqual({ datastoreurl: urlOf('NFS_0'), 'csi.storage.k8s.io/fstype': 'xfs' });
     expect(created.metadata.annotations?.[DEFAULT]).toBe('true');
     expect(created.reclaimPolicy).toBe('Retain');
     expect(created.volumeBindingMode).toBe('WaitForFirstConsumer');
     expect(created.allowVolumeExpansion).toBe(true);
-    expect(sc('old-default')!.metadata.annotations?.[DEFAULT]).toBe('false');
+    expect((await sc('old-default'))!.metadata.annotations?.[DEFAULT]).toBe('false');
     expect(r.stderr).toContain('storageclass old-default is no longer the default; nfs-gold is');
     expect(r.stdout).toMatch(/nfs-gold\s+csi\.vsphere\.vmware\.com\s+NFS_0\s+-\s+yes\s+created/);
     // Shared by every host: no warning.
@@ -97,7 +98,7 @@ describe('vk storageclass create', () => {
     const r = await vk(['storageclass', 'create', 'vsan', '--policy', 'vSAN Default Storage Policy', '-o', 'json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).parameters).toEqual({ storagepolicyname: 'vSAN Default Storage Policy' });
-    expect(sc('vsan')!.parameters).toEqual({ storagepolicyname: 'vSAN Default Storage Policy' });
+    expect((await sc('vsan'))!.parameters).toEqual({ storagepolicyname: 'vSAN Default Storage Policy' });
   });
 
   it('warns when the datastore is not mounted by every host of its cluster', async () => {
@@ -106,11 +107,11 @@ describe('vk storageclass create', () => {
     expect(r.stderr).toContain(
       'warning: datastore PartialNFS_0 is mounted by 1 of 3 hosts of cluster DC0_C0; pods scheduled on the others cannot attach its volumes',
     );
-    expect(sc('partial')!.parameters?.datastoreurl).toBe(urlOf('PartialNFS_0'));
+    expect((await sc('partial'))!.parameters?.datastoreurl).toBe(urlOf('PartialNFS_0'));
   });
 
   it('unknown datastore or policy: exit 1 listing the valid names, nothing written', async () => {
-    const rv = kube.store.resourceVersion;
+    const rv = await classes();
     const ds = await vk(['storageclass', 'create', 'x', '--datastore', 'NFS_9']);
     expect(ds.code).toBe(1);
     expect(ds.stderr.trim()).toBe(
@@ -121,11 +122,11 @@ describe('vk storageclass create', () => {
     expect(pol.stderr).toMatch(
       /^error: storage policy "Gold" not found; valid policies: .*vSAN Default Storage Policy/,
     );
-    expect(kube.store.resourceVersion).toBe(rv);
+    expect(await classes()).toBe(rv);
   });
 
   it('--dry-run -o yaml prints the class and writes nothing', async () => {
-    const rv = kube.store.resourceVersion;
+    const rv = await classes();
     const r = await vk([
       'storageclass',
       'create',
@@ -143,7 +144,7 @@ describe('vk storageclass create', () => {
     expect(doc.kind).toBe('StorageClass');
     expect(doc.parameters?.datastoreurl).toBe(urlOf('LocalDS_0'));
     expect(r.stderr).toContain('storageclass old-default would no longer be the default; dry would be');
-    expect(kube.store.resourceVersion).toBe(rv);
+    expect(await classes()).toBe(rv);
   });
 
   it('rejects bad input with exit 2 before any request', async () => {
@@ -157,7 +158,7 @@ describe('vk storageclass create', () => {
       ).toHaveLength(1);
     }
     // A datastore name needs vCenter to be resolved.
-    const noVc = await vk(['storageclass', 'create', 'ok', '--datastore', 'NFS_0'], { HOME: sim.configDir });
+    const noVc = await vk(['storageclass', 'create', 'ok', '--datastore', 'NFS_0'], { HOME: box.vcsim!.configDir });
     expect(noVc.code).toBe(2);
     expect(noVc.stderr).toContain('no vCenter is configured');
   });
@@ -165,7 +166,7 @@ describe('vk storageclass create', () => {
 
 describe('vk storageclass list', () => {
   it('shows the default mark, provisioner and the datastore name behind each datastoreurl', async () => {
-    kube.store.put({
+    await box.store.put({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       metadata: { name: 'nfs' },

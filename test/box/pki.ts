@@ -3,6 +3,7 @@
 // client certificate per component (its CN and O are the user and group RBAC
 // sees), and the service-account signing key pair.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -57,7 +58,9 @@ async function signed(cwd: string, stem: string, subject: string, ext: string): 
       'ca.crt',
       '-CAkey',
       'ca.key',
-      '-CAcreateserial',
+      // A random serial per certificate: a shared ca.srl races between parallel signings.
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
       '-days',
       '30',
       '-sha256',

@@ -60,10 +60,12 @@ export function applyAction(
 ): ApplyAction {
   if (!before) return 'created';
   const rv = (o: KubernetesObject) => o.metadata?.resourceVersion;
-  if (rv(before) !== rv(after)) return 'configured';
-  // A dry-run never bumps the resourceVersion: compare what would be stored.
-  if (dryRun && JSON.stringify(comparable(before)) !== JSON.stringify(comparable(after))) return 'configured';
-  return 'unchanged';
+  if (!dryRun && rv(before) === rv(after)) return 'unchanged';
+  // A dry-run never bumps the resourceVersion, and a real apiserver bumps it
+  // when only field ownership moved (the first apply over fields an admission
+  // plugin set, such as a Namespace's kubernetes.io/metadata.name label):
+  // what counts is whether the stored object differs.
+  return JSON.stringify(comparable(before)) === JSON.stringify(comparable(after)) ? 'unchanged' : 'configured';
 }
 
 /** The object without the bookkeeping the server rewrites on every write. */

@@ -171,10 +171,11 @@ export async function planStorageClass(
   const existing = classes.find((c) => c.metadata?.name === input.name);
   if (existing) {
     // Kubernetes refuses changes to these fields: say so before sending anything.
+    // The apiserver returns parameters with their keys sorted (a Go map): compare them so.
     const immutable = (sc: V1StorageClass) =>
       JSON.stringify([
         sc.provisioner,
-        sc.parameters ?? {},
+        Object.entries(sc.parameters ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         sc.reclaimPolicy ?? 'Delete',
         sc.volumeBindingMode ?? 'Immediate',
       ]);
