@@ -82,7 +82,12 @@ export const KWOK_BUILD: GoModuleBuild = {
 export const CPI_BUILD: GoModuleBuild = {
   module: 'cpi',
   version: CPI_VERSION,
-  commands: [{ pkg: 'k8s.io/cloud-provider-vsphere/cmd/vsphere-cloud-controller-manager', bin: 'vsphere-cloud-controller-manager' }],
+  commands: [
+    {
+      pkg: 'k8s.io/cloud-provider-vsphere/cmd/vsphere-cloud-controller-manager',
+      bin: 'vsphere-cloud-controller-manager',
+    },
+  ],
   // As the CPI's Makefile stamps its release.
   ldflags: `-X main.version=${CPI_VERSION} -X k8s.io/component-base/version.gitVersion=${CPI_VERSION}`,
   coldEstimate: 'COLD_CPI',
