@@ -24,6 +24,7 @@ import { collectionPath, objectPath } from './kinds.js';
 import { issueClient, makePki, type ClientIdentity } from './pki.js';
 import { Proc, waitFor } from './process.js';
 import { startVcsim, type Vcsim, type VcsimOptions, type VcsimVm } from '../support/vcsim.js';
+import { installRuntimeCrds, startRuntime, type PodRuntime } from './runtime.js';
 
 const execFileP = promisify(execFile);
 
@@ -41,6 +42,8 @@ export interface BoxOptions {
   withoutCloudProviderTaint?: boolean;
   /** Start without vcsim (Kubernetes only). */
   noVcsim?: boolean;
+  /** Run the real driver binaries for the driver pods vk installs (test/box/runtime.ts). */
+  drivers?: boolean;
 }
 
 export interface BoxNode {
@@ -84,6 +87,8 @@ export interface Box {
   startComponent(c: Component): Promise<void>;
   /** The log of one component. */
   logOf(c: Component): string;
+  /** The pod runtime, with `drivers: true`. */
+  runtime?: PodRuntime;
   stop(): Promise<void>;
 }
 
@@ -203,7 +208,9 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
   const dir = mkdtempSync(join(tmpdir(), 'vk-box-'));
   const procs = new Map<Component, Proc>();
   let vcsim: Vcsim | undefined;
+  let runtime: PodRuntime | undefined;
   const stop = async () => {
+    await runtime?.stop();
     // Workers first, then the apiserver, then its storage.
     for (const c of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'] as Component[]) {
       await procs.get(c)?.stop();
@@ -344,6 +351,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
           `--tls-cert-file=${pki.serverCert}`,
           `--tls-private-key-file=${pki.serverKey}`,
           '--cidr=10.244.0.0/16',
+          ...(opts.drivers ? ['--enable-crds=Logs'] : []),
         ],
       }),
     );
@@ -423,6 +431,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
 
     await startComponent('etcd');
     await startComponent('kube-apiserver');
+    if (opts.drivers) await installRuntimeCrds(api);
     await Promise.all([
       startComponent('kube-controller-manager'),
       startComponent('kube-scheduler'),
@@ -479,6 +488,8 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       await addNodes(vmNodeSpecs);
       for (const n of nodes) n.vm = vms.find((v) => v.name.toLowerCase() === n.name);
     }
+
+    if (opts.drivers) runtime = await startRuntime({ api, apiServerUrl, caPem });
 
     const kubectl: Box['kubectl'] = async (args, o = {}) => {
       const child = execFileP(kube.kubectl!, [`--kubeconfig=${o.kubeconfig ?? kubeconfig}`, ...args], {
@@ -575,6 +586,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       stopComponent: (c) => procs.get(c)!.stop(),
       startComponent,
       logOf: (c) => procs.get(c)!.logTail(400),
+      runtime,
       stop,
     };
   } catch (err) {

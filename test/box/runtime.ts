@@ -1,0 +1,419 @@
+// The box's pod runtime: runs the real driver binaries for the driver pods
+// vk installs, where a kubelet would run their containers. kwok still plays
+// every pod (scheduled → Running); for the containers this runtime knows
+// (pod-spec.ts runnableOf) it starts the binary as a local process with the
+// container's args and env, the files of the volumes it mounts written to a
+// private directory per mount path (paths in args and env rewritten to it),
+// and a token of the pod's ServiceAccount (TokenRequest API) in a
+// kubeconfig, so the pod's RBAC is what the process gets. The container's
+// status then follows the process: kwok's "running" is replaced by a
+// terminated state with the real exit code and CrashLoopBackOff when it
+// exits, and it is restarted with a back-off, as kubelet would. Logs go to a
+// file per container that kwok serves as the pod log (a kwok Logs object).
+// Pods that go away (upgrade, uninstall) stop their processes.
+//
+// The node DaemonSet's driver container runs nothing: csinode.ts writes the
+// node's CSINode entry instead, as kubelet's plugin registration would.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import yaml from 'js-yaml';
+import {
+  CPI_BUILD,
+  CSI_ATTACHER_BUILD,
+  CSI_PROVISIONER_BUILD,
+  CSI_STANDIN_BUILD,
+  ensureBuilt,
+  repoRoot,
+} from './build.js';
+import { containerEnv, expand, pathRewriter, runnableOf, type Container, type Pod, type Runnable } from './pod-spec.js';
+import { CsiNodeWriter } from './csinode.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as served */
+
+export interface RuntimeHost {
+  api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
+  apiServerUrl: string;
+  caPem: string;
+}
+
+export interface PodRuntime {
+  /** The log of one container the runtime ran (empty if none). */
+  logOf(namespace: string, pod: string, container: string): string;
+  /** Pods whose containers it runs now, `ns/name`. */
+  running(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * kwok's Logs CRD, read from the kwok module the box builds (not copied):
+ * with it, kwok serves each container's log file as its pod log. Installed
+ * before kwok starts, which then runs with --enable-crds=Logs.
+ */
+export async function installRuntimeCrds(api: RuntimeHost['api']): Promise<void> {
+  const kwokDir = execFileSync('go', ['list', '-m', '-f', '{{.Dir}}', 'sigs.k8s.io/kwok'], {
+    cwd: join(repoRoot, 'test', 'box', 'kwok'),
+    encoding: 'utf8',
+  }).trim();
+  const crd = yaml.load(
+    readFileSync(join(kwokDir, 'kustomize', 'crd', 'bases', 'kwok.x-k8s.io_logs.yaml'), 'utf8'),
+  ) as any;
+  const r = await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  if (r.status !== 201 && r.status !== 409)
+    throw new Error(`installing kwok's Logs CRD: ${r.status} ${JSON.stringify(r.body)}`);
+  for (let i = 0; i < 100; i++) {
+    const got = await api('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
+    if (got.body?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`kwok's Logs CRD was not established`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+const decode = (data: Record<string, string> | undefined) =>
+  Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+
+interface RunningContainer {
+  name: string;
+  runnable: Runnable;
+  bin: string;
+  args: string[];
+  env: Record<string, string>;
+  logFile: string;
+  log?: WriteStream;
+  child?: ChildProcess;
+  restarts: number;
+  startedAt: string;
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+}
+
+interface PodInstance {
+  key: string;
+  uid: string;
+  dir: string;
+  containers: RunningContainer[];
+}
+
+export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
+  const bins: Record<Exclude<Runnable, 'csinode'>, string> = {
+    cpi: (await ensureBuilt(CPI_BUILD))['vsphere-cloud-controller-manager']!,
+    'csi-provisioner': (await ensureBuilt(CSI_PROVISIONER_BUILD))['csi-provisioner']!,
+    'csi-attacher': (await ensureBuilt(CSI_ATTACHER_BUILD))['csi-attacher']!,
+    'csi-standin': (await ensureBuilt(CSI_STANDIN_BUILD))['csi-standin']!,
+  };
+  const apiUrl = new URL(host.apiServerUrl);
+  // Short: unix socket paths must stay under 108 bytes.
+  const root = mkdtempSync('/tmp/vkr-');
+  const caFile = join(root, 'ca.crt');
+  writeFileSync(caFile, host.caPem);
+  const pods = new Map<string, PodInstance>();
+  const csinode = new CsiNodeWriter(host, bins['csi-standin'], root);
+  let stopping = false;
+
+  const read = async (kind: 'secrets' | 'configmaps', ns: string, name: string) => {
+    const r = await host.api('GET', `/api/v1/namespaces/${ns}/${kind}/${name}`);
+    if (r.status !== 200) return undefined;
+    return kind === 'secrets' ? decode(r.body.data) : { ...r.body.data, ...decode(r.body.binaryData) };
+  };
+  const sources = {
+    secret: (ns: string, n: string) => read('secrets', ns, n),
+    configMap: (ns: string, n: string) => read('configmaps', ns, n),
+  };
+
+  /** Writes each volume's files (or an empty dir) under dir/v/<volume>; returns volume → dir. */
+  const writeVolumes = async (pod: Pod, dir: string): Promise<Map<string, string>> => {
+    const out = new Map<string, string>();
+    const ns = pod.metadata.namespace;
+    for (const v of pod.spec.volumes ?? []) {
+      const vdir = join(dir, 'v', v.name);
+      mkdirSync(vdir, { recursive: true });
+      out.set(v.name, vdir);
+      const put = (data: Record<string, string> | undefined, items?: { key: string; path: string }[]) => {
+        for (const [k, val] of Object.entries(data ?? {})) {
+          const path = items ? items.find((i) => i.key === k)?.path : k;
+          if (!path) continue;
+          mkdirSync(join(vdir, path, '..'), { recursive: true });
+          writeFileSync(join(vdir, path), val);
+        }
+      };
+      if (v.secret) put(await sources.secret(ns, v.secret.secretName), v.secret.items);
+      if (v.configMap) put(await sources.configMap(ns, v.configMap.name), v.configMap.items);
+      for (const s of v.projected?.sources ?? []) {
+        if (s.secret) put(await sources.secret(ns, s.secret.name), s.secret.items);
+        if (s.configMap) put(await sources.configMap(ns, s.configMap.name), s.configMap.items);
+        if (s.serviceAccountToken) writeFileSync(join(vdir, s.serviceAccountToken.path), await token(pod));
+      }
+    }
+    return out;
+  };
+
+  const token = async (pod: Pod): Promise<string> => {
+    const sa = pod.spec.serviceAccountName ?? 'default';
+    const r = await host.api('POST', `/api/v1/namespaces/${pod.metadata.namespace}/serviceaccounts/${sa}/token`, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {
+        expirationSeconds: 7200,
+        boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+      },
+    });
+    if (r.status !== 201) throw new Error(`token for ServiceAccount ${sa}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.status.token as string;
+  };
+
+  /** The args a container needs beyond its own to run outside a pod (kubeconfig, ports, lease namespace). */
+  const extraArgs = async (runnable: Runnable, args: string[], pod: Pod, kubeconfig: string): Promise<string[]> => {
+    const has = (flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
+    const extra: string[] = [];
+    if (runnable === 'cpi') {
+      extra.push(`--kubeconfig=${kubeconfig}`);
+      extra.push(`--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`);
+      extra.push('--bind-address=127.0.0.1', `--secure-port=${await freePort()}`);
+    }
+    if (runnable === 'csi-provisioner' || runnable === 'csi-attacher') {
+      extra.push(`--kubeconfig=${kubeconfig}`);
+      if (!has('--leader-election-namespace')) extra.push(`--leader-election-namespace=${pod.metadata.namespace}`);
+    }
+    return extra;
+  };
+
+  /** Metrics and health listeners named in the args get a port of their own on 127.0.0.1. */
+  const ownPorts = async (args: string[]): Promise<string[]> => {
+    const out: string[] = [];
+    for (const a of args) {
+      const m = /^(--(?:http-endpoint|metrics-address|health-port|healthz-port))=(.*)$/.exec(a);
+      out.push(m ? `${m[1]}=${m[1]!.endsWith('port') ? '' : '127.0.0.1:'}${await freePort()}` : a);
+    }
+    return out;
+  };
+
+  const prepare = async (pod: Pod): Promise<PodInstance | undefined> => {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const known = (pod.spec.containers as Container[]).map((c) => ({ c, r: runnableOf(c) })).filter((x) => x.r);
+    if (known.length === 0) return undefined;
+    const dir = join(root, pod.metadata.uid.slice(0, 8));
+    mkdirSync(dir, { recursive: true });
+    const instance: PodInstance = { key, uid: pod.metadata.uid, dir, containers: [] };
+    const volumes = await writeVolumes(pod, dir);
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, await token(pod));
+    const kubeconfig = join(dir, 'kubeconfig.json');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'box', cluster: { server: host.apiServerUrl, 'certificate-authority': caFile } }],
+        users: [{ name: pod.spec.serviceAccountName ?? 'default', user: { tokenFile } }],
+        contexts: [{ name: 'box', context: { cluster: 'box', user: pod.spec.serviceAccountName ?? 'default' } }],
+        'current-context': 'box',
+      }),
+    );
+    for (const { c, r } of known) {
+      if (r === 'csinode') {
+        await csinode.podRunning(pod, c);
+        continue;
+      }
+      const rewrite = pathRewriter(
+        (c.volumeMounts ?? []).map((m: any) => ({
+          mountPath: m.mountPath,
+          dir: m.subPath ? join(volumes.get(m.name)!, m.subPath) : volumes.get(m.name)!,
+        })),
+      );
+      const env = await containerEnv(pod, c, sources);
+      for (const k of Object.keys(env)) env[k] = rewrite(env[k]!);
+      const args = await ownPorts(
+        [...(c.command?.slice(1) ?? []), ...(c.args ?? [])].map((a) => rewrite(expand(a, env))),
+      );
+      instance.containers.push({
+        name: c.name,
+        runnable: r!,
+        bin: bins[r as Exclude<Runnable, 'csinode'>],
+        args: [...args, ...(await extraArgs(r!, args, pod, kubeconfig))],
+        env: {
+          ...env,
+          KUBERNETES_SERVICE_HOST: apiUrl.hostname,
+          KUBERNETES_SERVICE_PORT: apiUrl.port,
+          KUBECONFIG: kubeconfig,
+          POD_NAME: env.POD_NAME ?? pod.metadata.name,
+        },
+        logFile: join(dir, `${c.name}.log`),
+        restarts: 0,
+        startedAt: new Date().toISOString(),
+        stopped: false,
+      });
+    }
+    return instance;
+  };
+
+  const patchStatus = async (pod: { ns: string; name: string }, update: (statuses: any[]) => void) => {
+    const path = `/api/v1/namespaces/${pod.ns}/pods/${pod.name}`;
+    const r = await host.api('GET', path);
+    if (r.status !== 200) return;
+    const statuses = r.body.status?.containerStatuses ?? [];
+    update(statuses);
+    const ready = statuses.every((s: any) => s.ready);
+    const conditions = (r.body.status?.conditions ?? []).map((c: any) =>
+      c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: ready ? 'True' : 'False' } : c,
+    );
+    await host.api(
+      'PATCH',
+      `${path}/status`,
+      { status: { containerStatuses: statuses, conditions } },
+      'application/merge-patch+json',
+    );
+  };
+
+  const setContainerStatus = (inst: PodInstance, rc: RunningContainer, state: any, lastState?: any) => {
+    const [ns, name] = inst.key.split('/') as [string, string];
+    return patchStatus({ ns, name }, (statuses) => {
+      const s = statuses.find((x) => x.name === rc.name);
+      if (!s) return;
+      s.state = state;
+      s.ready = !!state.running;
+      s.started = !!state.running;
+      s.restartCount = rc.restarts;
+      if (lastState) s.lastState = lastState;
+    }).catch(() => undefined);
+  };
+
+  const launch = (inst: PodInstance, rc: RunningContainer) => {
+    if (stopping || rc.stopped) return;
+    rc.log ??= createWriteStream(rc.logFile, { flags: 'a' });
+    rc.startedAt = new Date().toISOString();
+    const child = spawn(rc.bin, rc.args, {
+      env: { PATH: process.env.PATH, HOME: inst.dir, ...rc.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    rc.child = child;
+    child.stdout!.pipe(rc.log, { end: false });
+    child.stderr!.pipe(rc.log, { end: false });
+    if (rc.restarts > 0) void setContainerStatus(inst, rc, { running: { startedAt: rc.startedAt } });
+    child.on('exit', (code, signal) => {
+      rc.child = undefined;
+      if (rc.stopped || stopping) return;
+      const exitCode = code ?? 128 + (signal === 'SIGKILL' ? 9 : 15);
+      const terminated = {
+        exitCode,
+        reason: exitCode === 0 ? 'Completed' : 'Error',
+        startedAt: rc.startedAt,
+        finishedAt: new Date().toISOString(),
+      };
+      rc.restarts++;
+      const backoffMs = Math.min(40_000, 5_000 * 2 ** Math.min(rc.restarts - 1, 3));
+      void setContainerStatus(
+        inst,
+        rc,
+        { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${rc.name}` } },
+        { terminated },
+      );
+      rc.timer = setTimeout(() => launch(inst, rc), backoffMs);
+    });
+  };
+
+  const start = async (pod: Pod) => {
+    const inst = await prepare(pod);
+    if (!inst) return;
+    pods.set(inst.key, inst);
+    for (const rc of inst.containers) launch(inst, rc);
+    if (inst.containers.length > 0) {
+      // kwok serves these files as the containers' logs (kubectl logs, pods/log).
+      await host
+        .api('POST', `/apis/kwok.x-k8s.io/v1alpha1/namespaces/${pod.metadata.namespace}/logs`, {
+          apiVersion: 'kwok.x-k8s.io/v1alpha1',
+          kind: 'Logs',
+          metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
+          spec: { logs: inst.containers.map((c) => ({ containers: [c.name], logsFile: c.logFile, follow: true })) },
+        })
+        .catch(() => undefined);
+    }
+  };
+
+  const stopInstance = async (inst: PodInstance) => {
+    pods.delete(inst.key);
+    await Promise.all(
+      inst.containers.map(async (rc) => {
+        rc.stopped = true;
+        if (rc.timer) clearTimeout(rc.timer);
+        const child = rc.child;
+        if (child) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          await exited;
+          clearTimeout(kill);
+        }
+        rc.log?.end();
+      }),
+    );
+    await csinode.podGone(inst.key);
+  };
+
+  const starting = new Set<string>();
+  const sync = async () => {
+    const r = await host.api('GET', '/api/v1/pods');
+    if (r.status !== 200) return;
+    const live = new Map<string, Pod>();
+    for (const p of r.body.items as Pod[]) {
+      if (!p.spec.nodeName || p.metadata.deletionTimestamp) continue;
+      live.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
+    }
+    for (const inst of [...pods.values()]) {
+      if (live.get(inst.key)?.metadata.uid !== inst.uid) await stopInstance(inst);
+    }
+    for (const [key, p] of live) {
+      // Wait for kwok's pod-running stage, then own the containers' status.
+      if (pods.has(key) || starting.has(key) || p.status?.phase !== 'Running') continue;
+      starting.add(key);
+      try {
+        await start(p);
+      } catch (err) {
+        process.stderr.write(`box runtime: ${key}: ${(err as Error).message}\n`);
+      } finally {
+        starting.delete(key);
+        if (!pods.has(key)) pods.set(key, { key, uid: p.metadata.uid, dir: '', containers: [] });
+      }
+    }
+  };
+
+  let loop: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    loop = loop.then(sync).catch((err: Error) => {
+      process.stderr.write(`box runtime: ${err.message}\n`);
+    });
+  }, 500);
+
+  return {
+    logOf(ns, pod, container) {
+      const inst = pods.get(`${ns}/${pod}`);
+      const rc = inst?.containers.find((c) => c.name === container);
+      try {
+        return rc ? readFileSync(rc.logFile, 'utf8') : '';
+      } catch {
+        return '';
+      }
+    },
+    running: () => [...pods.values()].filter((p) => p.containers.length > 0).map((p) => p.key),
+    async stop() {
+      stopping = true;
+      clearInterval(timer);
+      await loop;
+      await Promise.all([...pods.values()].map(stopInstance));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
