@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/vmware/govmomi/cns/simulator"  // CNS volumes on /vsanHealth
-	_ "github.com/vmware/govmomi/pbm/simulator"  // storage policies on /pbm
+	_ "github.com/vmware/govmomi/cns/simulator" // CNS volumes on /vsanHealth
+	_ "github.com/vmware/govmomi/pbm/simulator" // storage policies on /pbm
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/simulator/esx"
 	_ "github.com/vmware/govmomi/vapi/simulator" // vAPI REST (/rest, /api): sessions, tagging
