@@ -68,7 +68,7 @@ func (g *guestTools) identity(vm types.ManagedObjectReference) (guestIdentity, b
 // (the node VMs created powered off).
 func (g *guestTools) report(ctx *simulator.Context, ref types.ManagedObjectReference, running bool) {
 	id, ok := g.identity(ref)
-	vm, isVM := ctx.Map.Get(ref).(*simulator.VirtualMachine)
+	vm, isVM := asVM(ctx.Map.Get(ref))
 	if !ok || !isVM {
 		return
 	}
@@ -99,7 +99,7 @@ func (g *guestTools) UpdateObject(ctx *simulator.Context, obj mo.Reference, chan
 		if c.Name != "runtime.powerState" {
 			continue
 		}
-		vm, ok := ctx.Map.Get(ref).(*simulator.VirtualMachine)
+		vm, ok := asVM(ctx.Map.Get(ref))
 		if !ok {
 			return
 		}

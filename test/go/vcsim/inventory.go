@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
@@ -146,7 +147,8 @@ func (inv *inventory) createNFS(ctx context.Context, c *vim25.Client, o *options
 
 // shapeDatastores fills in what vCenter reports and the simulator leaves
 // out: the model's local datastores stand in for VMFS ones (the simulator
-// types them OTHER), summary.multipleHostAccess, and each host mount's path.
+// types them OTHER), a used/free split, summary.multipleHostAccess, and each
+// host mount's path.
 // Since govmomi v0.28 a datastore mounted by several hosts is one object
 // listing every host, so nothing else needs repairing.
 func shapeDatastores() {
@@ -157,6 +159,16 @@ func shapeDatastores() {
 			if ds.Host[i].MountInfo.Path == "" {
 				ds.Host[i].MountInfo.Path = url
 			}
+		}
+		// The simulator reports 1 TB per mounting host, all free; report the
+		// size and free space of the directory's file system, as a real
+		// datastore has some space in use.
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(url, &st); err == nil {
+			ds.Summary.Capacity = int64(st.Blocks) * st.Bsize
+			ds.Summary.FreeSpace = int64(st.Bavail) * st.Bsize
+			info := ds.Info.GetDatastoreInfo()
+			info.FreeSpace, info.MaxFileSize = ds.Summary.FreeSpace, ds.Summary.Capacity
 		}
 		if ds.Summary.Type == string(types.HostFileSystemVolumeFileSystemTypeOTHER) {
 			ds.Summary.Type = "VMFS"

@@ -14,8 +14,11 @@ import (
 // faultyVM handles ReconfigVM_Task for a VM whose reconfigure must fail
 // (-fail-reconfigure: the task ends in a GenericVmConfigFault) or be refused
 // (-deny-reconfigure: NoPermission on VirtualMachine.Config.AdvancedConfig).
-// The registry keeps the simulator's own VM; only that one method of those
-// VMs is routed here (Registry.Handler), so everything else works as usual.
+// It replaces the VM in the registry and embeds the simulator's VM, so
+// properties, power operations and tasks work as usual. Caveat: simulator
+// code that type-asserts *simulator.VirtualMachine (CNS AttachVolume,
+// snapshots, Destroy) does not work on these VMs. (Registry.Handler cannot
+// route just this method: a logged-in session's lookup overrides it.)
 type faultyVM struct {
 	*simulator.VirtualMachine
 
@@ -43,11 +46,9 @@ func (vm *faultyVM) ReconfigVMTask(ctx *simulator.Context, req *types.ReconfigVM
 	return &methods.ReconfigVM_TaskBody{Res: &types.ReconfigVM_TaskResponse{Returnval: ref}}
 }
 
-// installFaultyVMs routes ReconfigVM_Task of the VMs matching
-// -fail-reconfigure / -deny-reconfigure (comma-separated globs on the VM
-// name) to faultyVM.
+// installFaultyVMs swaps the VMs matching -fail-reconfigure / -deny-reconfigure
+// (comma-separated globs on the VM name) for faultyVM wrappers.
 func installFaultyVMs(o *options) error {
-	faulty := map[types.ManagedObjectReference]*faultyVM{}
 	for _, e := range reg.All("VirtualMachine") {
 		vm, ok := e.(*simulator.VirtualMachine)
 		if !ok {
@@ -62,19 +63,21 @@ func installFaultyVMs(o *options) error {
 			return fmt.Errorf("-fail-reconfigure: %w", err)
 		}
 		if deny || fail {
-			faulty[vm.Self] = &faultyVM{VirtualMachine: vm, deny: deny}
+			reg.Put(&faultyVM{VirtualMachine: vm, deny: deny})
 		}
-	}
-	if len(faulty) == 0 {
-		return nil
-	}
-	reg.Handler = func(_ *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
-		if f, ok := faulty[m.This]; ok && m.Name == "ReconfigVM_Task" {
-			return f, nil
-		}
-		return nil, nil
 	}
 	return nil
+}
+
+// asVM is the simulator VM behind a registry object (a faultyVM wraps one).
+func asVM(obj mo.Reference) (*simulator.VirtualMachine, bool) {
+	switch vm := obj.(type) {
+	case *simulator.VirtualMachine:
+		return vm, true
+	case *faultyVM:
+		return vm.VirtualMachine, true
+	}
+	return nil, false
 }
 
 func matchesAny(globs, name string) (bool, error) {
