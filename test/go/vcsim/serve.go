@@ -187,6 +187,8 @@ func runServe(args []string) error {
 	}
 	server := model.Service.NewServer()
 	defer server.Close()
+	// In front of the simulator's mux before the first client can connect.
+	server.Config.Handler = cnsQueryFilterType(server.Config.Handler)
 
 	u := *server.URL
 	u.User = nil
