@@ -24,7 +24,6 @@ function shellQuote(s: string): string {
 }
 
 async function main(): Promise<void> {
-  process.stderr.write('building test/go/vcsim (cached after the first time)...\n');
   const bin = await buildGo('vcsim');
   const child = spawn(bin, [...demo, ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });

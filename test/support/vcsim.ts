@@ -73,10 +73,29 @@ export interface VcsimVm {
   ref: string;
   powerState: 'poweredOn' | 'poweredOff' | 'suspended';
   template: boolean;
+  /** config.uuid (the BIOS UUID) */
   uuid: string;
   /** config.extraConfig["disk.enableUUID"] as stored, null when the key is absent. */
   enableUUID: string | null;
   host: string;
+  /** config.uuid again, by the name the CPI's node lookup (FindByUuid) knows it */
+  biosUuid: string;
+  /** config.version, e.g. 'vmx-21' */
+  hardwareVersion: string;
+  /**
+   * The guest as VMware Tools report it. Folder node VMs (-folder-vms,
+   * -subfolder-vms, -vm-names): hostName is the VM name; while powered on,
+   * toolsRunningStatus is 'guestToolsRunning' and ipAddress a unique address
+   * from 10.0.0.0/16, also in `ips` (guest.net); powered off, tools are not
+   * running and there is no address. Templates and -vm VMs report nothing.
+   */
+  hostName: string;
+  ipAddress: string;
+  /** every address on guest.net */
+  ips: string[];
+  /** guest.net[].network, one per NIC */
+  networks: string[];
+  toolsRunningStatus: string;
   /** every extraConfig option (key → value) */
   extraConfig: Record<string, string>;
   /** extraConfig keys present more than once; absent when none (always, on a healthy simulator). */

@@ -19,7 +19,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/ioutil"
 	"os"
 	"regexp"
 	"strconv"
@@ -254,7 +253,7 @@ func main() {
 	fs := flag.NewFlagSet(mode, flag.ExitOnError)
 	version := fs.String("version", "", "CSI driver version")
 	_ = fs.Parse(os.Args[2:])
-	src, err := ioutil.ReadAll(os.Stdin)
+	src, err := io.ReadAll(os.Stdin)
 	if err != nil {
 		fail(err.Error())
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/vmware/govmomi/simulator"
-	"github.com/vmware/govmomi/simulator/esx"
 	"github.com/vmware/govmomi/simulator/vpx"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -14,45 +13,16 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// csiPrivileges are the privileges the vSphere CSI driver's roles use. Debian's
-// 0.24.2 predates Cns.Searchable, and AddAuthorizationRole rejects any
-// privilege the Admin role template does not hold, so they are added to it.
-var csiPrivileges = []string{
-	"Cns.Searchable",
-	"StorageProfile.View",
-	"Datastore.FileManagement",
-	"VirtualMachine.Config.AddExistingDisk",
-	"VirtualMachine.Config.AddRemoveDevice",
-	"VirtualMachine.Config.AdvancedConfig",
-	"Host.Config.Storage",
-	"System.Anonymous",
-	"System.Read",
-	"System.View",
-}
-
 // driverPrincipals are known to the UserDirectory, as on a vCenter where the
 // admin created the drivers' accounts, but hold no permission until vk gives
 // them one.
 var driverPrincipals = []string{"k8s-csi@vsphere.local", "k8s-cpi@vsphere.local"}
 
-// prepareAuthorization edits the templates the model copies when it builds
+// prepareAuthorization edits the user list the model copies when it builds
 // its AuthorizationManager and UserDirectory, so it must run before Create.
+// (The Admin role template already holds every privilege the CSI driver's
+// roles use, Cns.Searchable included, so the role list needs no edit.)
 func prepareAuthorization(o *options) {
-	for i := range esx.RoleList {
-		if esx.RoleList[i].Name != "Admin" {
-			continue
-		}
-		have := map[string]bool{}
-		for _, p := range esx.RoleList[i].Privilege {
-			have[p] = true
-		}
-		for _, p := range csiPrivileges {
-			if !have[p] {
-				esx.RoleList[i].Privilege = append(esx.RoleList[i].Privilege, p)
-			}
-		}
-		sort.Strings(esx.RoleList[i].Privilege)
-	}
 	// Every DefaultUserGroup entry gets Admin on the root folder; the login
 	// user keeps it (it is the vCenter administrator), the drivers lose it in
 	// installAuthorization.
@@ -71,11 +41,12 @@ func prepareAuthorization(o *options) {
 	}
 }
 
-// installAuthorization swaps in authz and strips the driver principals'
-// Admin permission on the root folder.
+// installAuthorization swaps in authz, fills in the privilege list (the
+// simulator leaves AuthorizationManager.privilegeList empty) and strips the
+// driver principals' Admin permission on the root folder.
 func installAuthorization(o *options) {
-	am := simulator.Map.Get(*vpx.ServiceContent.AuthorizationManager).(*simulator.AuthorizationManager)
-	m := &authz{AuthorizationManager: *am, nextRoleID: 1000}
+	am := reg.Get(*vpx.ServiceContent.AuthorizationManager).(*simulator.AuthorizationManager)
+	m := &authz{AuthorizationManager: am, nextRoleID: 1000}
 	for _, r := range m.RoleList {
 		if r.Name != "Admin" {
 			continue
@@ -87,7 +58,7 @@ func installAuthorization(o *options) {
 			})
 		}
 	}
-	simulator.Map.Put(m)
+	reg.Put(m)
 	root := vpx.ServiceContent.RootFolder
 	for _, p := range append(append([]string{}, driverPrincipals...), o.users...) {
 		if samePrincipal(p, o.username) {
@@ -97,13 +68,12 @@ func installAuthorization(o *options) {
 	}
 }
 
-// authz corrects the parts of 0.24.2's AuthorizationManager that `vk roles`
-// depends on: the privilege checks answer from the permissions actually set
-// (0.24.2 grants everything to everyone), SetEntityPermissions adds to an
-// entity's permissions instead of replacing them all, unknown principals and
-// roles are refused, and removing a role removes its permissions.
+// authz wraps the simulator's AuthorizationManager where it still (govmomi
+// v0.56.0) departs from vCenter in ways `vk roles` depends on; each method
+// below says what the simulator does instead. Everything else is the
+// simulator's own.
 type authz struct {
-	simulator.AuthorizationManager
+	*simulator.AuthorizationManager
 
 	nextRoleID int32
 }
@@ -128,7 +98,7 @@ func knownPrincipal(p string, group bool) bool {
 }
 
 func (m *authz) entityPermissions(entity types.ManagedObjectReference) []types.Permission {
-	res := m.AuthorizationManager.RetrieveEntityPermissions(&types.RetrieveEntityPermissions{Entity: entity})
+	res := m.AuthorizationManager.RetrieveEntityPermissions(simCtx, &types.RetrieveEntityPermissions{Entity: entity})
 	return res.(*methods.RetrieveEntityPermissionsBody).Res.Returnval
 }
 
@@ -163,7 +133,7 @@ func (m *authz) effectivePrivileges(user string, entity types.ManagedObjectRefer
 		if found {
 			return granted
 		}
-		e, ok := simulator.Map.Get(entity).(mo.Entity)
+		e, ok := reg.Get(entity).(mo.Entity)
 		if !ok || e.Entity().Parent == nil {
 			return granted
 		}
@@ -173,7 +143,7 @@ func (m *authz) effectivePrivileges(user string, entity types.ManagedObjectRefer
 
 func missingEntity(refs []types.ManagedObjectReference) *soap.Fault {
 	for _, ref := range refs {
-		if simulator.Map.Get(ref) == nil {
+		if reg.Get(ref) == nil {
 			return simulator.Fault(fmt.Sprintf("managed object not found: %s", ref), &types.ManagedObjectNotFound{Obj: ref})
 		}
 	}
@@ -185,6 +155,9 @@ func userNotFound(p string) *soap.Fault {
 		&types.UserNotFound{Principal: p})
 }
 
+// HasUserPrivilegeOnEntities answers from the permissions set for the user
+// (the simulator answers isGranted=true for every user, entity and
+// privilege) and refuses unknown users and entities.
 func (m *authz) HasUserPrivilegeOnEntities(req *types.HasUserPrivilegeOnEntities) soap.HasFault {
 	body := &methods.HasUserPrivilegeOnEntitiesBody{}
 	if f := missingEntity(req.Entities); f != nil {
@@ -208,6 +181,8 @@ func (m *authz) HasUserPrivilegeOnEntities(req *types.HasUserPrivilegeOnEntities
 	return body
 }
 
+// FetchUserPrivilegeOnEntities lists the privileges the user's permissions
+// grant (the simulator lists the Admin role's privileges for anyone).
 func (m *authz) FetchUserPrivilegeOnEntities(req *types.FetchUserPrivilegeOnEntities) soap.HasFault {
 	body := &methods.FetchUserPrivilegeOnEntitiesBody{}
 	if f := missingEntity(req.Entities); f != nil {
@@ -231,6 +206,10 @@ func (m *authz) FetchUserPrivilegeOnEntities(req *types.FetchUserPrivilegeOnEnti
 	return body
 }
 
+// SetEntityPermissions adds the permissions to the entity's, replacing only
+// those of the same principal, and refuses unknown roles and principals
+// (the simulator replaces the entity's whole list with the request's and
+// accepts anything).
 func (m *authz) SetEntityPermissions(req *types.SetEntityPermissions) soap.HasFault {
 	body := &methods.SetEntityPermissionsBody{}
 	if f := missingEntity([]types.ManagedObjectReference{req.Entity}); f != nil {
@@ -264,6 +243,9 @@ func (m *authz) SetEntityPermissions(req *types.SetEntityPermissions) soap.HasFa
 	return body
 }
 
+// RemoveEntityPermission matches principals as vCenter does (case and
+// DOMAIN\user form aside) and fails with NotFound when there is none (the
+// simulator compares exactly and silently succeeds).
 func (m *authz) RemoveEntityPermission(req *types.RemoveEntityPermission) soap.HasFault {
 	body := &methods.RemoveEntityPermissionBody{}
 	if f := missingEntity([]types.ManagedObjectReference{req.Entity}); f != nil {
@@ -287,6 +269,9 @@ func (m *authz) RemoveEntityPermission(req *types.RemoveEntityPermission) soap.H
 	return body
 }
 
+// RemoveAuthorizationRole removes the role's permissions with it, honours
+// failIfUsed and keeps system roles (the simulator removes any role and
+// leaves its permissions pointing at nothing).
 func (m *authz) RemoveAuthorizationRole(req *types.RemoveAuthorizationRole) soap.HasFault {
 	body := &methods.RemoveAuthorizationRoleBody{}
 	r := m.role(req.RoleId)
@@ -316,9 +301,10 @@ func (m *authz) RemoveAuthorizationRole(req *types.RemoveAuthorizationRole) soap
 	return m.AuthorizationManager.RemoveAuthorizationRole(req)
 }
 
-// AddAuthorizationRole returns the new role's id (0.24.2 always answers 0 and
-// numbers roles from 0, which clients may take for "no role"). Like vCenter,
-// every role also gets System.Anonymous, System.Read and System.View.
+// AddAuthorizationRole returns the new role's id, numbering from 1000 (the
+// simulator always answers 0 and numbers roles from 0, which clients may take
+// for "no role"). Like vCenter, every role also gets System.Anonymous,
+// System.Read and System.View.
 func (m *authz) AddAuthorizationRole(req *types.AddAuthorizationRole) soap.HasFault {
 	body := &methods.AddAuthorizationRoleBody{}
 	for _, r := range m.RoleList {

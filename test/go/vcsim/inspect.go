@@ -233,6 +233,17 @@ type vmInfo struct {
 	UUID       string  `json:"uuid"`
 	EnableUUID *string `json:"enableUUID"`
 	Host       string  `json:"host"`
+	// BiosUUID is config.uuid, the UUID the CPI looks nodes up by (same as UUID).
+	BiosUUID        string `json:"biosUuid"`
+	HardwareVersion string `json:"hardwareVersion"`
+	// HostName, IPAddress, IPs and ToolsRunningStatus are the guest as VMware
+	// Tools report it: guest.hostName, guest.ipAddress, the addresses on
+	// guest.net, guest.toolsRunningStatus.
+	HostName           string   `json:"hostName"`
+	IPAddress          string   `json:"ipAddress"`
+	IPs                []string `json:"ips"`
+	Networks           []string `json:"networks"`
+	ToolsRunningStatus string   `json:"toolsRunningStatus"`
 	// ExtraConfig holds every extraConfig option, the last value of a key winning.
 	ExtraConfig map[string]string `json:"extraConfig"`
 	// DuplicateKeys lists extraConfig keys present more than once (a real
@@ -242,20 +253,30 @@ type vmInfo struct {
 
 func (in *inspector) vms() ([]vmInfo, error) {
 	var vms []mo.VirtualMachine
-	props := []string{"name", "runtime.powerState", "runtime.host", "config.template", "config.uuid", "config.extraConfig"}
+	props := []string{"name", "runtime.powerState", "runtime.host", "config.template", "config.uuid", "config.version",
+		"config.extraConfig", "guest.hostName", "guest.ipAddress", "guest.net", "guest.toolsRunningStatus"}
 	if err := in.retrieve([]string{"VirtualMachine"}, props, &vms); err != nil {
 		return nil, err
 	}
 	out := []vmInfo{}
 	for _, vm := range vms {
 		v := vmInfo{Name: vm.Name, Path: in.paths[vm.Self], Ref: vm.Self.Value, PowerState: string(vm.Runtime.PowerState),
-			ExtraConfig: map[string]string{}}
+			ExtraConfig: map[string]string{}, IPs: []string{}, Networks: []string{}}
+		if g := vm.Guest; g != nil {
+			v.HostName, v.IPAddress, v.ToolsRunningStatus = g.HostName, g.IpAddress, g.ToolsRunningStatus
+			for _, n := range g.Net {
+				v.IPs = append(v.IPs, n.IpAddress...)
+				v.Networks = append(v.Networks, n.Network)
+			}
+		}
 		if vm.Runtime.Host != nil {
 			v.Host = in.names([]types.ManagedObjectReference{*vm.Runtime.Host})[0]
 		}
 		if vm.Config != nil {
 			v.Template = vm.Config.Template
 			v.UUID = vm.Config.Uuid
+			v.BiosUUID = vm.Config.Uuid
+			v.HardwareVersion = vm.Config.Version
 			seen := map[string]int{}
 			for _, o := range vm.Config.ExtraConfig {
 				ov := o.GetOptionValue()

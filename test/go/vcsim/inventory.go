@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"io/ioutil"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
@@ -29,7 +29,7 @@ func (inv *inventory) cleanup() {
 }
 
 // shapeInventory adds what the stock model lacks: NFS datastores, the VM
-// folder with its VMs, and the datastore bookkeeping 0.24.2 gets wrong.
+// folder with its VMs, and the datastore summary fields vCenter fills in.
 func shapeInventory(model *simulator.Model, o *options) (*inventory, error) {
 	ctx := context.Background()
 	inv := &inventory{}
@@ -42,8 +42,9 @@ func shapeInventory(model *simulator.Model, o *options) (*inventory, error) {
 		inv.cleanup()
 		return nil, err
 	}
-	fixDatastores()
+	shapeDatastores()
 	if o.folder != "" {
+		reg.AddHandler(guests)
 		if err := createFolderVMs(ctx, c, o); err != nil {
 			inv.cleanup()
 			return nil, err
@@ -56,7 +57,7 @@ func shapeInventory(model *simulator.Model, o *options) (*inventory, error) {
 func entityPath(ref types.ManagedObjectReference) string {
 	var parts []string
 	for {
-		e, ok := simulator.Map.Get(ref).(mo.Entity)
+		e, ok := reg.Get(ref).(mo.Entity)
 		if !ok || e.Entity().Parent == nil {
 			break // the root folder has no name in a path
 		}
@@ -67,7 +68,7 @@ func entityPath(ref types.ManagedObjectReference) string {
 }
 
 func entityName(ref types.ManagedObjectReference) string {
-	if e, ok := simulator.Map.Get(ref).(mo.Entity); ok {
+	if e, ok := reg.Get(ref).(mo.Entity); ok {
 		return e.Entity().Name
 	}
 	return ref.Value
@@ -76,7 +77,7 @@ func entityName(ref types.ManagedObjectReference) string {
 // clusters returns the clusters of every datacenter sorted by path.
 func clusters() []*simulator.ClusterComputeResource {
 	var out []*simulator.ClusterComputeResource
-	for _, e := range simulator.Map.All("ClusterComputeResource") {
+	for _, e := range reg.All("ClusterComputeResource") {
 		out = append(out, e.(*simulator.ClusterComputeResource))
 	}
 	sort.Slice(out, func(i, j int) bool { return entityPath(out[i].Self) < entityPath(out[j].Self) })
@@ -95,7 +96,7 @@ func (inv *inventory) createNFS(ctx context.Context, c *vim25.Client, o *options
 	if o.nfs == 0 && o.dsPartial == 0 {
 		return nil
 	}
-	root, err := ioutil.TempDir("", "vcsim-nfs-")
+	root, err := os.MkdirTemp("", "vcsim-nfs-")
 	if err != nil {
 		return err
 	}
@@ -144,51 +145,35 @@ func (inv *inventory) createNFS(ctx context.Context, c *vim25.Client, o *options
 	return nil
 }
 
-// fixDatastores repairs what 0.24.2 does when one datastore is mounted on
-// several hosts: each mount replaces the Datastore object (so datastore.host
-// lists only the last host) and appends the datastore to its folder again
-// (so the folder lists it once per host). A real vCenter has one object,
-// listed once, with one HostMount per host.
-func fixDatastores() {
-	mountedBy := map[types.ManagedObjectReference][]types.ManagedObjectReference{}
-	for _, e := range simulator.Map.All("HostSystem") {
-		h := e.(*simulator.HostSystem)
-		for _, ds := range h.Datastore {
-			mountedBy[ds] = append(mountedBy[ds], h.Self)
-		}
-	}
-	for _, e := range simulator.Map.All("Datastore") {
+// shapeDatastores fills in what vCenter reports and the simulator leaves
+// out: the model's local datastores stand in for VMFS ones (the simulator
+// types them OTHER), a used/free split, summary.multipleHostAccess, and each
+// host mount's path.
+// Since govmomi v0.28 a datastore mounted by several hosts is one object
+// listing every host, so nothing else needs repairing.
+func shapeDatastores() {
+	for _, e := range reg.All("Datastore") {
 		ds := e.(*simulator.Datastore)
-		info := ds.Info.GetDatastoreInfo()
-		var mounts []types.DatastoreHostMount
-		for _, h := range sortedByName(mountedBy[ds.Self]) {
-			mounts = append(mounts, types.DatastoreHostMount{
-				Key: h,
-				MountInfo: types.HostMountInfo{
-					Path:       info.Url,
-					AccessMode: string(types.HostMountModeReadWrite),
-					Mounted:    types.NewBool(true),
-					Accessible: types.NewBool(true),
-				},
-			})
-		}
-		ds.Host = mounts
-		if ds.Summary.Type == string(types.HostFileSystemVolumeFileSystemTypeOTHER) {
-			ds.Summary.Type = "VMFS" // the model's local datastores stand in for VMFS ones
-		}
-		ds.Summary.MultipleHostAccess = types.NewBool(len(mounts) > 1)
-	}
-	for _, e := range simulator.Map.All("Folder") {
-		f := e.(*simulator.Folder)
-		seen := map[types.ManagedObjectReference]bool{}
-		kept := f.ChildEntity[:0]
-		for _, ref := range f.ChildEntity {
-			if !seen[ref] {
-				seen[ref] = true
-				kept = append(kept, ref)
+		url := ds.Info.GetDatastoreInfo().Url
+		for i := range ds.Host {
+			if ds.Host[i].MountInfo.Path == "" {
+				ds.Host[i].MountInfo.Path = url
 			}
 		}
-		f.ChildEntity = kept
+		// The simulator reports 1 TB per mounting host, all free; report the
+		// size and free space of the directory's file system, as a real
+		// datastore has some space in use.
+		var st syscall.Statfs_t
+		if err := syscall.Statfs(url, &st); err == nil {
+			ds.Summary.Capacity = int64(st.Blocks) * st.Bsize
+			ds.Summary.FreeSpace = int64(st.Bavail) * st.Bsize
+			info := ds.Info.GetDatastoreInfo()
+			info.FreeSpace, info.MaxFileSize = ds.Summary.FreeSpace, ds.Summary.Capacity
+		}
+		if ds.Summary.Type == string(types.HostFileSystemVolumeFileSystemTypeOTHER) {
+			ds.Summary.Type = "VMFS"
+		}
+		ds.Summary.MultipleHostAccess = types.NewBool(len(ds.Host) > 1)
 	}
 }
 
@@ -199,6 +184,9 @@ type vmPlan struct {
 	enableUUID bool
 	poweredOn  bool
 	template   bool
+	// ip is the IPv4 address its guest reports ("" for templates, which
+	// have no guest identity).
+	ip string
 }
 
 // createFolderVMs creates -folder (and -subfolders) and fills them.
@@ -208,7 +196,7 @@ func createFolderVMs(ctx context.Context, c *vim25.Client, o *options) error {
 		return fmt.Errorf("-folder %q: want /<datacenter>/vm[/<folder>...]", o.folder)
 	}
 	var dc *simulator.Datacenter
-	for _, e := range simulator.Map.All("Datacenter") {
+	for _, e := range reg.All("Datacenter") {
 		if e.Entity().Name == parts[0] {
 			dc = e.(*simulator.Datacenter)
 		}
@@ -258,18 +246,33 @@ func createFolderVMs(ctx context.Context, c *vim25.Client, o *options) error {
 		}
 	}
 
+	n := 0
+	for i := range plans {
+		if !plans[i].template {
+			plans[i].ip = nodeIP(n)
+			n++
+		}
+	}
+	if n > maxNodeIPs {
+		return fmt.Errorf("at most %d node VMs fit in %s", maxNodeIPs, nodeNet)
+	}
+
 	pool, hosts, err := placement(dc)
 	if err != nil {
 		return err
 	}
 	ds := entityName(sortedByName(mustHost(hosts[0]).Datastore)[0])
+	nic, err := vmNIC(ctx, c, dc)
+	if err != nil {
+		return err
+	}
 	return runBounded(len(plans), 4, func(i int) error {
-		return createVM(ctx, c, plans[i], pool, hosts[i%len(hosts)], ds)
+		return createVM(ctx, c, plans[i], pool, hosts[i%len(hosts)], ds, nic)
 	})
 }
 
 func mustHost(ref types.ManagedObjectReference) *simulator.HostSystem {
-	return simulator.Map.Get(ref).(*simulator.HostSystem)
+	return reg.Get(ref).(*simulator.HostSystem)
 }
 
 // placement picks the first cluster of the datacenter (or its first
@@ -281,7 +284,7 @@ func placement(dc *simulator.Datacenter) (*object.ResourcePool, []types.ManagedO
 			return object.NewResourcePool(nil, *cl.ResourcePool), sortedByName(cl.Host), nil
 		}
 	}
-	for _, e := range simulator.Map.All("ComputeResource") {
+	for _, e := range reg.All("ComputeResource") {
 		cr := e.(*mo.ComputeResource)
 		if strings.HasPrefix(entityPath(cr.Self), dcPath) && len(cr.Host) > 0 {
 			return object.NewResourcePool(nil, *cr.ResourcePool), cr.Host, nil
@@ -295,8 +298,8 @@ func ensureFolder(ctx context.Context, c *vim25.Client, parent *object.Folder, n
 		if name == "" {
 			continue
 		}
-		f := simulator.Map.Get(parent.Reference()).(*simulator.Folder)
-		if existing := simulator.Map.FindByName(name, f.ChildEntity); existing != nil {
+		f := reg.Get(parent.Reference()).(*simulator.Folder)
+		if existing := reg.FindByName(name, f.ChildEntity); existing != nil {
 			parent = object.NewFolder(c, existing.Reference())
 			continue
 		}
@@ -309,15 +312,59 @@ func ensureFolder(ctx context.Context, c *vim25.Client, parent *object.Folder, n
 	return parent, nil
 }
 
-func createVM(ctx context.Context, c *vim25.Client, p vmPlan, pool *object.ResourcePool, host types.ManagedObjectReference, ds string) error {
+// vmNIC is the backing of the folder VMs' one network card: the
+// datacenter's distributed port group (as the stock model's VMs use), else
+// its standard "VM Network".
+func vmNIC(ctx context.Context, c *vim25.Client, dc *simulator.Datacenter) (*vmNetwork, error) {
+	var fallback *vmNetwork
+	for _, ref := range sortedByName(dc.Network) {
+		name := entityName(ref)
+		var net object.NetworkReference
+		switch {
+		case ref.Type == "DistributedVirtualPortgroup" && !strings.Contains(name, "DVUplinks"):
+			net = object.NewDistributedVirtualPortgroup(c, ref)
+		case ref.Type == "Network" && fallback == nil:
+			net = object.NewNetwork(c, ref)
+		default:
+			continue
+		}
+		backing, err := net.EthernetCardBackingInfo(ctx)
+		if err != nil {
+			return nil, err
+		}
+		n := &vmNetwork{name: name, backing: backing}
+		if ref.Type == "DistributedVirtualPortgroup" {
+			return n, nil
+		}
+		fallback = n
+	}
+	if fallback == nil {
+		return nil, fmt.Errorf("datacenter %s has no network for the VMs", dc.Name)
+	}
+	return fallback, nil
+}
+
+// vmNetwork is the network of the folder VMs' NIC.
+type vmNetwork struct {
+	name    string
+	backing types.BaseVirtualDeviceBackingInfo
+}
+
+func createVM(ctx context.Context, c *vim25.Client, p vmPlan, pool *object.ResourcePool, host types.ManagedObjectReference, ds string, nic *vmNetwork) error {
 	var devices object.VirtualDeviceList
 	scsi, _ := devices.CreateSCSIController("pvscsi")
 	devices = append(devices, scsi)
+	eth, err := devices.CreateEthernetCard("vmxnet3", nic.backing)
+	if err != nil {
+		return err
+	}
+	devices = append(devices, eth)
 	spec := types.VirtualMachineConfigSpec{
 		Name:     p.name,
 		GuestId:  string(types.VirtualMachineGuestOsIdentifierUbuntu64Guest),
 		NumCPUs:  2,
 		MemoryMB: 4096,
+		Version:  hardwareVersion,
 		Files:    &types.VirtualMachineFileInfo{VmPathName: "[" + ds + "]"},
 	}
 	spec.DeviceChange, _ = devices.ConfigSpec(types.VirtualDeviceConfigSpecOperationAdd)
@@ -333,9 +380,14 @@ func createVM(ctx context.Context, c *vim25.Client, p vmPlan, pool *object.Resou
 		return fmt.Errorf("creating VM %q: %w", p.name, err)
 	}
 	vm := object.NewVirtualMachine(c, info.Result.(types.ManagedObjectReference))
+	if p.ip != "" {
+		guests.add(vm.Reference(), guestIdentity{hostName: p.name, ip: p.ip, network: nic.name})
+	}
 	switch {
 	case p.template:
 		return vm.MarkAsTemplate(ctx)
+	case !p.poweredOn:
+		guests.report(simCtx, vm.Reference(), false)
 	case p.poweredOn:
 		t, err := vm.PowerOn(ctx)
 		if err != nil {

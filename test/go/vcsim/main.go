@@ -1,9 +1,9 @@
 // Command vcsim is vk's test launcher around govmomi's vCenter simulator
-// (Debian's govmomi 0.24.2). It shapes the inventory the way vk's tests need
-// it (clusters, VMFS-like and NFS datastores, a folder of node VMs, driver
-// principals and privileges), fixes the few places where 0.24.2 departs from
-// a real vCenter in ways vk depends on, and prints one JSON line describing
-// how to connect.
+// (the govmomi release in go.mod). It shapes the inventory the way vk's
+// tests need it (clusters, VMFS-like and NFS datastores, a folder of node VMs
+// that report guest info, driver principals and privileges), wraps the few
+// places where the simulator still departs from a real vCenter in ways vk
+// depends on, and prints one JSON line describing how to connect.
 //
 //	vcsim [flags]                 start a simulator (see -h)
 //	vcsim inspect -url URL WHAT   read its state back through govmomi

@@ -1,92 +1,26 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io/ioutil"
-	"net/http"
 	"path"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// extraConfigFix puts vCenter's extraConfig semantics back in front of the
-// simulator: 0.24.2 appends every option a ReconfigVM_Task sets, so setting
-// disk.enableUUID twice leaves two entries. After the simulator handled the
-// call, the last value of each key wins and an empty value removes the key,
-// as on a real vCenter.
-func extraConfigFix(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/sdk" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		body, err := ioutil.ReadAll(r.Body)
-		_ = r.Body.Close()
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		r.Body = ioutil.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
-		if !bytes.Contains(body, []byte("ReconfigVM_Task")) {
-			return
-		}
-		method, err := simulator.UnmarshalBody(types.TypeFunc(), body)
-		if err != nil || method.Name != "ReconfigVM_Task" {
-			return
-		}
-		obj := simulator.Map.Get(method.This)
-		vm := asVM(obj)
-		if vm == nil {
-			return
-		}
-		simulator.Map.WithLock(obj, func() {
-			vm.Config.ExtraConfig = dedupeOptions(vm.Config.ExtraConfig)
-		})
-	})
-}
-
-func asVM(obj interface{}) *simulator.VirtualMachine {
-	switch vm := obj.(type) {
-	case *simulator.VirtualMachine:
-		return vm
-	case *faultyVM:
-		return &vm.VirtualMachine
-	}
-	return nil
-}
-
-func dedupeOptions(opts []types.BaseOptionValue) []types.BaseOptionValue {
-	last := map[string]int{}
-	for i, o := range opts {
-		last[o.GetOptionValue().Key] = i
-	}
-	var out []types.BaseOptionValue
-	for i, o := range opts {
-		v := o.GetOptionValue()
-		if last[v.Key] != i {
-			continue
-		}
-		if s, ok := v.Value.(string); ok && s == "" {
-			continue
-		}
-		out = append(out, o)
-	}
-	return out
-}
-
-// faultyVM stands in the simulator's registry for a VM whose reconfigure must
-// fail (-fail-reconfigure: the task ends in a GenericVmConfigFault) or be
-// refused (-deny-reconfigure: NoPermission on VirtualMachine.Config.AdvancedConfig).
-// Everything else — properties, power operations, tasks — is the embedded
-// simulator VM. Caveat: simulator code that type-asserts *VirtualMachine
-// (CNS AttachVolume, snapshots, Destroy) does not work on these VMs.
+// faultyVM handles ReconfigVM_Task for a VM whose reconfigure must fail
+// (-fail-reconfigure: the task ends in a GenericVmConfigFault) or be refused
+// (-deny-reconfigure: NoPermission on VirtualMachine.Config.AdvancedConfig).
+// It replaces the VM in the registry and embeds the simulator's VM, so
+// properties, power operations and tasks work as usual. Caveat: simulator
+// code that type-asserts *simulator.VirtualMachine (CNS AttachVolume,
+// snapshots, Destroy) does not work on these VMs. (Registry.Handler cannot
+// route just this method: a logged-in session's lookup overrides it.)
 type faultyVM struct {
-	simulator.VirtualMachine
+	*simulator.VirtualMachine
 
 	deny bool
 }
@@ -94,17 +28,18 @@ type faultyVM struct {
 func (vm *faultyVM) ReconfigVMTask(ctx *simulator.Context, req *types.ReconfigVM_Task) soap.HasFault {
 	if vm.deny {
 		return &methods.ReconfigVM_TaskBody{Fault_: simulator.Fault("Permission to perform this operation was denied.",
-			&types.NoPermission{Object: vm.Self, PrivilegeId: "VirtualMachine.Config.AdvancedConfig"})}
+			&types.NoPermission{Object: &vm.Self, PrivilegeId: "VirtualMachine.Config.AdvancedConfig"})}
 	}
 	msg := fmt.Sprintf("An error occurred while saving the configuration file of virtual machine '%s': Device or resource busy", vm.Name)
 	fault := &types.GenericVmConfigFault{Reason: msg}
-	task := simulator.CreateTask(&vm.VirtualMachine, "reconfigVm", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+	task := simulator.CreateTask(vm.VirtualMachine, "reconfigVm", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		return nil, fault
 	})
-	ref := task.Run()
-	// Task.Run sets the localized message to the Go type name; vCenter sends
-	// the sentence users see.
-	simulator.Map.Update(task, []types.PropertyChange{{
+	ref := task.Run(ctx)
+	// The task's error carries the Go type name as its localized message;
+	// vCenter sends the sentence users see.
+	task.Wait()
+	ctx.Map.AtomicUpdate(ctx, task, []types.PropertyChange{{
 		Name: "info.error",
 		Val:  types.LocalizedMethodFault{Fault: fault, LocalizedMessage: msg},
 	}})
@@ -113,27 +48,36 @@ func (vm *faultyVM) ReconfigVMTask(ctx *simulator.Context, req *types.ReconfigVM
 
 // installFaultyVMs swaps the VMs matching -fail-reconfigure / -deny-reconfigure
 // (comma-separated globs on the VM name) for faultyVM wrappers.
-func installFaultyVMs(o *options) (int, error) {
-	n := 0
-	for _, e := range simulator.Map.All("VirtualMachine") {
+func installFaultyVMs(o *options) error {
+	for _, e := range reg.All("VirtualMachine") {
 		vm, ok := e.(*simulator.VirtualMachine)
 		if !ok {
 			continue
 		}
 		deny, err := matchesAny(o.denyReconfigure, vm.Name)
 		if err != nil {
-			return 0, fmt.Errorf("-deny-reconfigure: %w", err)
+			return fmt.Errorf("-deny-reconfigure: %w", err)
 		}
 		fail, err := matchesAny(o.failReconfigure, vm.Name)
 		if err != nil {
-			return 0, fmt.Errorf("-fail-reconfigure: %w", err)
+			return fmt.Errorf("-fail-reconfigure: %w", err)
 		}
 		if deny || fail {
-			simulator.Map.Put(&faultyVM{VirtualMachine: *vm, deny: deny})
-			n++
+			reg.Put(&faultyVM{VirtualMachine: vm, deny: deny})
 		}
 	}
-	return n, nil
+	return nil
+}
+
+// asVM is the simulator VM behind a registry object (a faultyVM wraps one).
+func asVM(obj mo.Reference) (*simulator.VirtualMachine, bool) {
+	switch vm := obj.(type) {
+	case *simulator.VirtualMachine:
+		return vm, true
+	case *faultyVM:
+		return vm.VirtualMachine, true
+	}
+	return nil, false
 }
 
 func matchesAny(globs, name string) (bool, error) {

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/ioutil"
 	"net/url"
 	"os"
 	"os/signal"
@@ -16,9 +15,27 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/vmware/govmomi/cns/simulator" // registers the CNS endpoint (/vsanHealth)
-	_ "github.com/vmware/govmomi/pbm/simulator" // registers the PBM endpoint (/pbm)
+	_ "github.com/vmware/govmomi/cns/simulator" // CNS volumes on /vsanHealth
+	_ "github.com/vmware/govmomi/pbm/simulator" // storage policies on /pbm
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/simulator/esx"
+	_ "github.com/vmware/govmomi/vapi/simulator" // vAPI REST (/rest, /api): sessions, tagging
+	_ "github.com/vmware/govmomi/vsan/simulator" // vSAN health and cluster config on /vsanHealth
+)
+
+// vcenterAbout is the ServiceContent's AboutInfo: a vCenter 8.0 Update 3
+// (GA build), rather than the simulator's default 6.5.
+var vcenterAbout = struct{ version, apiVersion, build string }{"8.0.3", "8.0.3.0", "24022515"}
+
+// hardwareVersion is the virtual hardware of every VM the launcher creates:
+// the default of a new VM on vSphere 8.0 U2 and later (CSI needs vmx-15 or newer).
+const hardwareVersion = "vmx-21"
+
+// reg is the simulator's object registry and simCtx its context, set once
+// the model is created.
+var (
+	reg    *simulator.Registry
+	simCtx *simulator.Context
 )
 
 // options is the inventory and server shape chosen on the command line.
@@ -128,6 +145,13 @@ func runServe(args []string) error {
 	prepareAuthorization(o) // must run before the model builds its AuthorizationManager
 
 	model := simulator.VPX()
+	about := &model.ServiceContent.About
+	about.Version = vcenterAbout.version
+	about.ApiVersion = vcenterAbout.apiVersion
+	about.Build = vcenterAbout.build
+	about.FullName = fmt.Sprintf("%s %s build-%s", about.Name, about.Version, about.Build)
+	about.LicenseProductVersion = "8.0"
+	esx.HardwareVersion = hardwareVersion // the stock model's own VMs (-vm)
 	model.Datacenter = o.dc
 	model.Cluster = o.cluster
 	model.ClusterHost = o.host
@@ -139,6 +163,7 @@ func runServe(args []string) error {
 		return fmt.Errorf("creating the model: %w", err)
 	}
 	defer model.Remove()
+	reg, simCtx = model.Map(), model.Service.Context
 
 	inv, err := shapeInventory(model, o)
 	if err != nil {
@@ -146,7 +171,7 @@ func runServe(args []string) error {
 	}
 	defer inv.cleanup()
 	installAuthorization(o)
-	if _, err := installFaultyVMs(o); err != nil {
+	if err := installFaultyVMs(o); err != nil {
 		return err
 	}
 
@@ -162,9 +187,8 @@ func runServe(args []string) error {
 	}
 	server := model.Service.NewServer()
 	defer server.Close()
-	// Put our request hooks (reconfigure semantics, fault injection) in front
-	// of the simulator's mux before the first client can connect.
-	server.Config.Handler = extraConfigFix(server.Config.Handler)
+	// In front of the simulator's mux before the first client can connect.
+	server.Config.Handler = cnsQueryFilterType(server.Config.Handler)
 
 	u := *server.URL
 	u.User = nil
@@ -180,7 +204,7 @@ func runServe(args []string) error {
 	if cert != nil {
 		out.Thumbprint = fingerprint(sha256.New(), cert.der)
 		out.ThumbprintSHA1 = fingerprint(sha1.New(), cert.der)
-		f, err := ioutil.TempFile("", "vcsim-ca-*.pem")
+		f, err := os.CreateTemp("", "vcsim-ca-*.pem")
 		if err != nil {
 			return err
 		}
@@ -196,7 +220,7 @@ func runServe(args []string) error {
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	if o.exitOnStdinEOF {
 		go func() {
-			_, _ = io.Copy(ioutil.Discard, os.Stdin)
+			_, _ = io.Copy(io.Discard, os.Stdin)
 			stop <- syscall.SIGTERM
 		}()
 	}
