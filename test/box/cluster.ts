@@ -12,7 +12,7 @@
 // VM of the node folder, named after the VM, systemUUID = the VM's BIOS UUID,
 // the uninitialized taint, the first one a control-plane node.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -124,6 +124,41 @@ export interface NodeSpec {
   labels?: Record<string, string>;
 }
 
+/** An HTTP CONNECT proxy on 127.0.0.1 that connects every tunnel to kwok's server, whatever node it names. */
+async function startKubeletEgress(kwokPort: number): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<Socket>();
+  const srv = createServer((client) => {
+    sockets.add(client);
+    client.once('close', () => sockets.delete(client));
+    client.once('data', (head) => {
+      const request = head.toString('latin1');
+      if (!/^CONNECT \S+ HTTP\/1\.[01]\r\n/.test(request)) {
+        client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
+        return;
+      }
+      const upstream = connect(kwokPort, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+        // Whatever followed the request headers in the same chunk belongs to the tunnel.
+        const rest = head.subarray(head.indexOf('\r\n\r\n') + 4);
+        if (rest.length) upstream.write(rest);
+        client.pipe(upstream).pipe(client);
+      });
+      sockets.add(upstream);
+      upstream.once('close', () => sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (srv.address() as { port: number }).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      srv.close();
+    },
+  };
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -209,12 +244,14 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
   const procs = new Map<Component, Proc>();
   let vcsim: Vcsim | undefined;
   let runtime: PodRuntime | undefined;
+  let egress: { port: number; close(): void } | undefined;
   const stop = async () => {
     await runtime?.stop();
     // Workers first, then the apiserver, then its storage.
     for (const c of ['kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd'] as Component[]) {
       await procs.get(c)?.stop();
     }
+    egress?.close();
     await vcsim?.stop();
     if (!process.env.VK_BOX_KEEP_DIR) rmSync(dir, { recursive: true, force: true });
   };
@@ -227,6 +264,28 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
     vcsim = vc;
     const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(
       Array.from({ length: 6 }, freePort),
+    );
+    // The nodes' addresses are their VMs' guest IPs (10.0.x.x), which nothing
+    // here listens on. The apiserver reaches "kubelets" (logs, exec) the way
+    // konnectivity setups do: through an HTTP CONNECT proxy named by its
+    // egress selector; ours sends every node connection to kwok.
+    egress = await startKubeletEgress(kwokPort);
+    const egressConfig = join(dir, 'egress-selector.yaml');
+    writeFileSync(
+      egressConfig,
+      yaml.dump({
+        apiVersion: 'apiserver.k8s.io/v1beta1',
+        kind: 'EgressSelectorConfiguration',
+        egressSelections: [
+          {
+            name: 'cluster',
+            connection: {
+              proxyProtocol: 'HTTPConnect',
+              transport: { tcp: { url: `http://127.0.0.1:${egress.port}` } },
+            },
+          },
+        ],
+      }),
     );
     const apiServerUrl = `https://127.0.0.1:${apiPort}`;
     const caPem = readFileSync(pki.caCert, 'utf8');
@@ -289,6 +348,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
           `--kubelet-client-certificate=${pki.client('admin').cert}`,
           `--kubelet-client-key=${pki.client('admin').key}`,
           '--kubelet-preferred-address-types=InternalIP,Hostname',
+          `--egress-selector-config-file=${egressConfig}`,
           `--cert-dir=${join(dir, 'apiserver-certs')}`,
           '--profiling=false',
           '--v=1',
@@ -481,7 +541,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
         ...vms.map((vm, i) => ({
           name: vm.name.toLowerCase(),
           systemUUID: vm.uuid,
-          ip: (vm as VcsimVm & { ip?: string }).ip,
+          ip: vm.ipAddress || undefined,
           controlPlane: i < cp,
         })),
       );
