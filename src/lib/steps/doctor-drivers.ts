@@ -13,6 +13,7 @@ import type { DatastoreHostMount, DatastoreSummary } from '../vsphere/types.js';
 import type { DriverConfig, DriverVcenter } from '../config/driver-config.js';
 import type { StoragePolicy } from '../vsphere/pbm.js';
 import { userWithDomain } from '../config/csi.js';
+import { isDefaultStorageClass } from '../kube/storage-class.js';
 import type { CheckResult } from './doctor.js';
 
 type Result = CheckResult;
@@ -20,7 +21,6 @@ type Result = CheckResult;
 export const CPI_CONFIG_SOURCE = 'ConfigMap kube-system/vsphere-cloud-config (vsphere.conf)';
 export const CSI_CONFIG_SOURCE = 'Secret vmware-system-csi/vsphere-config-secret (csi-vsphere.conf)';
 const CSI_DRIVER = 'csi.vsphere.vmware.com';
-const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 
 /** A driver config as read: absent (undefined), read, or unreadable (the reason). */
 export type ConfigRead = { ok: true; value: DriverConfig | undefined } | { ok: false; reason: string };
@@ -197,10 +197,13 @@ const param = (c: V1StorageClass, key: string) =>
 
 /** The csi.vsphere.vmware.com classes, the default one first. */
 export function csiClasses(classes: V1StorageClass[]): V1StorageClass[] {
-  const isDefault = (c: V1StorageClass) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true';
   return classes
     .filter((c) => c.provisioner === CSI_DRIVER)
-    .sort((a, b) => Number(isDefault(b)) - Number(isDefault(a)) || a.metadata!.name!.localeCompare(b.metadata!.name!));
+    .sort(
+      (a, b) =>
+        Number(isDefaultStorageClass(b)) - Number(isDefaultStorageClass(a)) ||
+        a.metadata!.name!.localeCompare(b.metadata!.name!),
+    );
 }
 
 export const needsDatastores = (classes: V1StorageClass[]) => csiClasses(classes).some((c) => param(c, 'datastoreurl'));
