@@ -75,8 +75,9 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
     );
   }
   const manifest = await prepareManifest(ctx, kube, 'csi', input);
-  // The config carries the keys the installed driver reads (a custom manifest: the newest set).
-  const known = /^v\d+\.\d+\.\d+$/.test(manifest.version) ? manifest.version : undefined;
+  // The config carries the keys the installed driver reads; a manifest whose
+  // version cannot be read gets those of the release the table picks.
+  const known = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(manifest.version) ? manifest.version : undefined;
   const config = await planCsi(
     { ...input.generate, version: input.generate.version ?? known, verify: false, log: ctx.log },
     generateDeps(ctx),
