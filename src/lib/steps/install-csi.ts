@@ -18,6 +18,7 @@ import {
   setControllerReplicas,
   stampManagedBy,
 } from '../manifests/transforms.js';
+import { describeTopology, setCsiTopology, type TopologyPlan } from '../manifests/topology.js';
 import { planCsi, type CsiOptions, type GeneratePlan } from './generate.js';
 import {
   appliedObject,
@@ -47,6 +48,8 @@ export interface InstallCsiPlan {
   config: GeneratePlan;
   nodes: string[];
   controllerReplicas: number;
+  /** Whether csi-provisioner runs with topology, as the config's topology categories ask. */
+  topology: TopologyPlan;
 }
 
 export interface CsiVerification {
@@ -83,12 +86,18 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
     generateDeps(ctx),
   );
   const replicas = controllerReplicas(nodes.filter(isControlPlane).length);
+  const { objects, topology } = setCsiTopology(
+    setControllerReplicas(manifest.objects, replicas),
+    input.generate.topologyCategories,
+  );
+  if (topology.enabled || topology.changes.length > 0) ctx.log.info(describeTopology(topology));
   return {
     options: input,
-    manifest: { ...manifest, objects: setControllerReplicas(manifest.objects, replicas) },
+    manifest: { ...manifest, objects },
     config,
     nodes: nodes.map((n) => n.metadata!.name!).sort(),
     controllerReplicas: replicas,
+    topology,
   };
 }
 
