@@ -15,6 +15,7 @@ import { generateCsiObjects, type CsiConfigInput, type NetPermission } from '../
 import { newestCsiVersion } from '../config/csi-keys.js';
 import { defaultCsiVersion } from '../manifests/compatibility.js';
 import { parseVcenterEndpoint } from '../config/vcenter-endpoint.js';
+import { readCaBundle, type CaBundle } from '../config/ca-bundle.js';
 import { revealObjects, type GeneratedObject, type RevealedObject } from '../config/objects.js';
 import type { VsphereSettings } from '../vsphere/settings.js';
 
@@ -63,6 +64,17 @@ interface CommonOptions {
   /** Log in with explicitly given driver credentials before writing anything. */
   verify: boolean;
   log: Logger;
+  /**
+   * Where the driver pod mounts its config object (install reads it from the
+   * manifest); the --ca-file bundle's path in the config is under it.
+   * Default: the release manifests' DRIVER_CONFIG_DIR.
+   */
+  configMountDir?: string;
+}
+
+/** The --ca-file bundle (read and checked here) for the config object, or undefined without --ca-file. */
+async function caBundleOf(opts: CommonOptions): Promise<CaBundle | undefined> {
+  return opts.settings.caFile ? readCaBundle(opts.settings.caFile, opts.configMountDir) : undefined;
 }
 
 export interface CpiOptions extends CommonOptions {
@@ -155,6 +167,7 @@ async function verify(
 export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<GeneratePlan> {
   const { host, port } = endpoint(opts.settings);
   const cred = credentials(opts, 'CPI');
+  const ca = await caBundleOf(opts);
   const input = (datacenters: string[]): CpiConfigInput => ({
     server: host,
     port,
@@ -163,7 +176,8 @@ export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<Gen
     password: cred.password,
     datacenters,
     insecure: opts.settings.insecure,
-    caFile: opts.settings.caFile,
+    caFile: ca?.path,
+    caBundle: ca,
     thumbprint: opts.settings.thumbprint,
     secretName: opts.secretName,
     secretNamespace: opts.secretNamespace,
@@ -208,12 +222,14 @@ async function clusterCsiVersion(log: Logger, deps: GenerateDeps): Promise<strin
 export async function planCsi(opts: CsiOptions, deps: GenerateDeps): Promise<GeneratePlan> {
   const { host, port } = endpoint(opts.settings);
   const cred = credentials(opts, 'CSI');
+  const ca = await caBundleOf(opts);
   let version = opts.version ?? newestCsiVersion;
   const input = (datacenters: string[], clusterId: string): CsiConfigInput => ({
     version,
     clusterId,
     clusterDistribution: opts.clusterDistribution,
-    caFile: opts.settings.caFile,
+    caFile: ca?.path,
+    caBundle: ca,
     thumbprint: opts.settings.thumbprint,
     vcenters: [
       {
