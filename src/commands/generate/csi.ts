@@ -19,7 +19,8 @@ export default class GenerateCsi extends VkCommand<typeof GenerateCsi> {
 in the driver's INI format, with only the keys the target driver version reads: --csi-version, else the release
 'vk install csi' would install on the cluster (its Kubernetes version picks it from vk's table); every value
 is quoted so any password or name reads back exactly. The cluster-id defaults to one derived from the
-kube-system namespace UID (the same on every run). Passwords print as <redacted> unless --show-secrets;
+kube-system namespace UID (the same on every run). A --ca-file bundle is stored in the Secret as vcenter-ca.pem and
+ca-file names it where the driver mounts the Secret (/etc/cloud/vcenter-ca.pem). Passwords print as <redacted> unless --show-secrets;
 --file writes the real values to a 0600 file and --apply writes them into the cluster.`;
 
   static override examples = [
