@@ -18,7 +18,9 @@ export default class GenerateCpi extends VkCommand<typeof GenerateCpi> {
   static override description = `Prints a YAML stream (or, with -o json, a List) of two objects:
 the Secret ${cpiSecretDefaults.name} in ${cpiSecretDefaults.namespace} holding <server>.username and
 <server>.password, and the ConfigMap vsphere-cloud-config whose vsphere.conf is the CPI's YAML config.
-Server, port and TLS settings come from the vSphere flags (--url, --insecure, --ca-file, --thumbprint).
+Server, port and TLS settings come from the vSphere flags (--url, --insecure, --ca-file, --thumbprint); a
+--ca-file bundle is stored in the ConfigMap as vcenter-ca.pem and caFile names it where the CPI mounts it
+(/etc/cloud/vcenter-ca.pem).
 Passwords print as <redacted> unless --show-secrets; --file writes the real values to a 0600 file and
 --apply writes them into the cluster with server-side apply.`;
 

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { csiSecret } from '../../lib/config/csi.js';
-import { newestCsiVersion } from '../../lib/config/csi-keys.js';
 import { parseNetPermission, planCsi } from '../../lib/steps/generate.js';
 import {
   driverCredentialFlags,
@@ -17,9 +16,11 @@ export default class GenerateCsi extends VkCommand<typeof GenerateCsi> {
   static override summary = "Generate the vSphere CSI driver's csi-vsphere.conf Secret.";
 
   static override description = `Prints the Secret ${csiSecret.name} in ${csiSecret.namespace} holding csi-vsphere.conf
-in the driver's INI format, with only the keys the target driver version (--csi-version) reads; every value
+in the driver's INI format, with only the keys the target driver version reads: --csi-version, else the release
+'vk install csi' would install on the cluster (its Kubernetes version picks it from vk's table); every value
 is quoted so any password or name reads back exactly. The cluster-id defaults to one derived from the
-kube-system namespace UID (the same on every run). Passwords print as <redacted> unless --show-secrets;
+kube-system namespace UID (the same on every run). A --ca-file bundle is stored in the Secret as vcenter-ca.pem and
+ca-file names it where the driver mounts the Secret (/etc/cloud/vcenter-ca.pem). Passwords print as <redacted> unless --show-secrets;
 --file writes the real values to a 0600 file and --apply writes them into the cluster.`;
 
   static override examples = [
@@ -33,7 +34,9 @@ kube-system namespace UID (the same on every run). Passwords print as <redacted>
     ...kubeFlags,
     ...generateFlags,
     ...driverCredentialFlags('csi'),
-    'csi-version': Flags.string({ summary: `CSI driver version the config is for (default ${newestCsiVersion}).` }),
+    'csi-version': Flags.string({
+      summary: "CSI driver version the config is for (default: the release 'vk install csi' picks for the cluster).",
+    }),
     'cluster-id': Flags.string({ summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).' }),
     'cluster-distribution': Flags.string({ summary: 'Kubernetes distribution name reported to vCenter.' }),
     'topology-category': Flags.string({ multiple: true, summary: 'vSphere tag category for topology; repeatable.' }),

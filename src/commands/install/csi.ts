@@ -5,6 +5,7 @@ import { driverCredentialFlags, driverCredentials, generateFlags } from '../../l
 import {
   appliedTable,
   csiInstallConfig,
+  topologyCategoryFlag,
   installFlags,
   installOptions,
   logSummary,
@@ -19,7 +20,10 @@ export default class InstallCsi extends VkCommand<typeof InstallCsi> {
 config secret vsphere-config-secret (as 'vk generate csi' makes it) and the release manifest, with the
 vsphere-csi-controller Deployment scaled to min(3, control-plane nodes) so no replica stays Pending. Waits for the
 controller Deployment and the vsphere-csi-node DaemonSet, then verifies the CSIDriver csi.vsphere.vmware.com
-exists and every node's CSINode lists it. Re-running with nothing to change reports every object unchanged; a newer
+exists and every node's CSINode lists it. With --topology-category the config gets [Labels] topology-categories and
+the csi-provisioner gets --feature-gates=Topology=true and --strict-topology (the release manifest ships them commented
+out); without, the Topology gate stays off (set false explicitly for csi-provisioner v5+, which defaults it on).
+Re-running with nothing to change reports every object unchanged; a newer
 --version upgrades in place and waits for the rollout.`;
 
   static override examples = [
@@ -37,6 +41,7 @@ exists and every node's CSINode lists it. Re-running with nothing to change repo
     ...installFlags,
     'cluster-id': Flags.string({ summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).' }),
     'skip-preflight': Flags.boolean({ summary: 'Install even when nodes have no providerID yet.' }),
+    'topology-category': topologyCategoryFlag,
   };
 
   async run(): Promise<void> {
@@ -52,6 +57,7 @@ exists and every node's CSINode lists it. Re-running with nothing to change repo
         datacenters: f.datacenter ?? [],
         credentials: driverCredentials(f, 'csi'),
         clusterId: f['cluster-id'],
+        topologyCategories: f['topology-category'] ?? [],
       }),
     };
     const plan = await steps.planInstallCsi(this.ctx, input);

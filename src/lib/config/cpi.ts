@@ -33,7 +33,10 @@ export interface CpiConfigInput {
   password: Secret | undefined;
   datacenters: readonly string[];
   insecure: boolean;
+  /** caFile: the CA bundle's path inside the CPI pod. */
   caFile?: string;
+  /** The bundle itself, stored under `key` in the ConfigMap the CPI mounts. */
+  caBundle?: { key: string; pem: string };
   thumbprint?: string;
   secretName?: string;
   secretNamespace?: string;
@@ -129,7 +132,10 @@ export async function generateCpiObjects(input: CpiConfigInput): Promise<Generat
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { ...cpiConfigMap },
-    data: { 'vsphere.conf': yaml.dump(cpiVsphereConf(input), { noRefs: true, lineWidth: -1 }) },
+    data: {
+      'vsphere.conf': yaml.dump(cpiVsphereConf(input), { noRefs: true, lineWidth: -1 }),
+      ...(input.caBundle && { [input.caBundle.key]: input.caBundle.pem }),
+    },
   };
   return [secret, configMap];
 }

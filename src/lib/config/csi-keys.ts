@@ -16,10 +16,14 @@
 //   v3.7.0 … v3.7.2  drops those two again, adds Global
 //                    cnspvcprotection-cleanup-intervalinmin
 //   v3.7.3           adds GC topology-enabled
+//   v3.8.x           same as v3.7.3: pkg/common/config is unchanged between
+//                    v3.7.3 and release-3.8 (whose head is v3.8.0-rc.1, the
+//                    newest 3.8 tag in the snapshot examined)
 // All of these pin gopkg.in/gcfg.v1 v1.2.3 in go.mod. Keys are matched
 // case-insensitively by gcfg; they are written here as the tags spell them.
 
 import { UsageError } from '../errors.js';
+import { newestCsiRelease } from '../manifests/compatibility.js';
 
 export type CsiSection =
   'Global' | 'VirtualCenter' | 'NetPermissions' | 'Labels' | 'TopologyCategory' | 'Snapshot' | 'GC';
@@ -30,7 +34,7 @@ export interface CsiRelease {
   /**
    * First and last version (inclusive) that read exactly this key set. A `to`
    * of x.y.99 stands for "every later patch release of x.y" (checked up to the
-   * newest tag of that minor: v3.1.2, v3.2.0, v3.6.3, v3.7.3).
+   * newest tag of that minor: v3.1.2, v3.2.0, v3.6.3, v3.7.3, v3.8.0-rc.1).
    */
   from: string;
   to: string;
@@ -139,7 +143,7 @@ export const csiReleases: readonly CsiRelease[] = [
   },
   {
     from: '3.7.3',
-    to: '3.7.99',
+    to: '3.8.99',
     keys: {
       ...common,
       Global: [...globalBase, 'cnspvcprotection-cleanup-intervalinmin'],
@@ -149,13 +153,14 @@ export const csiReleases: readonly CsiRelease[] = [
   },
 ];
 
-/** The newest version vk knows the key set of; the default of --csi-version. */
-export const newestCsiVersion = 'v3.7.3';
+/** The newest release of the compatibility table, which has a key set here (a unit test checks every row). */
+export const newestCsiVersion = newestCsiRelease();
 
 type Triple = [number, number, number];
 
+// A pre-release (v3.8.0-rc.1) reads the keys of its release.
 function parseVersion(v: string): Triple | undefined {
-  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(v.trim());
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+)(?:-[0-9A-Za-z.-]+)?)?$/.exec(v.trim());
   if (!m) return undefined;
   return [Number(m[1]), Number(m[2]), m[3] === undefined ? -1 : Number(m[3])];
 }
@@ -174,7 +179,8 @@ export function csiKeysFor(version: string): CsiKeySet {
     (r) => cmp(parseVersion(r.from)!, probe) <= 0 && cmp(probe, parseVersion(r.to)!) <= 0,
   );
   if (!release) {
-    const supported = `v${csiReleases[0]!.from} to ${newestCsiVersion}`;
+    const newest = csiReleases[csiReleases.length - 1]!.to.replace(/\.99$/, '.x');
+    const supported = `v${csiReleases[0]!.from} to v${newest}`;
     throw new UsageError(`CSI driver version ${version} is not known to vk; supported: ${supported}`);
   }
   return release.keys;

@@ -47,7 +47,10 @@ export interface CsiConfigInput {
   version?: string;
   clusterId: string;
   clusterDistribution?: string;
+  /** ca-file: the CA bundle's path inside the driver pod. */
   caFile?: string;
+  /** The bundle itself, stored under `key` in the Secret the driver mounts. */
+  caBundle?: { key: string; pem: string };
   thumbprint?: string;
   vcenters: readonly CsiVcenterInput[];
   topologyCategories?: readonly string[];
@@ -182,7 +185,7 @@ export function generateCsiObjects(input: CsiConfigInput): GeneratedObject[] {
     kind: 'Secret',
     metadata: { ...csiSecret },
     type: 'Opaque',
-    stringData: { [csiConfKey]: conf },
+    stringData: { [csiConfKey]: conf, ...(input.caBundle && { [input.caBundle.key]: input.caBundle.pem }) },
   };
   return [secret];
 }

@@ -14,6 +14,12 @@ export interface DriverVcenter {
   insecure: boolean;
   thumbprint?: string;
   caFile?: string;
+  /**
+   * The CA bundle the driver reads at caFile, from the key of its config
+   * object named like the file (vk stores it there); null when the object has
+   * no such key, so no pod has the file; unset when not looked up.
+   */
+  caPem?: string | null;
   /** CSI only: the user the driver logs in as. */
   user?: string;
 }

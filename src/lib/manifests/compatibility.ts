@@ -302,6 +302,28 @@ export function resolveCsi(k8sVersion: string, opts: ResolveOptions = {}): Resol
   };
 }
 
+/** The newest CSI release of the table (the fallback default when the cluster's version is unknown). */
+export function newestCsiRelease(): string {
+  return CSI_RELEASES[0].version;
+}
+
+/** Every CSI release the table can pick, newest first, as plain data (for tests and docs). */
+export function csiReleaseTable(): readonly {
+  version: string;
+  kubernetes: { min: string; max: string };
+  image: string;
+}[] {
+  return CSI_RELEASES;
+}
+
+/**
+ * The CSI release `vk install csi` installs on a cluster of this Kubernetes
+ * version; `vk generate csi` writes its config for the same release.
+ */
+export function defaultCsiVersion(k8sVersion: string): string {
+  return resolveCsi(k8sVersion).version;
+}
+
 /** The whole table, one row per Kubernetes minor, for `vk doctor` and the README. */
 export function compatibilityTable(): { kubernetes: string; cpi?: string; csi?: string }[] {
   const minors = new Set<string>(CPI_RELEASES.map((r) => r.kubernetes));

@@ -5,7 +5,9 @@
 // here fetch only what these checks add: the two driver configs, the
 // datastores (one PropertyCollector call) and the server's certificate.
 
+import { posix } from 'node:path';
 import type { V1StorageClass } from '@kubernetes/client-node';
+import { X509Certificate } from 'node:crypto';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
@@ -13,14 +15,16 @@ import type { DatastoreHostMount, DatastoreSummary } from '../vsphere/types.js';
 import type { DriverConfig, DriverVcenter } from '../config/driver-config.js';
 import type { StoragePolicy } from '../vsphere/pbm.js';
 import { userWithDomain } from '../config/csi.js';
+import { isDefaultStorageClass } from '../kube/storage-class.js';
 import type { CheckResult } from './doctor.js';
 
 type Result = CheckResult;
 
-export const CPI_CONFIG_SOURCE = 'ConfigMap kube-system/vsphere-cloud-config (vsphere.conf)';
-export const CSI_CONFIG_SOURCE = 'Secret vmware-system-csi/vsphere-config-secret (csi-vsphere.conf)';
+const CPI_CONFIG_OBJECT = 'ConfigMap kube-system/vsphere-cloud-config';
+const CSI_CONFIG_OBJECT = 'Secret vmware-system-csi/vsphere-config-secret';
+export const CPI_CONFIG_SOURCE = `${CPI_CONFIG_OBJECT} (vsphere.conf)`;
+export const CSI_CONFIG_SOURCE = `${CSI_CONFIG_OBJECT} (csi-vsphere.conf)`;
 const CSI_DRIVER = 'csi.vsphere.vmware.com';
-const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 
 /** A driver config as read: absent (undefined), read, or unreadable (the reason). */
 export type ConfigRead = { ok: true; value: DriverConfig | undefined } | { ok: false; reason: string };
@@ -41,6 +45,18 @@ async function readOne(p: () => Promise<DriverConfig | undefined>): Promise<Conf
   }
 }
 
+/**
+ * The config with each vCenter's CA bundle: the key of the same object named
+ * like its caFile (the object is mounted as a directory, so that is the file
+ * the driver opens).
+ */
+function withCaContent(conf: DriverConfig, data: Record<string, string>): DriverConfig {
+  return {
+    ...conf,
+    vcenters: conf.vcenters.map((vc) => (vc.caFile ? { ...vc, caPem: data[posix.basename(vc.caFile)] ?? null } : vc)),
+  };
+}
+
 /** Both drivers' configs, read concurrently; a missing object is `undefined`, not an error. */
 export async function readDriverConfigs(client: KubeClient): Promise<DriverConfigs> {
   const { parseCpiConf, parseCsiConf } = await import('../config/driver-config.js');
@@ -53,7 +69,7 @@ export async function readDriverConfigs(client: KubeClient): Promise<DriverConfi
         namespace: 'kube-system',
       });
       const text = cm?.data?.['vsphere.conf'];
-      return text === undefined ? undefined : parseCpiConf(text, CPI_CONFIG_SOURCE);
+      return text === undefined ? undefined : withCaContent(await parseCpiConf(text, CPI_CONFIG_SOURCE), cm!.data!);
     }),
     readOne(async () => {
       const secret = await client.find<{
@@ -62,10 +78,10 @@ export async function readDriverConfigs(client: KubeClient): Promise<DriverConfi
         data?: Record<string, string>;
         stringData?: Record<string, string>;
       }>({ apiVersion: 'v1', kind: 'Secret', name: 'vsphere-config-secret', namespace: 'vmware-system-csi' });
-      const b64 = secret?.data?.['csi-vsphere.conf'];
-      const text =
-        b64 !== undefined ? Buffer.from(b64, 'base64').toString('utf8') : secret?.stringData?.['csi-vsphere.conf'];
-      return text === undefined ? undefined : parseCsiConf(text, CSI_CONFIG_SOURCE);
+      const data: Record<string, string> = { ...secret?.stringData };
+      for (const [k, v] of Object.entries(secret?.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+      const text = data['csi-vsphere.conf'];
+      return text === undefined ? undefined : withCaContent(parseCsiConf(text, CSI_CONFIG_SOURCE), data);
     }),
   ]);
   return { cpi, csi };
@@ -197,10 +213,13 @@ const param = (c: V1StorageClass, key: string) =>
 
 /** The csi.vsphere.vmware.com classes, the default one first. */
 export function csiClasses(classes: V1StorageClass[]): V1StorageClass[] {
-  const isDefault = (c: V1StorageClass) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true';
   return classes
     .filter((c) => c.provisioner === CSI_DRIVER)
-    .sort((a, b) => Number(isDefault(b)) - Number(isDefault(a)) || a.metadata!.name!.localeCompare(b.metadata!.name!));
+    .sort(
+      (a, b) =>
+        Number(isDefaultStorageClass(b)) - Number(isDefaultStorageClass(a)) ||
+        a.metadata!.name!.localeCompare(b.metadata!.name!),
+    );
 }
 
 export const needsDatastores = (classes: V1StorageClass[]) => csiClasses(classes).some((c) => param(c, 'datastoreurl'));
@@ -358,18 +377,75 @@ export function clusterIdCheck(csi: ConfigRead, generic: (id: string) => boolean
 
 // ---------------------------------------------------------------- tls-trust
 
-/** The server's certificate thumbprints, or why they could not be read; undefined over http. */
-export type ServerCert = { sha256: string; sha1: string } | string | undefined;
+/**
+ * The server's certificate thumbprints and the chain it presents (PEM, leaf
+ * first), or why they could not be read; undefined over http.
+ */
+export type ServerCert = { sha256: string; sha1: string; chain?: string[] } | string | undefined;
 
 export async function readServerCert(session: VsphereSession): Promise<ServerCert> {
   if (session.options.url.protocol !== 'https:') return undefined;
-  const { serverThumbprints } = await import('../vsphere/tls.js');
   const { host, port } = vkEndpoint(session);
   try {
-    return await serverThumbprints(host, port, session.options.timeoutMs);
+    return await presentedChain(host, port, session.options.timeoutMs);
   } catch (err) {
     return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
   }
+}
+
+/** One handshake without verification: what the server presents, as a driver would receive it. */
+async function presentedChain(host: string, port: number, timeoutMs: number) {
+  const { connect } = await import('node:tls');
+  return new Promise<{ sha256: string; sha1: string; chain: string[] }>((resolve, reject) => {
+    const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`TLS handshake with ${host}:${port} timed out`)));
+    socket.once('secureConnect', () => {
+      const chain: string[] = [];
+      const seen = new Set<string>();
+      for (let c = socket.getPeerCertificate(true); c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+        seen.add(c.fingerprint256);
+        chain.push(new X509Certificate(c.raw).toString());
+      }
+      socket.end();
+      const leaf = chain[0] && new X509Certificate(chain[0]);
+      if (!leaf) reject(new Error(`${host}:${port} presented no certificate`));
+      else resolve({ sha256: leaf.fingerprint256.toUpperCase(), sha1: leaf.fingerprint.toUpperCase(), chain });
+    });
+    socket.once('error', reject);
+  });
+}
+
+const isIP = (host: string) => /^[\d.]+$/.test(host) || host.includes(':');
+
+/**
+ * Whether a CA bundle verifies the presented chain for `host`, as the
+ * drivers' Go TLS client would with ca-file as its only roots: the leaf names
+ * the host, and walking up the presented chain reaches a certificate the
+ * bundle holds or one signed by a certificate it holds. True, or why not.
+ */
+export function caBundleTrusts(bundle: string, chain: readonly string[], host: string): true | string {
+  const blocks = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  let cas: X509Certificate[];
+  let certs: X509Certificate[];
+  try {
+    cas = blocks.map((b) => new X509Certificate(b));
+    certs = chain.map((p) => new X509Certificate(p));
+  } catch {
+    return 'a certificate cannot be parsed';
+  }
+  if (cas.length === 0) return 'it holds no PEM certificate';
+  const leaf = certs[0];
+  if (!leaf) return 'the server presented no certificate';
+  const named = isIP(host) ? leaf.checkIP(host) : leaf.checkHost(host);
+  if (!named) return `the server's certificate is not issued for ${host}`;
+  const signedBy = (c: X509Certificate, issuer: X509Certificate) => c.checkIssued(issuer) && c.verify(issuer.publicKey);
+  for (let i = 0; i < certs.length; i++) {
+    const c = certs[i]!;
+    if (cas.some((ca) => ca.fingerprint256 === c.fingerprint256 || signedBy(c, ca))) return true;
+    const next = certs[i + 1];
+    if (!next || !signedBy(c, next)) break;
+  }
+  return "no certificate in it signed the server's certificate chain";
 }
 
 /** vk's trust settings, as a user would name them. */
@@ -464,7 +540,35 @@ export function tlsTrustCheck(session: VsphereSession, configs: DriverConfigs, c
           });
         } else notes.push(`${label(conf)} does not verify`);
       } else if (vc.caFile) {
-        notes.push(`${label(conf)} trusts CA file ${vc.caFile}`);
+        const object = conf.driver === 'cpi' ? CPI_CONFIG_OBJECT : CSI_CONFIG_OBJECT;
+        const key = posix.basename(vc.caFile);
+        const fix = `vk generate ${conf.driver} --ca-file FILE --apply stores the CA bundle in ${object}`;
+        if (vc.caPem === null) {
+          return {
+            id,
+            title,
+            status: 'fail',
+            detail: `${label(conf)} ca-file ${vc.caFile} is not a key of ${object}, so no driver pod has that file`,
+            fix,
+          };
+        }
+        if (vc.caPem === undefined || typeof cert !== 'object' || !cert.chain) {
+          notes.push(
+            `${label(conf)} trusts CA file ${vc.caFile}${typeof cert === 'string' ? ` (not compared: ${cert})` : ''}`,
+          );
+        } else {
+          const verdict = caBundleTrusts(vc.caPem, cert.chain, host);
+          if (verdict !== true) {
+            return {
+              id,
+              title,
+              status: 'fail',
+              detail: `${label(conf)} CA bundle (${key} of ${object}) does not verify ${host}: ${verdict} (SHA-256 ${cert.sha256})`,
+              fix: `${fix}, with the CA that issued the server's certificate`,
+            };
+          }
+          notes.push(`${label(conf)} CA bundle (${key} of ${object}) verifies the server's certificate`);
+        }
       } else if (vkVerifies && (vk.thumbprint || vk.caPem)) {
         warns.push({
           id,

@@ -13,6 +13,7 @@ import type { VsphereSession } from '../vsphere/connect.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
 import type { MoRef, OptionValue } from '../vsphere/types.js';
 import { refKey } from '../vsphere/types.js';
+import { DEFAULT_CLASS_ANNOTATION, isDefaultStorageClass } from '../kube/storage-class.js';
 import * as drivers from './doctor-drivers.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -33,7 +34,6 @@ export interface DoctorReport {
 export const UNINITIALIZED_TAINT_KEY = 'node.cloudprovider.kubernetes.io/uninitialized';
 export const CSI_DRIVER = 'csi.vsphere.vmware.com';
 export const IN_TREE_PROVISIONER = 'kubernetes.io/vsphere-volume';
-const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
 const CPI_DAEMONSET = 'vsphere-cloud-controller-manager';
 const CSI_CONTROLLER = 'vsphere-csi-controller';
 const CSI_NODE = 'vsphere-csi-node';
@@ -580,7 +580,7 @@ async function datastoreCheck(
 export function defaultClassCheck(classes: V1StorageClass[]): CheckResult {
   const id = 'storageclass';
   const title = 'Default StorageClass uses the CSI driver';
-  const defaults = classes.filter((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
+  const defaults = classes.filter(isDefaultStorageClass);
   if (defaults.length === 0) {
     return {
       id,

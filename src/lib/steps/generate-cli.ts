@@ -83,6 +83,7 @@ export function generateDeps(ctx: Context, opts: { folder?: string } = {}): Gene
       if (!uid) throw new VkError('the kube-system namespace has no UID', { hint: 'pass --cluster-id' });
       return uid;
     },
+    kubernetesVersion: async () => (await (await ctx.kube()).version()).gitVersion,
     verifyLogin: async (username, password) => {
       const session = await ctx.vsphere();
       const { verifyLogin } = await import('../vsphere/verify-login.js');

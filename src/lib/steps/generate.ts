@@ -13,7 +13,9 @@ import { clusterIdFromNamespaceUid } from '../config/cluster-id.js';
 import { generateCpiObjects, type CpiConfigInput } from '../config/cpi.js';
 import { generateCsiObjects, type CsiConfigInput, type NetPermission } from '../config/csi.js';
 import { newestCsiVersion } from '../config/csi-keys.js';
+import { defaultCsiVersion } from '../manifests/compatibility.js';
 import { parseVcenterEndpoint } from '../config/vcenter-endpoint.js';
+import { readCaBundle, type CaBundle } from '../config/ca-bundle.js';
 import { revealObjects, type GeneratedObject, type RevealedObject } from '../config/objects.js';
 import type { VsphereSettings } from '../vsphere/settings.js';
 
@@ -32,6 +34,11 @@ export interface GenerateDeps {
   listDatacenters(): Promise<string[]>;
   /** metadata.uid of the kube-system namespace. */
   kubeSystemUid(): Promise<string>;
+  /**
+   * The cluster's Kubernetes gitVersion, to pick the CSI release the config
+   * is for; without it (or when it cannot be read) the table's newest.
+   */
+  kubernetesVersion?(): Promise<string>;
   /** Logs in once with the given credentials and logs out; throws when they do not work. */
   verifyLogin(username: string, password: Secret): Promise<void>;
   /** Server-side apply of the objects (real values), in order. */
@@ -57,6 +64,17 @@ interface CommonOptions {
   /** Log in with explicitly given driver credentials before writing anything. */
   verify: boolean;
   log: Logger;
+  /**
+   * Where the driver pod mounts its config object (install reads it from the
+   * manifest); the --ca-file bundle's path in the config is under it.
+   * Default: the release manifests' DRIVER_CONFIG_DIR.
+   */
+  configMountDir?: string;
+}
+
+/** The --ca-file bundle (read and checked here) for the config object, or undefined without --ca-file. */
+async function caBundleOf(opts: CommonOptions): Promise<CaBundle | undefined> {
+  return opts.settings.caFile ? readCaBundle(opts.settings.caFile, opts.configMountDir) : undefined;
 }
 
 export interface CpiOptions extends CommonOptions {
@@ -79,6 +97,8 @@ export interface CsiOptions extends CommonOptions {
 
 export interface GeneratePlan {
   objects: GeneratedObject[];
+  /** CSI only: the driver release the config is written for. */
+  version?: string;
   /** Every credential in the objects, to scrub from logs. */
   secrets: Secret[];
 }
@@ -147,6 +167,7 @@ async function verify(
 export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<GeneratePlan> {
   const { host, port } = endpoint(opts.settings);
   const cred = credentials(opts, 'CPI');
+  const ca = await caBundleOf(opts);
   const input = (datacenters: string[]): CpiConfigInput => ({
     server: host,
     port,
@@ -155,7 +176,8 @@ export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<Gen
     password: cred.password,
     datacenters,
     insecure: opts.settings.insecure,
-    caFile: opts.settings.caFile,
+    caFile: ca?.path,
+    caBundle: ca,
     thumbprint: opts.settings.thumbprint,
     secretName: opts.secretName,
     secretNamespace: opts.secretNamespace,
@@ -170,14 +192,44 @@ export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<Gen
   return { objects, secrets: cred.password ? [cred.password] : [] };
 }
 
+/**
+ * The CSI release a config is for when --csi-version is not given: the one
+ * `vk install csi` installs on this cluster (the same function picks it).
+ */
+async function clusterCsiVersion(log: Logger, deps: GenerateDeps): Promise<string> {
+  if (!deps.kubernetesVersion) return newestCsiVersion;
+  let gitVersion: string;
+  try {
+    gitVersion = await deps.kubernetesVersion();
+  } catch (err) {
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    log.warn(
+      `cannot read the cluster's Kubernetes version (${reason}); writing the config for CSI ${newestCsiVersion}, ` +
+        `the newest release vk knows (pass --csi-version to choose)`,
+    );
+    return newestCsiVersion;
+  }
+  try {
+    const version = defaultCsiVersion(gitVersion);
+    log.debug(`CSI ${version} is the release vk install csi picks for Kubernetes ${gitVersion}`);
+    return version;
+  } catch (err) {
+    if (!(err instanceof VkError)) throw err;
+    throw new VkError(err.message, { hint: 'pass --csi-version to write the config for a specific release' });
+  }
+}
+
 export async function planCsi(opts: CsiOptions, deps: GenerateDeps): Promise<GeneratePlan> {
   const { host, port } = endpoint(opts.settings);
   const cred = credentials(opts, 'CSI');
+  const ca = await caBundleOf(opts);
+  let version = opts.version ?? newestCsiVersion;
   const input = (datacenters: string[], clusterId: string): CsiConfigInput => ({
-    version: opts.version ?? newestCsiVersion,
+    version,
     clusterId,
     clusterDistribution: opts.clusterDistribution,
-    caFile: opts.settings.caFile,
+    caFile: ca?.path,
+    caBundle: ca,
     thumbprint: opts.settings.thumbprint,
     vcenters: [
       {
@@ -199,9 +251,10 @@ export async function planCsi(opts: CsiOptions, deps: GenerateDeps): Promise<Gen
   );
   const datacenters = await resolveDatacenters(opts, deps);
   const clusterId = opts.clusterId ?? clusterIdFromNamespaceUid(await deps.kubeSystemUid());
+  version = opts.version ?? (await clusterCsiVersion(opts.log, deps));
   const objects = generateCsiObjects(input(datacenters, clusterId));
   await verify(opts, deps, cred, 'CSI');
-  return { objects, secrets: cred.password ? [cred.password] : [] };
+  return { objects, version, secrets: cred.password ? [cred.password] : [] };
 }
 
 export async function applyGenerated(plan: GeneratePlan, deps: GenerateDeps): Promise<ApplyResult[]> {

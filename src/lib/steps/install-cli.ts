@@ -72,23 +72,32 @@ export function installOptions(flags: {
 
 /**
  * The CSI config vk install csi and vk up write: block volumes on the given
- * datacenters (file shares, topology and net permissions are vk generate csi's).
+ * datacenters, with topology when categories are given (file shares and net
+ * permissions are vk generate csi's).
  */
 export function csiInstallConfig(opts: {
   settings: VsphereSettings;
   datacenters: string[];
   credentials: DriverCredentials;
   clusterId?: string;
+  topologyCategories?: string[];
 }): InstallCsiInput['generate'] {
   return {
     ...opts,
     verify: false,
     fileShareClusters: [],
     fileShareDatastoreUrls: [],
-    topologyCategories: [],
+    topologyCategories: opts.topologyCategories ?? [],
     netPermissions: [],
   };
 }
+
+/** --topology-category of vk install csi and vk up. */
+export const topologyCategoryFlag = Flags.string({
+  multiple: true,
+  summary:
+    "vSphere tag category for topology; repeatable. Writes [Labels] topology-categories and turns on csi-provisioner's Topology gate and --strict-topology.",
+});
 
 export const appliedTable = (r: InstallResult<unknown>): Table => ({
   columns: ['kind', 'namespace', 'name', 'result'],

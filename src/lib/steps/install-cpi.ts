@@ -16,6 +16,9 @@ import type { KubeObject } from '../manifests/objects.js';
 import { findObject } from '../manifests/objects.js';
 import { stampManagedBy } from '../manifests/transforms.js';
 import { planCpi, type CpiOptions, type GeneratePlan } from './generate.js';
+import { CA_BUNDLE_KEY } from '../config/ca-bundle.js';
+import { cpiConfigMap } from '../config/cpi.js';
+import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
   prepareManifest,
@@ -62,8 +65,20 @@ export interface InstallCpiInput extends InstallOptions {
 export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Promise<InstallCpiPlan> {
   validateInstallOptions(input);
   const kube = await ctx.kube();
-  const config = await planCpi({ ...input.generate, verify: false, log: ctx.log }, generateDeps(ctx));
   const manifest = await prepareManifest(ctx, kube, 'cpi', input);
+  // A --ca-file bundle goes into the ConfigMap; the config names it where the DaemonSet mounts that ConfigMap.
+  const configMount = input.generate.settings.caFile
+    ? configMountDir(manifest.objects, {
+        kind: 'DaemonSet',
+        name: CPI_DAEMONSET.name,
+        source: { kind: 'ConfigMap', name: cpiConfigMap.name },
+        key: CA_BUNDLE_KEY,
+      })
+    : undefined;
+  const config = await planCpi(
+    { ...input.generate, verify: false, log: ctx.log, configMountDir: configMount },
+    generateDeps(ctx),
+  );
   const nodes = await kube.list<V1Node>('v1', 'Node');
   const taintNodes = input.noTaint ? [] : nodes.items.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
   const cm = config.objects.find((o) => o.kind === 'ConfigMap');

@@ -18,7 +18,11 @@ import {
   setControllerReplicas,
   stampManagedBy,
 } from '../manifests/transforms.js';
+import { describeTopology, setCsiTopology, type TopologyPlan } from '../manifests/topology.js';
 import { planCsi, type CsiOptions, type GeneratePlan } from './generate.js';
+import { CA_BUNDLE_KEY } from '../config/ca-bundle.js';
+import { csiSecret } from '../config/csi.js';
+import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
   prepareManifest,
@@ -47,6 +51,8 @@ export interface InstallCsiPlan {
   config: GeneratePlan;
   nodes: string[];
   controllerReplicas: number;
+  /** Whether csi-provisioner runs with topology, as the config's topology categories ask. */
+  topology: TopologyPlan;
 }
 
 export interface CsiVerification {
@@ -75,19 +81,41 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
     );
   }
   const manifest = await prepareManifest(ctx, kube, 'csi', input);
-  // The config carries the keys the installed driver reads (a custom manifest: the newest set).
-  const known = /^v\d+\.\d+\.\d+$/.test(manifest.version) ? manifest.version : undefined;
+  // The config carries the keys the installed driver reads; a manifest whose
+  // version cannot be read gets those of the release the table picks.
+  const known = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(manifest.version) ? manifest.version : undefined;
+  // A --ca-file bundle goes into the Secret; the config names it where the controller mounts that Secret.
+  const configMount = input.generate.settings.caFile
+    ? configMountDir(manifest.objects, {
+        kind: 'Deployment',
+        name: CSI_CONTROLLER_DEPLOYMENT,
+        source: { kind: 'Secret', name: csiSecret.name },
+        key: CA_BUNDLE_KEY,
+      })
+    : undefined;
   const config = await planCsi(
-    { ...input.generate, version: input.generate.version ?? known, verify: false, log: ctx.log },
+    {
+      ...input.generate,
+      version: input.generate.version ?? known,
+      verify: false,
+      log: ctx.log,
+      configMountDir: configMount,
+    },
     generateDeps(ctx),
   );
   const replicas = controllerReplicas(nodes.filter(isControlPlane).length);
+  const { objects, topology } = setCsiTopology(
+    setControllerReplicas(manifest.objects, replicas),
+    input.generate.topologyCategories,
+  );
+  if (topology.enabled || topology.changes.length > 0) ctx.log.info(describeTopology(topology));
   return {
     options: input,
-    manifest: { ...manifest, objects: setControllerReplicas(manifest.objects, replicas) },
+    manifest: { ...manifest, objects },
     config,
     nodes: nodes.map((n) => n.metadata!.name!).sort(),
     controllerReplicas: replicas,
+    topology,
   };
 }
 

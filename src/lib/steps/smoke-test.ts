@@ -16,12 +16,11 @@ import { formatDuration } from '../kube/duration.js';
 import type { PodPhase } from '../kube/wait.js';
 import type { Table } from '../cli/output.js';
 import type { Progress, Task, TaskEnd } from '../cli/progress.js';
+import { isDefaultStorageClass } from '../kube/storage-class.js';
 
 export const DEFAULT_IMAGE = 'busybox:1.36';
 export const DEFAULT_SIZE = '1Gi';
 export const DEFAULT_TIMEOUT_MS = 5 * 60_000;
-export const DEFAULT_STORAGE_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
-const BETA_DEFAULT_ANNOTATION = 'storageclass.beta.kubernetes.io/is-default-class';
 export const SMOKE_LABEL = 'vk.io/smoke-test';
 const MOUNT = '/data';
 /** Reader exit codes: the token file is missing, or holds another token. */
@@ -118,10 +117,6 @@ export function validateSmokeTestInput(input: SmokeTestInput): void {
   }
 }
 
-const isDefaultClass = (sc: V1StorageClass) =>
-  sc.metadata?.annotations?.[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true' ||
-  sc.metadata?.annotations?.[BETA_DEFAULT_ANNOTATION] === 'true';
-
 /** Resolves the StorageClass (named, or the cluster default) and the names to use; writes nothing. */
 export async function planSmokeTest(kube: KubeClient, input: SmokeTestInput): Promise<SmokeTestPlan> {
   validateSmokeTestInput(input);
@@ -137,7 +132,7 @@ export async function planSmokeTest(kube: KubeClient, input: SmokeTestInput): Pr
       });
     }
   } else {
-    const defaults = classes.filter(isDefaultClass);
+    const defaults = classes.filter(isDefaultStorageClass);
     if (defaults.length === 0) {
       throw new UsageError('the cluster has no default StorageClass', {
         hint: `pass --storage-class NAME (${listed}) or mark one with 'vk storageclass create NAME --default'`,

@@ -10,10 +10,13 @@ import { UsageError, VkError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { KubeClient } from '../kube/client.js';
 import type { DatastoreReport } from '../vsphere/datastores.js';
-import { DEFAULT_STORAGE_CLASS_ANNOTATION } from './smoke-test.js';
+import {
+  BETA_DEFAULT_CLASS_ANNOTATION,
+  DEFAULT_CLASS_ANNOTATION,
+  isDefaultStorageClass,
+} from '../kube/storage-class.js';
 
 export const CSI_PROVISIONER = 'csi.vsphere.vmware.com';
-const BETA_DEFAULT_ANNOTATION = 'storageclass.beta.kubernetes.io/is-default-class';
 export const reclaimPolicies = ['Delete', 'Retain'] as const;
 export const bindingModes = ['Immediate', 'WaitForFirstConsumer'] as const;
 
@@ -45,10 +48,6 @@ export interface StorageClassResult extends StorageClassPlan {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DS_URL = /^ds:\/\/\/\S+$/;
-
-const isDefaultClass = (sc: V1StorageClass) =>
-  sc.metadata?.annotations?.[DEFAULT_STORAGE_CLASS_ANNOTATION] === 'true' ||
-  sc.metadata?.annotations?.[BETA_DEFAULT_ANNOTATION] === 'true';
 
 /** Rejects bad input before any request (exit 2). */
 export function validateStorageClassInput(input: StorageClassInput): void {
@@ -84,7 +83,7 @@ export function storageClassObject(input: StorageClassInput, datastoreUrl?: stri
     kind: 'StorageClass',
     metadata: {
       name: input.name,
-      ...(input.isDefault ? { annotations: { [DEFAULT_STORAGE_CLASS_ANNOTATION]: 'true' } } : {}),
+      ...(input.isDefault ? { annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } } : {}),
     },
     provisioner: CSI_PROVISIONER,
     ...(Object.keys(parameters).length ? { parameters } : {}),
@@ -187,7 +186,7 @@ export async function planStorageClass(
   }
   const clearDefault = input.isDefault
     ? classes
-        .filter((c) => c.metadata?.name !== input.name && isDefaultClass(c))
+        .filter((c) => c.metadata?.name !== input.name && isDefaultStorageClass(c))
         .map((c) => c.metadata!.name!)
         .sort()
     : [];
@@ -195,7 +194,7 @@ export async function planStorageClass(
     existing !== undefined &&
     clearDefault.length === 0 &&
     (existing.allowVolumeExpansion ?? false) === desired.allowVolumeExpansion &&
-    (!input.isDefault || isDefaultClass(existing));
+    (!input.isDefault || isDefaultStorageClass(existing));
   return {
     action: existing ? (unchanged ? 'unchanged' : 'update') : 'create',
     storageClass: desired,
@@ -221,7 +220,7 @@ export async function applyStorageClass(
         { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: old },
         {
           metadata: {
-            annotations: { [DEFAULT_STORAGE_CLASS_ANNOTATION]: 'false', [BETA_DEFAULT_ANNOTATION]: null },
+            annotations: { [DEFAULT_CLASS_ANNOTATION]: 'false', [BETA_DEFAULT_CLASS_ANNOTATION]: null },
           },
         },
         'merge',
@@ -265,7 +264,7 @@ export async function listStorageClasses(ctx: Context, opts: { vcenter: boolean 
       const url = c.parameters?.datastoreurl;
       return {
         name: c.metadata!.name!,
-        default: isDefaultClass(c),
+        default: isDefaultStorageClass(c),
         provisioner: c.provisioner,
         ...(url ? { datastoreUrl: url } : {}),
         ...(url && byUrl.has(url.replace(/\/+$/, '')) ? { datastore: byUrl.get(url.replace(/\/+$/, ''))! } : {}),

@@ -168,7 +168,7 @@ func csiConfigFor(version string) (interface{}, error) {
 		return &CSIConfig[GlobalBase, VCSessionManager, GCBase]{}, nil
 	case v <= 30702:
 		return &CSIConfig[GlobalPVCProtection, VCTLS, GCBase]{}, nil
-	case v <= 30799:
+	case v <= 30899: // v3.8 reads the v3.7.3 keys (pkg/common/config unchanged on release-3.8)
 		return &CSIConfig[GlobalPVCProtection, VCTLS, GCTopology]{}, nil
 	}
 	return nil, fmt.Errorf("unsupported version %q", version)
