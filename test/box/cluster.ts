@@ -13,6 +13,7 @@
 // the uninitialized taint, the first one a control-plane node.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
@@ -125,9 +126,13 @@ export interface NodeSpec {
 }
 
 /** An HTTP CONNECT proxy on 127.0.0.1 that connects every tunnel to kwok's server, whatever node it names. */
-async function startKubeletEgress(kwokPort: number): Promise<{ port: number; close(): void }> {
+async function startKubeletEgress(
+  kwokPort: number,
+  tls: { cert: string; key: string },
+): Promise<{ port: number; close(): void }> {
   const sockets = new Set<Socket>();
-  const srv = createServer((client) => {
+  // TLS: the apiserver's TCP egress transport insists on it.
+  const srv = createTlsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (client) => {
     sockets.add(client);
     client.once('close', () => sockets.delete(client));
     client.once('data', (head) => {
@@ -269,7 +274,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
     // here listens on. The apiserver reaches "kubelets" (logs, exec) the way
     // konnectivity setups do: through an HTTP CONNECT proxy named by its
     // egress selector; ours sends every node connection to kwok.
-    egress = await startKubeletEgress(kwokPort);
+    egress = await startKubeletEgress(kwokPort, { cert: pki.serverCert, key: pki.serverKey });
     const egressConfig = join(dir, 'egress-selector.yaml');
     writeFileSync(
       egressConfig,
@@ -281,7 +286,16 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
             name: 'cluster',
             connection: {
               proxyProtocol: 'HTTPConnect',
-              transport: { tcp: { url: `http://127.0.0.1:${egress.port}` } },
+              transport: {
+                tcp: {
+                  url: `https://127.0.0.1:${egress.port}`,
+                  tlsConfig: {
+                    caBundle: pki.caCert,
+                    clientCert: pki.client('admin').cert,
+                    clientKey: pki.client('admin').key,
+                  },
+                },
+              },
             },
           },
         ],
