@@ -17,9 +17,9 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   box = await startBox({ drivers: true, vcsim: { cluster: 1, host: 3, ds: 1, folder: '/DC0/vm/k8s', folderVms: 3 } });
-  // The fixtures of the nearest releases stand in for the 1.36 ones; the
-  // runtime picks binaries by image repository, not tag.
-  manifests = await startManifestServer({ aliases: { 'v1.36.0': 'v1.32.0', 'v3.8.0': 'v3.7.0' } });
+  // The fixtures for Kubernetes 1.36 (CPI v1.36.0, CSI v3.8.0) name the
+  // sidecar releases the box builds; the runtime runs no other tag.
+  manifests = await startManifestServer({ aliases: {} });
   env = { ...box.env, VK_MANIFEST_BASE_URL: manifests.baseUrl, NO_COLOR: '1' };
 }, 600_000);
 afterAll(async () => {
@@ -34,110 +34,126 @@ const podsOf = async (ns: string, selector: string) =>
   (await box.getJson(`/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`)).items as any[];
 
 describe('the real drivers in the box', () => {
-  it('vk install cpi: the real CPI sets providerID and addresses and removes the uninitialized taint', async () => {
-    const r = await vk(['install', 'cpi', '--timeout', '240s']);
-    expect(r.code, r.stderr).toBe(0);
-    const vms = await box.vcsim!.inspect('vms');
-    for (const n of (await box.getJson('/api/v1/nodes')).items as any[]) {
-      const vm = vms.find((v) => v.name.toLowerCase() === n.metadata.name)!;
-      expect(n.spec.providerID).toBe(`vsphere://${vm.uuid}`);
-      expect((n.spec.taints ?? []).map((t: any) => t.key)).not.toContain(UNINITIALIZED_TAINT);
-      expect(n.status.addresses.map((a: any) => a.type)).toContain('Hostname');
-    }
-    const [pod] = await podsOf('kube-system', 'name=vsphere-cloud-controller-manager');
-    expect(box.runtime!.running()).toContain(`kube-system/${pod.metadata.name}`);
-  });
+  it(
+    'vk install cpi: the real CPI sets providerID and addresses and removes the uninitialized taint',
+    { timeout: 300_000 },
+    async () => {
+      const r = await vk(['install', 'cpi', '--timeout', '240s']);
+      expect(r.code, r.stderr).toBe(0);
+      const vms = await box.vcsim!.inspect('vms');
+      for (const n of (await box.getJson('/api/v1/nodes')).items as any[]) {
+        const vm = vms.find((v) => v.name.toLowerCase() === n.metadata.name)!;
+        expect(n.spec.providerID).toBe(`vsphere://${vm.uuid}`);
+        expect((n.spec.taints ?? []).map((t: any) => t.key)).not.toContain(UNINITIALIZED_TAINT);
+        expect(n.status.addresses.map((a: any) => a.type)).toContain('Hostname');
+      }
+      const [pod] = await podsOf('kube-system', 'name=vsphere-cloud-controller-manager');
+      expect(box.runtime!.running()).toContain(`kube-system/${pod.metadata.name}`);
+    },
+  );
 
-  it('vk install csi + storageclass create: a PVC is Bound by the real csi-provisioner to a CNS volume; a pod gets it attached by the real csi-attacher', async () => {
-    const csi = await vk(['install', 'csi', '--cluster-id', 'box', '--timeout', '240s']);
-    expect(csi.code, csi.stderr).toBe(0);
-    const sc = await vk(['storageclass', 'create', 'box-sc', '--datastore', 'LocalDS_0']);
-    expect(sc.code, sc.stderr).toBe(0);
-    await box.kubectl(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'v1',
-            kind: 'PersistentVolumeClaim',
-            metadata: { name: 'data', namespace: 'default' },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              storageClassName: 'box-sc',
-              resources: { requests: { storage: '1Gi' } },
+  it(
+    'vk install csi + storageclass create: a PVC is Bound by the real csi-provisioner to a CNS volume; a pod gets it attached by the real csi-attacher',
+    { timeout: 400_000 },
+    async () => {
+      const csi = await vk(['install', 'csi', '--cluster-id', 'box', '--timeout', '240s']);
+      expect(csi.code, csi.stderr).toBe(0);
+      const sc = await vk(['storageclass', 'create', 'box-sc', '--datastore', 'LocalDS_0']);
+      expect(sc.code, sc.stderr).toBe(0);
+      await box.kubectl(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            {
+              apiVersion: 'v1',
+              kind: 'PersistentVolumeClaim',
+              metadata: { name: 'data', namespace: 'default' },
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: 'box-sc',
+                resources: { requests: { storage: '1Gi' } },
+              },
             },
-          },
-          {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name: 'uses-data', namespace: 'default' },
-            spec: {
-              nodeName: box.nodes[1]!.name,
-              containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'd', mountPath: '/d' }] }],
-              volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }],
+            {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              metadata: { name: 'uses-data', namespace: 'default' },
+              spec: {
+                nodeName: box.nodes[1]!.name,
+                containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'd', mountPath: '/d' }] }],
+                volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }],
+              },
             },
-          },
-        ],
-      }),
-    });
-    let pvc: any;
-    await waitFor(
-      'PVC data Bound',
-      async () => {
-        pvc = await box.getJson('/api/v1/namespaces/default/persistentvolumeclaims/data');
-        return pvc.status.phase === 'Bound';
-      },
-      { timeoutMs: 120_000 },
-    );
-    const pv = await box.getJson(`/api/v1/persistentvolumes/${pvc.spec.volumeName}`);
-    expect(pv.spec.csi.driver).toBe('csi.vsphere.vmware.com');
-    const url = new URL(box.env.GOVC_URL!.includes('://') ? box.env.GOVC_URL! : `https://${box.env.GOVC_URL}`);
-    const volumes = await cnsVolumes(url.href, box.env.GOVC_USERNAME!, box.env.GOVC_PASSWORD!);
-    expect(volumes.map((v) => v.id)).toContain(pv.spec.csi.volumeHandle);
+          ],
+        }),
+      });
+      let pvc: any;
+      await waitFor(
+        'PVC data Bound',
+        async () => {
+          pvc = await box.getJson('/api/v1/namespaces/default/persistentvolumeclaims/data');
+          return pvc.status.phase === 'Bound';
+        },
+        { timeoutMs: 120_000 },
+      );
+      const pv = await box.getJson(`/api/v1/persistentvolumes/${pvc.spec.volumeName}`);
+      expect(pv.spec.csi.driver).toBe('csi.vsphere.vmware.com');
+      const url = new URL(box.env.GOVC_URL!.includes('://') ? box.env.GOVC_URL! : `https://${box.env.GOVC_URL}`);
+      const volumes = await cnsVolumes(url.href, box.env.GOVC_USERNAME!, box.env.GOVC_PASSWORD!);
+      expect(volumes.map((v) => v.id)).toContain(pv.spec.csi.volumeHandle);
 
-    let va: any;
-    await waitFor(
-      'a VolumeAttachment attached',
-      async () => {
-        const list = (await box.getJson('/apis/storage.k8s.io/v1/volumeattachments')).items as any[];
-        va = list.find((a) => a.spec.source.persistentVolumeName === pv.metadata.name);
-        return va?.status?.attached === true;
-      },
-      { timeoutMs: 120_000 },
-    );
-    expect(va.spec.attacher).toBe('csi.vsphere.vmware.com');
-    expect(va.status.attachmentMetadata.type).toBe('vSphere CNS Block Volume');
-    const csiNode = await box.getJson(`/apis/storage.k8s.io/v1/csinodes/${box.nodes[1]!.name}`);
-    expect(csiNode.spec.drivers[0].nodeID).toBe(box.nodes[1]!.vm!.uuid.toLowerCase());
-  });
+      let va: any;
+      await waitFor(
+        'a VolumeAttachment attached',
+        async () => {
+          const list = (await box.getJson('/apis/storage.k8s.io/v1/volumeattachments')).items as any[];
+          va = list.find((a) => a.spec.source.persistentVolumeName === pv.metadata.name);
+          return va?.status?.attached === true;
+        },
+        { timeoutMs: 120_000 },
+      );
+      expect(va.spec.attacher).toBe('csi.vsphere.vmware.com');
+      expect(va.status.attachmentMetadata.type).toBe('vSphere CNS Block Volume');
+      const csiNode = await box.getJson(`/apis/storage.k8s.io/v1/csinodes/${box.nodes[1]!.name}`);
+      expect(csiNode.spec.drivers[0].nodeID).toBe(box.nodes[1]!.vm!.uuid.toLowerCase());
+    },
+  );
 
-  it('a wrong CSI password: the driver container fails with the login fault, its exit code and log', async () => {
-    const r = await vk(['install', 'csi', '--cluster-id', 'box', '--timeout', '60s', '--csi-password', 'wrong']);
-    expect(r.code).not.toBe(0);
-    await waitFor(
-      'the CSI controller container failing',
-      async () => {
-        const pods = await podsOf('vmware-system-csi', 'app=vsphere-csi-controller');
-        return pods.some((p) =>
-          (p.status.containerStatuses ?? []).some(
-            (s: any) => s.name === 'vsphere-csi-controller' && s.lastState?.terminated?.exitCode === 1,
-          ),
-        );
-      },
-      { timeoutMs: 120_000 },
-    );
-    const [pod] = await podsOf('vmware-system-csi', 'app=vsphere-csi-controller');
-    expect(box.runtime!.logOf('vmware-system-csi', pod.metadata.name, 'vsphere-csi-controller')).toMatch(
-      /failed to login to vc\. err: .*incorrect user name or password/,
-    );
-  });
+  it(
+    'a wrong CSI password: the driver container fails with the login fault, its exit code and log',
+    { timeout: 300_000 },
+    async () => {
+      const r = await vk(['install', 'csi', '--cluster-id', 'box', '--timeout', '60s', '--csi-password', 'wrong']);
+      expect(r.code).not.toBe(0);
+      await waitFor(
+        'the CSI controller container failing',
+        async () => {
+          const pods = await podsOf('vmware-system-csi', 'app=vsphere-csi-controller');
+          return pods.some((p) =>
+            (p.status.containerStatuses ?? []).some(
+              (s: any) => s.name === 'vsphere-csi-controller' && s.lastState?.terminated?.exitCode === 1,
+            ),
+          );
+        },
+        { timeoutMs: 120_000 },
+      );
+      const [pod] = await podsOf('vmware-system-csi', 'app=vsphere-csi-controller');
+      expect(box.runtime!.logOf('vmware-system-csi', pod.metadata.name, 'vsphere-csi-controller')).toMatch(
+        /failed to login to vc\. err: .*incorrect user name or password/,
+      );
+    },
+  );
 
-  it('CPI configured for the wrong datacenter: vk install cpi names the nodes it left uninitialized', async () => {
-    const r = await runVk(['install', 'cpi', '--insecure', '--datacenter', 'NoSuchDC', '--timeout', '60s'], env, {
-      timeoutMs: 120_000,
-    });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/NoSuchDC|datacenter/i);
-  });
+  it(
+    'CPI configured for the wrong datacenter: vk install cpi names the nodes it left uninitialized',
+    { timeout: 300_000 },
+    async () => {
+      const r = await runVk(['install', 'cpi', '--insecure', '--datacenter', 'NoSuchDC', '--timeout', '60s'], env, {
+        timeoutMs: 120_000,
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/NoSuchDC|datacenter/i);
+    },
+  );
 });

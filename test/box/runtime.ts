@@ -108,6 +108,13 @@ interface PodInstance {
   containers: RunningContainer[];
 }
 
+/** The release of each binary the runtime runs, as the image tag names it. */
+const BUILT_VERSION: Partial<Record<Runnable, string>> = {
+  cpi: CPI_BUILD.version,
+  'csi-provisioner': CSI_PROVISIONER_BUILD.version,
+  'csi-attacher': CSI_ATTACHER_BUILD.version,
+};
+
 export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
   const bins: Record<Exclude<Runnable, 'csinode'>, string> = {
     cpi: (await ensureBuilt(CPI_BUILD))['vsphere-cloud-controller-manager']!,
@@ -224,6 +231,24 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
       }),
     );
     for (const { c, r } of known) {
+      // The box runs exactly the release an image names, or nothing: a pod
+      // asking for another tag meets what kubelet reports for an image it
+      // cannot pull, never a silent substitute.
+      const built = BUILT_VERSION[r!];
+      const tag = (c.image ?? '').split(':').pop();
+      if (built && tag !== built) {
+        const [ns, name] = key.split('/') as [string, string];
+        await patchStatus({ ns, name }, (statuses) => {
+          const st = statuses.find((x) => x.name === c.name);
+          if (!st) return;
+          st.ready = false;
+          st.started = false;
+          st.state = {
+            waiting: { reason: 'ErrImagePull', message: `box: ${c.image} is not built here (the box builds ${built})` },
+          };
+        }).catch(() => undefined);
+        continue;
+      }
       if (r === 'csinode') {
         await csinode.podRunning(pod, c);
         continue;
