@@ -3,12 +3,15 @@ import { VkCommand } from '../lib/cli/base-command.js';
 import { vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { UsageError, VkError } from '../lib/errors.js';
+import { parseDuration } from '../lib/kube/duration.js';
 import type { PrepareVmsResult } from '../lib/steps/prepare-vms.js';
 
 export default class PrepareVms extends VkCommand<typeof PrepareVms> {
   static override summary = 'Set disk.enableUUID=TRUE on every VM of a folder (needed by the vSphere CSI driver).';
 
   static override description = `Reads every VM under FOLDER (an inventory path such as /DC0/vm/k8s, or a path relative to the datacenter's VM folder such as k8s; subfolders included unless --no-recursive) in one PropertyCollector pass, and reconfigures only the VMs whose disk.enableUUID is not already true, --concurrency at a time. Templates are skipped. Re-running on a prepared folder changes nothing.
+
+--timeout bounds the wait for vCenter's tasks: a VM whose task has not finished by then, or whose task vCenter no longer reports, is reported as failed, named with its task.
 
 A powered-on VM sees the new value only after a full power cycle (guest shutdown and power on; a reboot inside the guest is not enough): those VMs are named in a warning. --power-cycle does it, one VM at a time, after a confirmation (--yes when not on a terminal).
 
@@ -46,6 +49,10 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       summary: 'Power-cycle the powered-on VMs that changed, one at a time (asks first; --yes when not on a terminal).',
     }),
     yes: Flags.boolean({ char: 'y', summary: 'Answer yes to the --power-cycle confirmation.' }),
+    timeout: Flags.string({
+      default: '10m',
+      summary: 'Time allowed for the vCenter tasks (all reconfigures; each power-off and power-on), e.g. 90s, 10m.',
+    }),
     'shutdown-timeout': Flags.integer({
       min: 1,
       default: 120,
@@ -57,6 +64,10 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     const folder = this.flags.folder ?? this.args.folder;
     if (this.flags.folder && this.args.folder && this.flags.folder !== this.args.folder) {
       throw new UsageError('FOLDER and --folder disagree', { hint: 'give the folder once' });
+    }
+    const taskTimeoutMs = parseDuration(this.flags.timeout);
+    if (taskTimeoutMs === undefined || taskTimeoutMs <= 0) {
+      throw new UsageError(`invalid --timeout "${this.flags.timeout}"`, { hint: 'use a duration such as 90s or 10m' });
     }
     const powerCycle = this.flags['power-cycle'] && !this.flags['dry-run'];
     if (powerCycle && !this.flags.yes && !this.ctx.interactive) {
@@ -85,6 +96,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     const applyOptions = {
       concurrency: this.flags.concurrency,
       dryRun: this.flags['dry-run'] === true,
+      taskTimeoutMs,
       signal: this.ctx.signal,
     };
     const result =
@@ -127,6 +139,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       const cycled = await progress.step(`Power-cycling ${cycle.length} VMs one at a time`, (update) =>
         steps.powerCycleVms(session.client, cycle, {
           shutdownTimeoutMs: this.flags['shutdown-timeout'] * 1000,
+          taskTimeoutMs,
           progress: update,
           signal: this.ctx.signal,
         }),

@@ -93,7 +93,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     timeout: Flags.string({
       helpGroup: INSTALL,
       default: '5m',
-      summary: "Time allowed for each step's waits (rollouts, PVC bound, pods), e.g. 90s, 10m.",
+      summary: "Time allowed for each step's waits (vCenter tasks, rollouts, PVC bound, pods), e.g. 90s, 10m.",
     }),
     'storage-class': Flags.string({
       helpGroup: STORAGE,
@@ -150,6 +150,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       from: f.from as UpStep | undefined,
       folder: f.folder,
       prepareConcurrency: f.concurrency,
+      prepareTimeoutMs: cpiInstall.timeoutMs,
       url: f.url,
       dryRun: f['dry-run'],
       cpi: {

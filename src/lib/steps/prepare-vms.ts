@@ -10,7 +10,7 @@ import { UsageError, VkError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import { NoPermissionError, VimFault } from '../vsphere/faults.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
-import { taskError, waitForTasks, runTask } from '../vsphere/task.js';
+import { waitForTasks, runTask } from '../vsphere/task.js';
 import { refKey, type MoRef, type TaskInfo } from '../vsphere/types.js';
 import {
   listVmsInFolder,
@@ -223,6 +223,8 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 export interface ApplyOptions {
   concurrency: number;
   dryRun: boolean;
+  /** Deadline for the reconfigure tasks (--timeout); a task unfinished by then fails its VM. */
+  taskTimeoutMs: number;
   progress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -257,6 +259,7 @@ export async function applyPrepareVms(
       client,
       [...tasks.keys()].map((value) => ({ type: 'Task', value })),
       {
+        timeoutMs: options.taskTimeoutMs,
         onUpdate: (info: TaskInfo) => {
           if (info.state === 'success' || info.state === 'error') {
             done++;
@@ -266,8 +269,7 @@ export async function applyPrepareVms(
       },
     );
     for (const [taskValue, vm] of tasks) {
-      const info = final.get(taskValue);
-      const err = info ? taskError(info) : undefined;
+      const err = final.get(taskValue)?.error;
       if (err) errors.set(refKey(vm.ref), faultText(err));
     }
   }
@@ -302,6 +304,8 @@ export function summarizePrepareResult(result: PrepareVmsResult): string {
 
 export interface PowerCycleOptions {
   shutdownTimeoutMs: number;
+  /** Deadline for each power-off and power-on task (--timeout). */
+  taskTimeoutMs: number;
   progress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -343,13 +347,15 @@ export async function powerCycleVms(
       }
       if (!off) {
         options.progress?.(`${step}: power off`);
-        await runTask(client, 'PowerOffVM_Task', vm.ref).catch((err: unknown) => {
-          // Already off (the guest stopped just after the timeout) is fine.
-          if (!(err instanceof VimFault && err.faultType === 'InvalidPowerState')) throw err;
-        });
+        await runTask(client, 'PowerOffVM_Task', vm.ref, {}, { timeoutMs: options.taskTimeoutMs }).catch(
+          (err: unknown) => {
+            // Already off (the guest stopped just after the timeout) is fine.
+            if (!(err instanceof VimFault && err.faultType === 'InvalidPowerState')) throw err;
+          },
+        );
       }
       options.progress?.(`${step}: power on`);
-      await runTask(client, 'PowerOnVM_Task', vm.ref);
+      await runTask(client, 'PowerOnVM_Task', vm.ref, {}, { timeoutMs: options.taskTimeoutMs });
       if (!(await waitForPowerState(client, vm.ref, 'poweredOn', options.shutdownTimeoutMs))) {
         throw new VkError('did not report poweredOn after PowerOnVM_Task');
       }

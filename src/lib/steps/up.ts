@@ -41,6 +41,8 @@ export interface UpInput {
   /** The node VMs' folder, for prepare-vms. */
   folder?: string;
   prepareConcurrency: number;
+  /** Deadline for prepare-vms' reconfigure tasks (--timeout). */
+  prepareTimeoutMs: number;
   cpi: InstallCpiInput;
   csi: InstallCsiInput;
   storageClass: StorageClassInput;
@@ -143,6 +145,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       const result = await steps.applyPrepareVms(session.client, plan, {
         concurrency: input.prepareConcurrency,
         dryRun,
+        taskTimeoutMs: input.prepareTimeoutMs,
         signal: ctx.signal,
         progress: update,
       });
