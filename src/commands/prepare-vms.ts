@@ -169,6 +169,9 @@ function nameList(names: string[], max = 20): string {
 function resultTable(r: PrepareVmsResult): Table {
   return {
     columns: ['vm', 'power', 'before', 'after', 'result'],
-    rows: r.vms.map((v) => [v.path, v.power, v.before ?? '(unset)', v.after ?? '(unset)', v.result]),
+    rows: r.vms.map((v) => {
+      const unset = v.unreadable ? '(unreadable)' : '(unset)';
+      return [v.path, v.power, v.before ?? unset, v.after ?? unset, v.result];
+    }),
   };
 }

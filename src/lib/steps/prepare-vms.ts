@@ -37,7 +37,8 @@ export interface PrepareVmsInput {
   datacenter?: string;
 }
 
-export type VmAction = 'set' | 'none' | 'skip';
+/** set: reconfigure; none: already set; skip: a template; unreadable: vk may not read it, so cannot tell. */
+export type VmAction = 'set' | 'none' | 'skip' | 'unreadable';
 
 export interface VmPlan {
   name: string;
@@ -48,6 +49,8 @@ export interface VmPlan {
   /** disk.enableUUID now (undefined: not set). */
   before?: string;
   action: VmAction;
+  /** For "unreadable": the property, the VM and the privilege, in one line. */
+  error?: string;
   ref: MoRef;
 }
 
@@ -70,6 +73,8 @@ export interface VmResult {
   after: string | null;
   result: VmResultKind;
   error?: string;
+  /** disk.enableUUID could not be read: `before` is unknown, not unset. */
+  unreadable?: boolean;
 }
 
 export interface PrepareVmsResult {
@@ -189,7 +194,8 @@ export async function planPrepareVms(client: VimClient, input: PrepareVmsInput):
         uuid: vm.uuid,
         template: vm.template,
         before,
-        action: vm.template ? 'skip' : isEnabled(before) ? 'none' : 'set',
+        action: vm.unreadable ? 'unreadable' : vm.template ? 'skip' : isEnabled(before) ? 'none' : 'set',
+        ...(vm.unreadable ? { error: vm.unreadable.message } : {}),
         ref: vm.ref,
       };
     }),
@@ -276,6 +282,8 @@ export async function applyPrepareVms(
 
   const vms: VmResult[] = plan.vms.map((vm) => {
     const base = { name: vm.name, path: vm.path, power: vm.power, uuid: vm.uuid, before: vm.before ?? null };
+    if (vm.action === 'unreadable')
+      return { ...base, after: null, result: 'failed', error: vm.error, unreadable: true };
     if (vm.action === 'skip') return { ...base, after: base.before, result: 'skipped (template)' };
     if (vm.action === 'none') return { ...base, after: base.before, result: 'already set' };
     if (options.dryRun) return { ...base, after: ENABLE_UUID_VALUE, result: 'would change' };
