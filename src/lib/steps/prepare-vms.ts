@@ -112,7 +112,11 @@ export function validatePrepareInput(input: PrepareVmsInput): void {
 export function absoluteFolderPath(folder: string, dc: DatacenterRef | undefined): string {
   const trimmed = folder.trim().replace(/\/+$/, '');
   if (trimmed.startsWith('/')) return trimmed.replace(/\/{2,}/g, '/');
-  if (!dc) throw new Error('a relative folder path needs a datacenter');
+  if (!dc) {
+    throw new UsageError(`VM folder "${folder}" is relative and no datacenter was chosen`, {
+      hint: 'pass an inventory path such as /DC0/vm/k8s, or --datacenter',
+    });
+  }
   return `${dc.path}/vm/${trimmed.replace(/^\.\//, '')}`.replace(/\/{2,}/g, '/');
 }
 
