@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
-import { vsphereFlags } from '../lib/cli/flags.js';
+import { dryRunFlag, isDryRun, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { UsageError, VkError } from '../lib/errors.js';
 import { parseDuration } from '../lib/kube/duration.js';
@@ -44,7 +44,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     include: Flags.string({ multiple: true, summary: 'Only VMs whose name matches this glob (repeatable).' }),
     exclude: Flags.string({ multiple: true, summary: 'Skip VMs whose name matches this glob (repeatable).' }),
     concurrency: Flags.integer({ min: 1, max: 64, default: 8, summary: 'Reconfigure tasks started in parallel.' }),
-    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
+    'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): show what would change; change nothing.' }),
     'power-cycle': Flags.boolean({
       summary: 'Power-cycle the powered-on VMs that changed, one at a time (asks first; --yes when not on a terminal).',
     }),
@@ -69,7 +69,8 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     if (taskTimeoutMs === undefined || taskTimeoutMs <= 0) {
       throw new UsageError(`invalid --timeout "${this.flags.timeout}"`, { hint: 'use a duration such as 90s or 10m' });
     }
-    const powerCycle = this.flags['power-cycle'] && !this.flags['dry-run'];
+    const dryRun = isDryRun(this.flags['dry-run']);
+    const powerCycle = this.flags['power-cycle'] && !dryRun;
     if (powerCycle && !this.flags.yes && !this.ctx.interactive) {
       throw new UsageError('--power-cycle needs confirmation and there is no terminal to ask on', {
         hint: 'pass --yes to confirm',
@@ -95,7 +96,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     const toSet = plan.vms.filter((v) => v.action === 'set').length;
     const applyOptions = {
       concurrency: this.flags.concurrency,
-      dryRun: this.flags['dry-run'] === true,
+      dryRun,
       taskTimeoutMs,
       signal: this.ctx.signal,
     };
@@ -119,9 +120,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       this.ctx.log.warn(
         `${cycle.length} powered-on VM${cycle.length === 1 ? '' : 's'} see the new value only after a full power cycle ` +
           `(guest shutdown and power on, not a reboot): ${nameList(cycle.map((v) => v.name))}` +
-          (this.flags['dry-run']
-            ? ''
-            : '; shut them down and power them on (--power-cycle does this along with the change)'),
+          (dryRun ? '' : '; shut them down and power them on (--power-cycle does this along with the change)'),
       );
     }
     if (cycle.length > 0 && powerCycle) {

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { isDryRun } from '../../lib/cli/flags.js';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { csiSecret } from '../../lib/config/csi.js';
@@ -74,7 +75,7 @@ kube-system namespace UID (the same on every run). Passwords print as <redacted>
       },
       deps,
     );
-    const opts = { showSecrets: f['show-secrets'], file: f.file, apply: f.apply, dryRun: f['dry-run'] };
+    const opts = { showSecrets: f['show-secrets'], file: f.file, apply: f.apply, dryRun: isDryRun(f['dry-run']) };
     await emitGenerated(this.ctx, plan, deps, opts, (v, t) => this.print(v, t));
   }
 }
