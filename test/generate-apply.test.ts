@@ -72,9 +72,10 @@ describe('vk generate --apply', () => {
       Buffer.from(secret.data?.['csi-vsphere.conf'] ?? '', 'base64').toString('utf8');
     const r = spawnSync(parsers, ['csi-ini', '--version', 'v3.7.3'], { input: conf, encoding: 'utf8' });
     expect(r.stderr).toBe('');
+    // The reader prints the driver's config struct with its gcfg names (json tags).
     const parsed = JSON.parse(r.stdout) as {
-      Global: { ClusterID: string };
-      VirtualCenter: Record<string, { Password: string; User: string }>;
+      Global: { 'cluster-id': string };
+      VirtualCenter: Record<string, { password: string; user: string }>;
     };
     expect(parsed.VirtualCenter['vc.example.com']!.password).toBe(password);
     expect(parsed.VirtualCenter['vc.example.com']!.user).toBe('k8s-csi@vsphere.local');
@@ -96,8 +97,10 @@ describe('vk generate --apply', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Secret\s+kube-system\s+vsphere-cloud-secret\s+created/);
     expect(r.stdout).toMatch(/ConfigMap\s+kube-system\s+vsphere-cloud-config\s+created/);
-    const cm = server.store.get('ConfigMap', 'vsphere-cloud-config', 'kube-system') as { data: Record<string, string> };
-    expect(cm.data['vsphere.conf']).toContain('vc.example.com');
-    expect(cm.data['vsphere.conf']).not.toContain('SECRET-7');
+    const cm = server.store.get('ConfigMap', 'vsphere-cloud-config', 'kube-system') as
+      { data: Record<string, string> } | undefined;
+    expect(cm).toBeDefined();
+    expect(cm!.data['vsphere.conf']).toContain('vc.example.com');
+    expect(cm!.data['vsphere.conf']).not.toContain('SECRET-7');
   });
 });
