@@ -1,12 +1,13 @@
 // `vk generate … --apply` writes the drivers' config straight into the
 // cluster (server-side apply, no file), reports created/unchanged/updated,
 // and derives the CSI cluster-id from the kube-system namespace UID.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runVk, type VkResult } from './support/run-vk.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGo, repoRoot } from './support/go-build.js';
+import { buildGo } from './support/go-build.js';
 import { startKubeServer, type KubeServer } from './support/kube-server/index.js';
 
 const password = 'apply-SECRET-7;#"\\';
@@ -22,25 +23,18 @@ beforeAll(async () => {
 afterAll(async () => server?.stop());
 
 // Asynchronous on purpose: the kube server lives in this process.
-function vk(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(repoRoot, 'bin', 'run.js'), ...args, '--kubeconfig', server.kubeconfigPath],
-      {
-        cwd: home,
-        env: {
-          PATH: process.env.PATH,
-          HOME: home,
-          XDG_CONFIG_HOME: join(home, '.config'),
-          GOVC_URL: 'vc.example.com',
-          GOVC_USERNAME: 'administrator@vsphere.local',
-          GOVC_PASSWORD: password,
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function vk(args: string[]): Promise<VkResult> {
+  return runVk(
+    [...args, '--kubeconfig', server.kubeconfigPath],
+    {
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      GOVC_URL: 'vc.example.com',
+      GOVC_USERNAME: 'administrator@vsphere.local',
+      GOVC_PASSWORD: password,
+    },
+    { cwd: home },
+  );
 }
 
 const csi = [

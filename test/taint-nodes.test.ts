@@ -1,33 +1,20 @@
 // `vk taint-nodes` end to end: the built CLI against the in-memory kube API
 // server; node state is read back through the server's store, not from vk.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runVk, type VkResult } from './support/run-vk.js';
 import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 const home = mkdtempSync(join(tmpdir(), 'vk-taint-home-'));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function vk(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin/run.js'), ...args],
-      { env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, NO_COLOR: '1', ...env }, timeout: 50_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function vk(args: string[], env: NodeJS.ProcessEnv = {}): Promise<VkResult> {
+  return runVk(args, { HOME: home, XDG_CONFIG_HOME: home, NO_COLOR: '1', ...env });
 }
 
 type Taint = { key: string; value?: string; effect: string };
