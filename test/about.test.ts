@@ -13,19 +13,19 @@ afterAll(async () => {
 
 describe('vk about', () => {
   it('prints product, version, build, API and the logged-in user as a table', async () => {
-    const about = (await sim.inspect('about')) as Record<string, string>;
+    const about = await sim.inspect('about');
     const r = await runVk(['about'], sim.env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Product\\s+${escape(about.fullName!)}$`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^Version\\s+${escape(about.version!)}$`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^Build\\s+${escape(about.build!)}$`, 'm'));
-    expect(r.stdout).toMatch(new RegExp(`^API version\\s+${escape(about.apiVersion!)}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^Product\\s+${escape(about.fullName)}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^Version\\s+${escape(about.version)}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^Build\\s+${escape(about.build)}$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^API version\\s+${escape(about.apiVersion)}$`, 'm'));
     expect(r.stdout).toMatch(new RegExp(`^User\\s+${escape(sim.username)}$`, 'm'));
   });
 
   it('-o json and -o yaml carry the same fields', async () => {
-    const about = (await sim.inspect('about')) as Record<string, string>;
+    const about = await sim.inspect('about');
     const json = await runVk(['about', '-o', 'json'], sim.env);
     expect(json.code).toBe(0);
     const value = JSON.parse(json.stdout);

@@ -1,4 +1,4 @@
-import type { V1Node } from '@kubernetes/client-node';
+import type { V1Node, V1StorageClass } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
   defaultClassCheck,
@@ -65,8 +65,13 @@ describe('doctor helpers', () => {
   });
 
   it('fails without a default class, warns on two defaults', () => {
-    const sc = (name: string, provisioner: string, isDefault: boolean) => ({
-      metadata: { name, annotations: isDefault ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : {} },
+    const sc = (name: string, provisioner: string, isDefault: boolean): V1StorageClass => ({
+      metadata: {
+        name,
+        annotations: isDefault
+          ? { 'storageclass.kubernetes.io/is-default-class': 'true' }
+          : ({} as Record<string, string>),
+      },
       provisioner,
     });
     expect(defaultClassCheck([sc('a', 'csi.vsphere.vmware.com', false)]).status).toBe('fail');
@@ -212,7 +217,7 @@ describe('driver config checks', () => {
   });
 
   it('storageclass-datastore: names the nodes whose host does not mount the datastore', () => {
-    const classes = [
+    const classes: V1StorageClass[] = [
       {
         metadata: { name: 'fast' },
         provisioner: 'csi.vsphere.vmware.com',

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGo, repoRoot } from './support/go-build.js';
+import { runVk, type VkResult } from './support/run-vk.js';
 
 // "XYZZY" marks the secrets: it survives every escaping (YAML, JSON, INI).
 const adminPassword = 'adm-XYZZY1;#="\\ü';
@@ -26,12 +27,10 @@ beforeAll(async () => {
   parsers = await buildGo('parsers');
 });
 
-function vk(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {
-    encoding: 'utf8',
-    cwd: home,
-    env: {
-      PATH: process.env.PATH,
+function vk(args: string[], env: Record<string, string> = {}): Promise<VkResult> {
+  return runVk(
+    args,
+    {
       HOME: home,
       XDG_CONFIG_HOME: join(home, '.config'),
       GOVC_URL: 'vc.example.com:8443',
@@ -39,8 +38,8 @@ function vk(args: string[], env: Record<string, string> = {}) {
       GOVC_PASSWORD: adminPassword,
       ...env,
     },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    { cwd: home },
+  );
 }
 
 function parse(mode: string, input: string, ...args: string[]): unknown {
@@ -75,8 +74,8 @@ describe('vk generate: redaction', () => {
     ['csi --debug', [...csiBase, '--debug', '--no-verify'], driverCreds],
     ['a validation error', [...csiBase, '--csi-username', 'bob', '--no-verify'], driverCreds],
     ['a version error', [...csiBase, '--csi-version', 'v3.2', '--file-share-datastore-url', 'ds:///x/'], driverCreds],
-  ])('%s: no password on stdout or stderr', (_name, args, env) => {
-    const r = vk(args, env);
+  ])('%s: no password on stdout or stderr', async (_name, args, env) => {
+    const r = await vk(args, env);
     expectNoSecrets(r.stdout);
     expectNoSecrets(r.stderr);
     if (r.code === 0) {
@@ -85,16 +84,16 @@ describe('vk generate: redaction', () => {
     }
   });
 
-  it('--dry-run needs --apply', () => {
-    const r = vk([...csiBase, '--dry-run']);
+  it('--dry-run needs --apply', async () => {
+    const r = await vk([...csiBase, '--dry-run']);
     expect(r.code).toBe(2);
     expectNoSecrets(r.stderr);
   });
 });
 
 describe('vk generate csi', () => {
-  it('--show-secrets prints a Secret whose csi-vsphere.conf the driver reads back exactly', () => {
-    const r = vk([...csiBase, '--show-secrets', '--no-verify'], driverCreds);
+  it('--show-secrets prints a Secret whose csi-vsphere.conf the driver reads back exactly', async () => {
+    const r = await vk([...csiBase, '--show-secrets', '--no-verify'], driverCreds);
     expect(r.code).toBe(0);
     const [secret] = parse('objects-yaml', r.stdout) as Array<{
       metadata: { name: string; namespace: string };
@@ -115,8 +114,8 @@ describe('vk generate csi', () => {
     });
   });
 
-  it('defaults to the admin credentials and -o json prints a List', () => {
-    const r = vk([...csiBase, '--show-secrets', '-o', 'json', '--insecure']);
+  it('defaults to the admin credentials and -o json prints a List', async () => {
+    const r = await vk([...csiBase, '--show-secrets', '-o', 'json', '--insecure']);
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as { kind: string; items: Array<{ stringData: Record<string, string> }> };
     expect(list.kind).toBe('List');
@@ -130,10 +129,10 @@ describe('vk generate csi', () => {
     });
   });
 
-  it('--file writes the real values with mode 0600 and a reminder on stderr', () => {
+  it('--file writes the real values with mode 0600 and a reminder on stderr', async () => {
     const file = join(home, 'csi.yaml');
     writeFileSync(file, 'old', { mode: 0o644 });
-    const r = vk([...csiBase, '--file', file, '--no-verify'], driverCreds);
+    const r = await vk([...csiBase, '--file', file, '--no-verify'], driverCreds);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/holds vCenter credentials: delete it after use/);
@@ -153,23 +152,23 @@ describe('vk generate csi', () => {
     ['an unknown version', ['--csi-version', 'v9.1'], /not known to vk/],
     ['a datacenter with a comma', ['--datacenter', 'a,b'], /comma/],
     ['a bad --net-permission', ['--net-permission', 'name=a,permissions=ALL'], /READ_WRITE/],
-  ])('refuses %s with exit 2 and one line', (_name, extra, message) => {
-    const r = vk(extra.includes('--cluster-id') ? [...csiNoId, ...extra] : [...csiBase, ...extra]);
+  ])('refuses %s with exit 2 and one line', async (_name, extra, message) => {
+    const r = await vk(extra.includes('--cluster-id') ? [...csiNoId, ...extra] : [...csiBase, ...extra]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
   });
 
-  it('refuses an empty password with exit 2', () => {
-    const r = vk([...csiBase], { GOVC_PASSWORD: '' });
+  it('refuses an empty password with exit 2', async () => {
+    const r = await vk([...csiBase], { GOVC_PASSWORD: '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/password is empty/);
   });
 
-  it('emits only keys the older driver reads: v3.1 writes targetvSANFileShareDatastoreURLs, v3.2 strict refuses it', () => {
+  it('emits only keys the older driver reads: v3.1 writes targetvSANFileShareDatastoreURLs, v3.2 strict refuses it', async () => {
     const args = [...csiBase, '--csi-version', 'v3.1', '--file-share-datastore-url', 'ds:///vsan/1/', '--show-secrets'];
-    const r = vk(args);
+    const r = await vk(args);
     expect(r.code).toBe(0);
     const [secret] = parse('objects-yaml', r.stdout) as Array<{ stringData: Record<string, string> }>;
     const conf = secret!.stringData['csi-vsphere.conf']!;
@@ -179,8 +178,8 @@ describe('vk generate csi', () => {
 });
 
 describe('vk generate cpi', () => {
-  it('--show-secrets prints the Secret and a vsphere.conf the CPI reads back exactly', () => {
-    const r = vk(
+  it('--show-secrets prints the Secret and a vsphere.conf the CPI reads back exactly', async () => {
+    const r = await vk(
       [
         ...cpiBase,
         '--datacenter',
@@ -219,8 +218,16 @@ describe('vk generate cpi', () => {
     expect(conf.labels).toEqual({ region: 'k8s-region', zone: 'k8s-zone' });
   });
 
-  it('honours --secret-name, --secret-namespace and --server-name', () => {
-    const r = vk([...cpiBase, '--secret-name', 'vc-creds', '--secret-namespace', 'infra', '--server-name', 'prod']);
+  it('honours --secret-name, --secret-namespace and --server-name', async () => {
+    const r = await vk([
+      ...cpiBase,
+      '--secret-name',
+      'vc-creds',
+      '--secret-namespace',
+      'infra',
+      '--server-name',
+      'prod',
+    ]);
     expect(r.code).toBe(0);
     const [secret, cm] = parse('objects-yaml', r.stdout) as Array<{
       metadata: { name: string; namespace: string };
@@ -236,8 +243,8 @@ describe('vk generate cpi', () => {
     expect(conf.vcenter.prod!.server).toBe('vc.example.com');
   });
 
-  it('refuses a missing vCenter URL with exit 2', () => {
-    const r = vk(cpiBase, { GOVC_URL: '' });
+  it('refuses a missing vCenter URL with exit 2', async () => {
+    const r = await vk(cpiBase, { GOVC_URL: '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no vCenter URL/);
   });

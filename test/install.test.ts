@@ -2,11 +2,11 @@
 // against the in-memory kube API server (its simulated CCM and CSI
 // registration) with the fixture manifests served locally. Cluster state is
 // read back through the server's store, not from vk's output.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runVk, type VkResult } from './support/run-vk.js';
 import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
 import { FIXTURE_DIR, startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
 
@@ -15,33 +15,16 @@ const home = mkdtempSync(join(tmpdir(), 'vk-install-home-'));
 const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 const PASSWORD = 'S3cr3t!pw';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let kube: KubeServer;
 let manifests: ManifestServer;
 
-function vk(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin/run.js'), ...args, '--kubeconfig', kube.kubeconfigPath],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: home,
-          XDG_CONFIG_HOME: home,
-          NO_COLOR: '1',
-          VK_MANIFEST_BASE_URL: manifests.baseUrl,
-          ...env,
-        },
-        timeout: 50_000,
-      },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
+function vk(args: string[], env: NodeJS.ProcessEnv = {}): Promise<VkResult> {
+  return runVk([...args, '--kubeconfig', kube.kubeconfigPath], {
+    HOME: home,
+    XDG_CONFIG_HOME: home,
+    NO_COLOR: '1',
+    VK_MANIFEST_BASE_URL: manifests.baseUrl,
+    ...env,
   });
 }
 
@@ -335,5 +318,6 @@ describe('vk uninstall', () => {
     expect(kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')).toBeUndefined();
     expect(kube.store.get('Secret', 'vsphere-cloud-secret', 'kube-system')).toBeUndefined();
     expect(kube.store.get('Namespace', 'kube-system')).toBeDefined();
-  });
+    // Eight runs of the CLI: on two shared cores under load this needs more than the default minute.
+  }, 120_000);
 });

@@ -147,7 +147,7 @@ describe('kubeconfig resolution', () => {
   });
 
   it('no kubeconfig anywhere names --kubeconfig and KUBECONFIG', async () => {
-    const err = await loadKubeconfig({}, { HOME: dir }).catch((e: unknown) => e as Error & { hint?: string });
+    const err = (await loadKubeconfig({}, { HOME: dir }).catch((e: unknown) => e)) as Error & { hint?: string };
     expect(err.message).toMatch(/no kubeconfig/);
     expect(err.hint).toBe('pass --kubeconfig FILE or set KUBECONFIG');
   });

@@ -77,7 +77,7 @@ describe('prepare-vms logic', () => {
         },
       },
     ) as unknown as VimClient;
-    const result = await applyPrepareVms(client, plan, { concurrency: 8, dryRun: true });
+    const result = await applyPrepareVms(client, plan, { concurrency: 8, dryRun: true, taskTimeoutMs: 1000 });
     expect(result.vms.map((v) => [v.name, v.before, v.after, v.result])).toEqual([
       ['a', null, 'TRUE', 'would change'],
       ['b', 'true', 'true', 'already set'],

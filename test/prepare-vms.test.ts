@@ -1,6 +1,8 @@
 // vk prepare-vms end to end: the built CLI against vcsim, results read back
-// from the simulator (inspect 'vms'), never from vk's own output.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// from the simulator (inspect 'vms'), never from vk's own output. Every test
+// gets a simulator of its own, so each stands alone and any one can run by
+// itself (-t) or in any order.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runVk } from './support/run-vk.js';
 import { startVcsim, type Vcsim } from './support/vcsim.js';
 
@@ -15,7 +17,7 @@ async function enableUuid(): Promise<Map<string, string | undefined>> {
 
 const vk = (...args: string[]) => runVk(['prepare-vms', ...args], sim.env);
 
-beforeAll(async () => {
+beforeEach(async () => {
   // /DC0/vm/k8s: k8s-node-0001..0012 (0001-0002 already set, 0003 powered off),
   // one template, subfolders a and b/c with two VMs each, a VM with an odd name;
   // 0011 is refused (no privilege), 0012 fails with a vCenter fault.
@@ -34,7 +36,7 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(async () => {
+afterEach(async () => {
   await sim?.stop();
 });
 
@@ -114,7 +116,7 @@ describe('vk prepare-vms', () => {
     expect(rows.find((l) => l.includes('k8s-node-0012'))).toMatch(/failed$/);
     expect(r.stderr).toMatch(/k8s-node-0011: permission denied: .*VirtualMachine\.Config\.AdvancedConfig/);
     expect(r.stderr).toMatch(/k8s-node-0012: .{10,}/);
-    expect(r.stderr).toMatch(/^17 VMs: 10 changed, 4 already set, 1 skipped \(template\), 2 failed$/m);
+    expect(r.stderr).toMatch(/^17 VMs: 12 changed, 2 already set, 1 skipped \(template\), 2 failed$/m);
     // Powered-on VMs that changed are named; the powered-off one is not.
     const warning = r.stderr.split('\n').find((l) => l.includes('power cycle'))!;
     expect(warning).toContain('k8s-node-0006');
@@ -136,6 +138,9 @@ describe('vk prepare-vms', () => {
   });
 
   it('re-running on a prepared folder changes nothing and says so', async () => {
+    const first = await vk('k8s', '--exclude', 'k8s-node-001[12]');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^16 VMs: 13 changed, 2 already set, 1 skipped \(template\)$/m);
     const before = await enableUuid();
     const r = await vk('k8s', '--exclude', 'k8s-node-001[12]', '-o', 'yaml', '--debug');
     expect(r.code).toBe(0);

@@ -2,43 +2,21 @@
 // server, whose provisioner binds (or never binds) claims and whose pod runner
 // plays the writer and reader by the rules below. What is left behind is read
 // back from the server's store, not from vk's output.
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runVk, type VkResult } from './support/run-vk.js';
 import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const home = mkdtempSync(join(tmpdir(), 'vk-smoke-home-'));
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built CLI; `during` may act on the running child (e.g. send SIGTERM). */
-function vk(args: string[], during?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
-      env: { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: home, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    during?.(child);
-  });
+function vk(args: string[], during?: (child: ChildProcess) => void): Promise<VkResult> {
+  return runVk(args, { HOME: home, XDG_CONFIG_HOME: home, NO_COLOR: '1' }, { during });
 }
 
 function storageClass(name: string, isDefault: boolean): KubeObject {

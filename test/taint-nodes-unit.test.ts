@@ -1,4 +1,5 @@
 // Pure logic of the taint step: which taints a node ends up with, and the summary line.
+import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
   desiredTaints,
@@ -9,8 +10,8 @@ import {
 } from '../src/lib/steps/taint-nodes.js';
 import { UsageError } from '../src/lib/errors.js';
 
-const other = { key: 'dedicated', value: 'db', effect: 'NoExecute' };
-const node = (taints?: object[]) => ({ metadata: { name: 'w-1', resourceVersion: '7' }, spec: { taints } });
+const other: V1Taint = { key: 'dedicated', value: 'db', effect: 'NoExecute' };
+const node = (taints?: V1Taint[]): V1Node => ({ metadata: { name: 'w-1', resourceVersion: '7' }, spec: { taints } });
 
 describe('taint plan', () => {
   it('adds the taint once and keeps every other taint', () => {

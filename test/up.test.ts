@@ -94,9 +94,9 @@ describe('vk up', () => {
     expect(badStep.stderr).toMatch(/^error: Expected --skip=csi to be one of: prepare-vms, taint-nodes, install-cpi/);
   });
 
-  it('--dry-run: says what each step would change, changes nothing in vCenter or the cluster', async () => {
+  it('--dry-run=server: says what each step would change, changes nothing in vCenter or the cluster', async () => {
     const before = snapshot();
-    const r = await up(...FULL, '--dry-run');
+    const r = await up(...FULL, '--dry-run=server');
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.code).toBe(0);
     const steps = rows(r.stdout);
@@ -117,6 +117,16 @@ describe('vk up', () => {
     expect(snapshot()).toEqual(before);
     const vms = (await vcsim.inspect('vms')).filter((v) => v.path.startsWith('/DC0/vm/k8s/'));
     expect(vms.map((v) => v.enableUUID ?? null)).toEqual([null, null, null]);
+  }, 120_000);
+
+  it("bare --dry-run is client: the drivers' objects are counted, not sent", async () => {
+    const before = snapshot();
+    const r = await up(...FULL, '--dry-run');
+    expect(r.code).toBe(0);
+    const steps = rows(r.stdout);
+    expect(steps['install-cpi']!.detail).toMatch(/^v1\.31\.1: 7 objects would be applied \(client dry run\)$/);
+    expect(steps['install-csi']!.detail).toMatch(/^v3\.5\.1: \d+ objects would be applied \(client dry run\)$/);
+    expect(snapshot()).toEqual(before);
   }, 120_000);
 
   it('stops at the step that fails, does not run the later ones, and still prints the doctor summary', async () => {

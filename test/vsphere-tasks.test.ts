@@ -89,13 +89,14 @@ describe('vim25 client', () => {
     expect(refused).toEqual(['k8s-node-0003']);
 
     const before = session.requestCount;
-    const done = await waitForTasks(session.client, tasks);
+    const done = await waitForTasks(session.client, tasks, { timeoutMs: 60_000 });
     // CreatePropertyCollector, CreateFilter, a few WaitForUpdatesEx, DestroyPropertyCollector.
     expect(session.requestCount - before).toBeLessThanOrEqual(8);
     expect(done.size).toBe(tasks.length);
-    const failed = [...done.entries()].filter(([, info]) => info.state === 'error');
+    const failed = [...done.entries()].filter(([, result]) => result.info?.state === 'error');
     expect(failed.map(([task]) => started.get(task))).toEqual(['k8s-node-0002']);
-    const err = taskError(failed[0]![1]);
+    const err = taskError(failed[0]![1].info!);
+    expect(failed[0]![1].error).toBeInstanceOf(VimFault);
     expect(err).toBeInstanceOf(VimFault);
     expect(err!.message.length).toBeGreaterThan(10);
 

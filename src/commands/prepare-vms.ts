@@ -1,14 +1,17 @@
 import { Args, Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
-import { vsphereFlags } from '../lib/cli/flags.js';
+import { dryRunFlag, isDryRun, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { UsageError, VkError } from '../lib/errors.js';
+import { parseDuration } from '../lib/kube/duration.js';
 import type { PrepareVmsResult } from '../lib/steps/prepare-vms.js';
 
 export default class PrepareVms extends VkCommand<typeof PrepareVms> {
   static override summary = 'Set disk.enableUUID=TRUE on every VM of a folder (needed by the vSphere CSI driver).';
 
   static override description = `Reads every VM under FOLDER (an inventory path such as /DC0/vm/k8s, or a path relative to the datacenter's VM folder such as k8s; subfolders included unless --no-recursive) in one PropertyCollector pass, and reconfigures only the VMs whose disk.enableUUID is not already true, --concurrency at a time. Templates are skipped. Re-running on a prepared folder changes nothing.
+
+--timeout bounds the wait for vCenter's tasks: a VM whose task has not finished by then, or whose task vCenter no longer reports, is reported as failed, named with its task.
 
 A powered-on VM sees the new value only after a full power cycle (guest shutdown and power on; a reboot inside the guest is not enough): those VMs are named in a warning. --power-cycle does it, one VM at a time, after a confirmation (--yes when not on a terminal).
 
@@ -41,11 +44,15 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     include: Flags.string({ multiple: true, summary: 'Only VMs whose name matches this glob (repeatable).' }),
     exclude: Flags.string({ multiple: true, summary: 'Skip VMs whose name matches this glob (repeatable).' }),
     concurrency: Flags.integer({ min: 1, max: 64, default: 8, summary: 'Reconfigure tasks started in parallel.' }),
-    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
+    'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): show what would change; change nothing.' }),
     'power-cycle': Flags.boolean({
       summary: 'Power-cycle the powered-on VMs that changed, one at a time (asks first; --yes when not on a terminal).',
     }),
     yes: Flags.boolean({ char: 'y', summary: 'Answer yes to the --power-cycle confirmation.' }),
+    timeout: Flags.string({
+      default: '10m',
+      summary: 'Time allowed for the vCenter tasks (all reconfigures; each power-off and power-on), e.g. 90s, 10m.',
+    }),
     'shutdown-timeout': Flags.integer({
       min: 1,
       default: 120,
@@ -58,7 +65,12 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     if (this.flags.folder && this.args.folder && this.flags.folder !== this.args.folder) {
       throw new UsageError('FOLDER and --folder disagree', { hint: 'give the folder once' });
     }
-    const powerCycle = this.flags['power-cycle'] && !this.flags['dry-run'];
+    const taskTimeoutMs = parseDuration(this.flags.timeout);
+    if (taskTimeoutMs === undefined || taskTimeoutMs <= 0) {
+      throw new UsageError(`invalid --timeout "${this.flags.timeout}"`, { hint: 'use a duration such as 90s or 10m' });
+    }
+    const dryRun = isDryRun(this.flags['dry-run']);
+    const powerCycle = this.flags['power-cycle'] && !dryRun;
     if (powerCycle && !this.flags.yes && !this.ctx.interactive) {
       throw new UsageError('--power-cycle needs confirmation and there is no terminal to ask on', {
         hint: 'pass --yes to confirm',
@@ -84,7 +96,8 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
     const toSet = plan.vms.filter((v) => v.action === 'set').length;
     const applyOptions = {
       concurrency: this.flags.concurrency,
-      dryRun: this.flags['dry-run'] === true,
+      dryRun,
+      taskTimeoutMs,
       signal: this.ctx.signal,
     };
     const result =
@@ -107,9 +120,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       this.ctx.log.warn(
         `${cycle.length} powered-on VM${cycle.length === 1 ? '' : 's'} see the new value only after a full power cycle ` +
           `(guest shutdown and power on, not a reboot): ${nameList(cycle.map((v) => v.name))}` +
-          (this.flags['dry-run']
-            ? ''
-            : '; shut them down and power them on (--power-cycle does this along with the change)'),
+          (dryRun ? '' : '; shut them down and power them on (--power-cycle does this along with the change)'),
       );
     }
     if (cycle.length > 0 && powerCycle) {
@@ -127,6 +138,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
       const cycled = await progress.step(`Power-cycling ${cycle.length} VMs one at a time`, (update) =>
         steps.powerCycleVms(session.client, cycle, {
           shutdownTimeoutMs: this.flags['shutdown-timeout'] * 1000,
+          taskTimeoutMs,
           progress: update,
           signal: this.ctx.signal,
         }),
@@ -156,6 +168,9 @@ function nameList(names: string[], max = 20): string {
 function resultTable(r: PrepareVmsResult): Table {
   return {
     columns: ['vm', 'power', 'before', 'after', 'result'],
-    rows: r.vms.map((v) => [v.path, v.power, v.before ?? '(unset)', v.after ?? '(unset)', v.result]),
+    rows: r.vms.map((v) => {
+      const unset = v.unreadable ? '(unreadable)' : '(unset)';
+      return [v.path, v.power, v.before ?? unset, v.after ?? unset, v.result];
+    }),
   };
 }

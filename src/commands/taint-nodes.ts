@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
-import { kubeFlags } from '../lib/cli/flags.js';
+import { dryRunFlag, isDryRun, kubeFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { VkError } from '../lib/errors.js';
 
@@ -42,7 +42,7 @@ Idempotent: nodes that already have the taint (or, with --remove, do not have it
     }),
     remove: Flags.boolean({ summary: 'Remove the taint instead of adding it.', exclusive: ['list'] }),
     list: Flags.boolean({ summary: 'List the nodes with their providerID and taints; change nothing.' }),
-    'dry-run': Flags.boolean({ summary: 'Show what would change; change nothing.' }),
+    'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): show what would change; change nothing.' }),
     concurrency: Flags.integer({ min: 1, max: 256, default: 16, summary: 'Nodes written in parallel.' }),
   };
 
@@ -66,7 +66,7 @@ Idempotent: nodes that already have the taint (or, with --remove, do not have it
     const plan = await steps.planTaintNodes(kube, input);
     const result = await steps.applyTaintNodes(kube, plan, {
       concurrency: this.flags.concurrency,
-      dryRun: this.flags['dry-run'],
+      dryRun: isDryRun(this.flags['dry-run']),
     });
     const dry = result.dryRun ? ' (dry run)' : '';
     await this.print(result, (r): Table => ({

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
-import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
+import { dryRunFlag, dryRunOf, isDryRun, kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { ExitCode, InterruptedError, VkError } from '../lib/errors.js';
 import { driverCredentialFlags, driverCredentials, generateFlags } from '../lib/steps/generate-cli.js';
@@ -93,7 +93,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     timeout: Flags.string({
       helpGroup: INSTALL,
       default: '5m',
-      summary: "Time allowed for each step's waits (rollouts, PVC bound, pods), e.g. 90s, 10m.",
+      summary: "Time allowed for each step's waits (vCenter tasks, rollouts, PVC bound, pods), e.g. 90s, 10m.",
     }),
     'storage-class': Flags.string({
       helpGroup: STORAGE,
@@ -111,10 +111,11 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       default: true,
       summary: "Make the StorageClass the cluster's default (--no-default leaves the default alone).",
     }),
-    'dry-run': Flags.boolean({
+    'dry-run': dryRunFlag({
       helpGroup: STEPS,
+      server: true,
       summary:
-        'Show what each step would change, with the API server validating the objects; change nothing (no smoke test).',
+        "Show what each step would change; change nothing (no smoke test). client (or bare --dry-run): plan only; server: the API server also validates the drivers' objects.",
     }),
     'smoke-image': Flags.string({
       helpGroup: STORAGE,
@@ -150,8 +151,10 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       from: f.from as UpStep | undefined,
       folder: f.folder,
       prepareConcurrency: f.concurrency,
+      prepareTimeoutMs: cpiInstall.timeoutMs,
       url: f.url,
-      dryRun: f['dry-run'],
+      dryRun: isDryRun(f['dry-run']),
+      dryRunMode: dryRunOf(f['dry-run']),
       cpi: {
         ...cpiInstall,
         noTaint: skip.includes('taint-nodes'),
@@ -208,7 +211,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
 
     if (result.error !== undefined) throw result.error;
     // A dry run changed nothing: the doctor's failures are what the run would fix.
-    if (doctor.summary.fail > 0 && !f['dry-run']) {
+    if (doctor.summary.fail > 0 && !isDryRun(f['dry-run'])) {
       throw new VkError(`every step is done but ${doctor.summary.fail} doctor check(s) fail`, {
         hint: "see the fixes above, or run 'vk doctor'",
         exitCode: ExitCode.failure,

@@ -62,7 +62,9 @@ async function createCnsVolume(
     },
     'ManagedObjectReference',
   );
-  const info = (await waitForTasks(session.client, [task])).get(task.value)!;
+  const done = (await waitForTasks(session.client, [task], { timeoutMs: 60_000 })).get(task.value)!;
+  if (done.error) throw done.error;
+  const info = done.info!;
   const result = info.result as { volumeResults?: { volumeId?: { id?: string } } | { volumeId?: { id?: string } }[] };
   const id = [result.volumeResults].flat()[0]?.volumeId?.id;
   if (!id) throw new Error(`CnsCreateVolume returned no volume id: ${JSON.stringify(info.result)}`);

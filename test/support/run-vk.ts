@@ -10,6 +10,8 @@ import { repoRoot } from './go-build.js';
 
 export interface VkResult {
   code: number | null;
+  /** The signal that ended vk, when one did (e.g. a test's SIGTERM). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   ms: number;
@@ -29,27 +31,48 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export function runVk(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-  opts: { timeoutMs?: number; during?: (child: ChildProcess) => void } = {},
-): Promise<VkResult> {
+export interface RunVkOptions {
+  /** vk is killed after this long and the run REJECTS: a hang is a test failure, never an exit code. */
+  timeoutMs?: number;
+  /** Acts on the running child, e.g. sends it SIGTERM. */
+  during?: (child: ChildProcess) => void;
+  cwd?: string;
+}
+
+/**
+ * Runs `node bin/run.js ARGS` with a clean environment plus `env` (a fresh
+ * XDG_CONFIG_HOME unless `env` sets one) and resolves with its exit code,
+ * signal, stdout and stderr.
+ */
+export function runVk(args: string[], env: NodeJS.ProcessEnv = {}, opts: RunVkOptions = {}): Promise<VkResult> {
   const started = performance.now();
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {
-      cwd: repoRoot,
+      cwd: opts.cwd ?? repoRoot,
       env: { ...cleanEnv(), XDG_CONFIG_HOME: tempConfigHome(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
+      if (timedOut) {
+        const tail = stderr.trim().split('\n').slice(-5).join('\n');
+        reject(
+          new Error(`vk ${args.join(' ')} did not finish within ${timeoutMs / 1000}s (killed); stderr ends:\n${tail}`),
+        );
+        return;
+      }
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
     opts.during?.(child);
   });

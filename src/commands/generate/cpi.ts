@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { isDryRun } from '../../lib/cli/flags.js';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { cpiSecretDefaults } from '../../lib/config/cpi.js';
@@ -62,7 +63,7 @@ Passwords print as <redacted> unless --show-secrets; --file writes the real valu
       },
       deps,
     );
-    const opts = { showSecrets: f['show-secrets'], file: f.file, apply: f.apply, dryRun: f['dry-run'] };
+    const opts = { showSecrets: f['show-secrets'], file: f.file, apply: f.apply, dryRun: isDryRun(f['dry-run']) };
     await emitGenerated(this.ctx, plan, deps, opts, (v, t) => this.print(v, t));
   }
 }

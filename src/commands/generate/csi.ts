@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { isDryRun } from '../../lib/cli/flags.js';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { csiSecret } from '../../lib/config/csi.js';
@@ -77,7 +78,7 @@ ca-file names it where the driver mounts the Secret (/etc/cloud/vcenter-ca.pem).
       },
       deps,
     );
-    const opts = { showSecrets: f['show-secrets'], file: f.file, apply: f.apply, dryRun: f['dry-run'] };
+    const opts = { showSecrets: f['show-secrets'], file: f.file, apply: f.apply, dryRun: isDryRun(f['dry-run']) };
     await emitGenerated(this.ctx, plan, deps, opts, (v, t) => this.print(v, t));
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
-import { vsphereFlags } from '../../lib/cli/flags.js';
+import { dryRunFlag, isDryRun, vsphereFlags } from '../../lib/cli/flags.js';
 import type { Table } from '../../lib/cli/output.js';
 import { UsageError } from '../../lib/errors.js';
 import type { CreateRolesResult } from '../../lib/steps/roles.js';
@@ -43,7 +43,9 @@ with the difference and only changed with --force.`;
       default: false,
       summary: 'Set existing roles with other privileges to the ones the drivers need.',
     }),
-    'dry-run': Flags.boolean({ default: false, summary: 'Print what would be created or changed; change nothing.' }),
+    'dry-run': dryRunFlag({
+      summary: 'client (or bare --dry-run): print what would be created or changed; change nothing.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -63,7 +65,7 @@ with the difference and only changed with --force.`;
       datastores: f.datastore ?? [],
       fileVolumes: f['file-volumes'],
       force: f.force,
-      dryRun: f['dry-run'],
+      dryRun: isDryRun(f['dry-run']),
     });
     await this.print(result, createTable);
   }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
-import { vsphereFlags } from '../../lib/cli/flags.js';
+import { dryRunFlag, isDryRun, vsphereFlags } from '../../lib/cli/flags.js';
 import type { Table } from '../../lib/cli/output.js';
 import { UsageError } from '../../lib/errors.js';
 import type { DeleteRolesPlan, DeleteRolesResult } from '../../lib/steps/roles.js';
@@ -21,18 +21,19 @@ read-only role stay. Asks for confirmation on a terminal; elsewhere pass --yes.`
     ...vsphereFlags,
     'role-prefix': Flags.string({ default: '', summary: 'Prefix the roles were created with.' }),
     yes: Flags.boolean({ char: 'y', summary: 'Delete without asking.' }),
-    'dry-run': Flags.boolean({ default: false, summary: 'Print what would be deleted; change nothing.' }),
+    'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): print what would be deleted; change nothing.' }),
   };
 
   async run(): Promise<void> {
     const f = this.flags;
-    if (!f.yes && !f['dry-run'] && !this.ctx.interactive) {
+    const dryRun = isDryRun(f['dry-run']);
+    if (!f.yes && !dryRun && !this.ctx.interactive) {
       throw new UsageError('refusing to delete roles without confirmation', { hint: 'pass --yes' });
     }
     const { deleteRoles } = await import('../../lib/steps/roles.js');
     const result = await deleteRoles(this.ctx, {
       prefix: f['role-prefix'],
-      dryRun: f['dry-run'],
+      dryRun,
       confirm: async (plan: DeleteRolesPlan) => {
         if (f.yes) return true;
         const { confirm } = await import('@inquirer/prompts');

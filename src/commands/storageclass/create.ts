@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
-import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
+import { dryRunFlag, isDryRun, kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import type { Table } from '../../lib/cli/output.js';
 
 export default class StorageClassCreate extends VkCommand<typeof StorageClassCreate> {
@@ -55,7 +55,7 @@ Re-running with the same values changes nothing. Provisioner, parameters, reclai
       default: 'Immediate',
     }),
     'allow-expansion': Flags.boolean({ summary: 'Allow claims to be resized.' }),
-    'dry-run': Flags.boolean({ summary: 'Show what would be written; write nothing.' }),
+    'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): show what would be written; write nothing.' }),
   };
 
   async run(): Promise<void> {
@@ -76,7 +76,7 @@ Re-running with the same values changes nothing. Provisioner, parameters, reclai
     });
     for (const w of plan.warnings) this.ctx.log.warn(w);
     const result = await steps.applyStorageClass(await this.ctx.kube(), plan, {
-      dryRun: this.flags['dry-run'],
+      dryRun: isDryRun(this.flags['dry-run']),
       log: (line) => this.ctx.log.info(line),
     });
     const verb = { create: 'created', update: 'configured', unchanged: 'unchanged' }[result.action];

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
-import { kubeFlags } from '../../lib/cli/flags.js';
+import { dryRunFlag, isDryRun, kubeFlags } from '../../lib/cli/flags.js';
 
 export default class UninstallCPI extends VkCommand<typeof UninstallCPI> {
   static override summary = 'Remove what vk install cpi applied.';
@@ -19,12 +19,12 @@ pass --yes.`;
   static override flags = {
     ...kubeFlags,
     yes: Flags.boolean({ char: 'y', summary: 'Delete without asking.' }),
-    'dry-run': Flags.boolean({ summary: 'List what would be deleted; delete nothing.' }),
+    'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): list what would be deleted; delete nothing.' }),
   };
 
   async run(): Promise<void> {
     const { uninstall } = await import('../../lib/steps/uninstall-cli.js');
-    const result = await uninstall(this.ctx, 'cpi', { yes: this.flags.yes, dryRun: this.flags['dry-run'] });
+    const result = await uninstall(this.ctx, 'cpi', { yes: this.flags.yes, dryRun: isDryRun(this.flags['dry-run']) });
     await this.print(result, (r) => ({
       columns: ['kind', 'namespace', 'name', 'result'],
       rows: r.objects.map((o) => [o.kind, o.namespace, o.name, o.action]),

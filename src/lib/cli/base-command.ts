@@ -240,12 +240,18 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
 
 /**
  * Accepts govc's `--flag=false` / `--flag=true` spelling for boolean flags
- * that have a --no- form (oclif only knows `--flag` / `--no-flag`).
+ * that have a --no- form (oclif only knows `--flag` / `--no-flag`), and a
+ * bare `--dry-run` as `--dry-run=client`.
  */
 function normalizeBooleanValues(argv: string[], flags: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const arg of argv) {
     if (arg === '--') return [...out, ...argv.slice(out.length)];
+    // kubectl's bare --dry-run means client (oclif's string flags need a value).
+    if (arg === '--dry-run' && (flags['dry-run'] as { type?: string } | undefined)?.type === 'option') {
+      out.push('--dry-run=client');
+      continue;
+    }
     const m = /^--([a-z0-9-]+)=(true|false|1|0|yes|no)$/i.exec(arg);
     const def = m ? (flags[m[1]!] as { type?: string; allowNo?: boolean } | undefined) : undefined;
     if (m && def?.type === 'boolean' && def.allowNo) {

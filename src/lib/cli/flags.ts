@@ -70,3 +70,33 @@ export const globalFlags = {
     summary: 'Colored output (default on a terminal; env NO_COLOR turns it off).',
   }),
 };
+
+/** --dry-run's modes, as kubectl's: none (the default), client, server. */
+export type DryRunMode = 'none' | 'client' | 'server';
+
+/**
+ * `--dry-run[=client|server]` with kubectl's meaning in every command: bare
+ * `--dry-run` is `client` (vk works out what would change and sends no
+ * write); `server` (where offered) also has the Kubernetes API server
+ * validate the objects. The base command turns a bare `--dry-run` into
+ * `--dry-run=client`, since oclif has no optional flag values. No default,
+ * so that `dependsOn` only applies when the flag is given.
+ */
+export function dryRunFlag(opts: { summary: string; server?: boolean; helpGroup?: string; dependsOn?: string[] }) {
+  return Flags.string({
+    options: opts.server ? ['none', 'client', 'server'] : ['none', 'client'],
+    helpGroup: opts.helpGroup,
+    dependsOn: opts.dependsOn,
+    summary: opts.summary,
+  });
+}
+
+/** The mode of a parsed --dry-run (unset: none). */
+export function dryRunOf(value: string | undefined): DryRunMode {
+  return value === 'client' || value === 'server' ? value : 'none';
+}
+
+/** Whether a parsed --dry-run asks for a dry run (client or server). */
+export function isDryRun(value: string | undefined): boolean {
+  return dryRunOf(value) !== 'none';
+}

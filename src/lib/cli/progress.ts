@@ -12,6 +12,7 @@
 // Tasks run one after the other; the first failure stops the list and the
 // tasks after it are not run. stdout is never touched.
 
+import { InterruptedError } from '../errors.js';
 import { formatDuration } from '../kube/duration.js';
 import type { Logger } from './logger.js';
 
@@ -133,7 +134,7 @@ async function runTask(t: Task, update: (s: string) => void, signal: AbortSignal
     ms: performance.now() - t0,
   });
   try {
-    if (signal?.aborted) throw signal.reason ?? new Error('interrupted');
+    if (signal?.aborted) throw signal.reason ?? new InterruptedError();
     const end = await t.run(update);
     if (typeof end === 'object') return outcome('skipped', end.skipped);
     return outcome('done', end ?? '');

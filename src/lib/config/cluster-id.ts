@@ -5,12 +5,16 @@
 // kube-system namespace UID, which lives as long as the cluster.
 
 import { createHash } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { UsageError, VkError } from '../errors.js';
 
 export const maxClusterIdBytes = 64;
 
 export function clusterIdFromNamespaceUid(uid: string): string {
-  if (uid.trim() === '') throw new Error('the kube-system namespace has no UID');
+  if (uid.trim() === '') {
+    throw new VkError('the kube-system namespace has no UID, so vk cannot derive a cluster-id', {
+      hint: 'pass --cluster-id',
+    });
+  }
   return 'vk-' + createHash('sha256').update(uid.trim()).digest('hex').slice(0, 32);
 }
 

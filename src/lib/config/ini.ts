@@ -13,7 +13,7 @@
 //   hold a newline ("string not terminated"); an empty name is refused;
 // - NUL is an illegal character everywhere.
 
-import { UsageError } from '../errors.js';
+import { UsageError, VkError } from '../errors.js';
 import type { Secret } from '../secret.js';
 
 export type IniValue = string | boolean | number | Secret;
@@ -124,7 +124,7 @@ export function parseIni(text: string): ParsedIniSection[] {
       return;
     }
     const entry = /^([A-Za-z][\w-]*)\s*(?:=\s*(.*))?$/.exec(line);
-    if (!entry || !current) throw new Error(`line ${i + 1}: cannot read ${JSON.stringify(line.slice(0, 40))}`);
+    if (!entry || !current) throw new VkError(`line ${i + 1}: cannot read ${JSON.stringify(line.slice(0, 40))}`);
     const key = entry[1]!.toLowerCase();
     const value = entry[2] === undefined ? 'true' : unquoteIniValue(entry[2]);
     current.values.set(key, [...(current.values.get(key) ?? []), value]);

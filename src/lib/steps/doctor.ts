@@ -11,7 +11,7 @@ import type { Context } from '../context.js';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
-import type { MoRef, OptionValue } from '../vsphere/types.js';
+import type { MoRef } from '../vsphere/types.js';
 import { refKey } from '../vsphere/types.js';
 import { DEFAULT_CLASS_ANNOTATION, isDefaultStorageClass } from '../kube/storage-class.js';
 import * as drivers from './doctor-drivers.js';
@@ -44,6 +44,8 @@ export interface DoctorVm {
   name: string;
   uuid?: string;
   enableUUID?: string;
+  /** Why disk.enableUUID (or another property doctor needs) could not be read: not the same as unset. */
+  unreadable?: string;
   /** The host it runs on (refKey of runtime.host). */
   host?: string;
 }
@@ -125,27 +127,36 @@ interface VmProps {
   name: string;
   'config.uuid': string;
   'config.template': boolean;
-  'config.extraConfig': OptionValue[];
   'runtime.host': MoRef;
 }
 
 /** Every VM of the datacenter(s) with its UUID and disk.enableUUID: one PropertyCollector call. */
 async function readVms(session: VsphereSession): Promise<DoctorVm[]> {
-  const { retrieveFromContainer } = await import('../vsphere/property-collector.js');
+  const [{ retrieveFromContainer }, { retrieveWithExtraConfig }, { ENABLE_UUID_KEY }] = await Promise.all([
+    import('../vsphere/property-collector.js'),
+    import('../vsphere/extra-config.js'),
+    import('./prepare-vms.js'),
+  ]);
   const container = session.options.datacenter ? (await session.datacenter()).vmFolder : session.client.sc.rootFolder;
-  const objects = await retrieveFromContainer<VmProps>(session.client, {
-    container,
-    type: 'VirtualMachine',
-    paths: ['name', 'config.uuid', 'config.template', 'config.extraConfig', 'runtime.host'],
-  });
-  return objects
-    .filter((o) => o.props['config.template'] !== true)
-    .map((o) => ({
+  const read = await retrieveWithExtraConfig<VmProps>(
+    session.client,
+    [ENABLE_UUID_KEY],
+    ['name', 'config.uuid', 'config.template', 'runtime.host'],
+    (paths) =>
+      retrieveFromContainer<VmProps>(session.client, {
+        container,
+        type: 'VirtualMachine',
+        paths: paths as Array<keyof VmProps & string>,
+      }),
+    (o) => o.props.name,
+  );
+  return read
+    .filter(({ object: o }) => o.props['config.template'] !== true)
+    .map(({ object: o, extraConfig }) => ({
       name: o.props.name ?? o.ref.value,
       uuid: o.props['config.uuid'],
-      enableUUID: (o.props['config.extraConfig'] ?? [])
-        .find((x) => x.key.toLowerCase() === 'disk.enableuuid')
-        ?.value?.toString(),
+      enableUUID: extraConfig.values[ENABLE_UUID_KEY],
+      unreadable: extraConfig.unreadable?.message,
       host: o.props['runtime.host'] ? refKey(o.props['runtime.host']) : undefined,
     }));
 }
@@ -365,8 +376,19 @@ function nodesVmsCheck(matches: NodeMatch[]): CheckResult {
   };
 }
 
-function diskUuidCheck(matches: NodeMatch[]): CheckResult {
+export function diskUuidCheck(matches: NodeMatch[]): CheckResult {
   const title = 'disk.enableUUID=TRUE on node VMs';
+  const unreadable = matches.filter((m) => m.vm?.unreadable).map((m) => m.vm!);
+  if (unreadable.length) {
+    const more = unreadable.length > 1 ? ` (and ${plural(unreadable.length - 1, 'more VM')})` : '';
+    return {
+      id: 'disk-uuid',
+      title,
+      status: 'fail',
+      detail: `${unreadable[0]!.unreadable}${more}`,
+      fix: 'grant the privilege to the user vk runs as, or run vk doctor as a user that has it',
+    };
+  }
   const bad = matches.filter((m) => m.vm && m.vm.enableUUID?.toUpperCase() !== 'TRUE').map((m) => m.vm!.name);
   const checked = matches.filter((m) => m.vm).length;
   if (bad.length) {

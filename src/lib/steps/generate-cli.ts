@@ -10,6 +10,7 @@ import { VkError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { redactedObjects, renderObjects, revealObjects } from '../config/objects.js';
 import type { Table } from '../cli/output.js';
+import { dryRunFlag } from '../cli/flags.js';
 import {
   applyGenerated,
   writeCredentialsFile,
@@ -36,8 +37,8 @@ export const generateFlags = {
     exclusive: ['apply'],
   }),
   apply: Flags.boolean({ summary: 'Write the objects into the cluster with server-side apply (no file at all).' }),
-  'dry-run': Flags.boolean({
-    summary: 'With --apply: print what would be applied, change nothing.',
+  'dry-run': dryRunFlag({
+    summary: 'With --apply, client (or bare --dry-run): print what would be applied, change nothing.',
     dependsOn: ['apply'],
   }),
   verify: Flags.boolean({

@@ -5,6 +5,7 @@
 
 import { Flags } from '@oclif/core';
 import type { Table } from '../cli/output.js';
+import { dryRunFlag, dryRunOf } from '../cli/flags.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../kube/duration.js';
@@ -13,7 +14,7 @@ import type { KubeObject } from '../manifests/objects.js';
 import type { DriverCredentials } from './generate.js';
 import type { VsphereSettings } from '../vsphere/settings.js';
 import type { InstallCsiInput } from './install-csi.js';
-import { summarizeApplied, type DryRun, type InstallOptions, type InstallResult } from './install-common.js';
+import { summarizeApplied, type InstallOptions, type InstallResult } from './install-common.js';
 
 const INSTALL = 'INSTALL';
 
@@ -36,11 +37,11 @@ export const installFlags = {
     default: '5m',
     summary: 'How long to wait for the rollout and the verification together (e.g. 90s, 10m).',
   }),
-  'dry-run': Flags.string({
+  'dry-run': dryRunFlag({
     helpGroup: INSTALL,
-    options: ['none', 'client', 'server'],
-    default: 'none',
-    summary: 'client: print the objects that would be applied; server: let the API server validate them.',
+    server: true,
+    summary:
+      'client (or bare --dry-run): print the objects that would be applied; server: let the API server validate them.',
   }),
   'force-conflicts': Flags.boolean({
     helpGroup: INSTALL,
@@ -53,7 +54,7 @@ export function installOptions(flags: {
   manifest?: string;
   'image-registry'?: string;
   timeout: string;
-  'dry-run': string;
+  'dry-run'?: string;
   'force-conflicts': boolean;
 }): InstallOptions {
   const timeoutMs = parseDuration(flags.timeout);
@@ -65,7 +66,7 @@ export function installOptions(flags: {
     manifest: flags.manifest,
     imageRegistry: flags['image-registry'],
     timeoutMs,
-    dryRun: flags['dry-run'] as DryRun,
+    dryRun: dryRunOf(flags['dry-run']),
     force: flags['force-conflicts'],
   };
 }

@@ -3,6 +3,7 @@
 // stamped), the driver config objects from the generate step, the result
 // document, and a list-and-watch waiter over every object of a kind.
 
+import type { DryRunMode } from '../cli/flags.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
 import { UsageError, InterruptedError } from '../errors.js';
@@ -20,7 +21,8 @@ import {
 import type { KubeObject } from '../manifests/objects.js';
 import { cpiVersionOf, csiVersionOf, dropPlaceholders, stampManagedBy } from '../manifests/transforms.js';
 
-export type DryRun = 'none' | 'client' | 'server';
+/** --dry-run's mode (defined with the flag). */
+export type DryRun = DryRunMode;
 
 export interface InstallOptions {
   /** --version */

@@ -10,7 +10,7 @@ import { UsageError, VkError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import { NoPermissionError, VimFault } from '../vsphere/faults.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
-import { taskError, waitForTasks, runTask } from '../vsphere/task.js';
+import { waitForTasks, runTask } from '../vsphere/task.js';
 import { refKey, type MoRef, type TaskInfo } from '../vsphere/types.js';
 import {
   listVmsInFolder,
@@ -37,7 +37,8 @@ export interface PrepareVmsInput {
   datacenter?: string;
 }
 
-export type VmAction = 'set' | 'none' | 'skip';
+/** set: reconfigure; none: already set; skip: a template; unreadable: vk may not read it, so cannot tell. */
+export type VmAction = 'set' | 'none' | 'skip' | 'unreadable';
 
 export interface VmPlan {
   name: string;
@@ -48,6 +49,8 @@ export interface VmPlan {
   /** disk.enableUUID now (undefined: not set). */
   before?: string;
   action: VmAction;
+  /** For "unreadable": the property, the VM and the privilege, in one line. */
+  error?: string;
   ref: MoRef;
 }
 
@@ -70,6 +73,8 @@ export interface VmResult {
   after: string | null;
   result: VmResultKind;
   error?: string;
+  /** disk.enableUUID could not be read: `before` is unknown, not unset. */
+  unreadable?: boolean;
 }
 
 export interface PrepareVmsResult {
@@ -107,7 +112,11 @@ export function validatePrepareInput(input: PrepareVmsInput): void {
 export function absoluteFolderPath(folder: string, dc: DatacenterRef | undefined): string {
   const trimmed = folder.trim().replace(/\/+$/, '');
   if (trimmed.startsWith('/')) return trimmed.replace(/\/{2,}/g, '/');
-  if (!dc) throw new Error('a relative folder path needs a datacenter');
+  if (!dc) {
+    throw new UsageError(`VM folder "${folder}" is relative and no datacenter was chosen`, {
+      hint: 'pass an inventory path such as /DC0/vm/k8s, or --datacenter',
+    });
+  }
   return `${dc.path}/vm/${trimmed.replace(/^\.\//, '')}`.replace(/\/{2,}/g, '/');
 }
 
@@ -189,7 +198,8 @@ export async function planPrepareVms(client: VimClient, input: PrepareVmsInput):
         uuid: vm.uuid,
         template: vm.template,
         before,
-        action: vm.template ? 'skip' : isEnabled(before) ? 'none' : 'set',
+        action: vm.unreadable ? 'unreadable' : vm.template ? 'skip' : isEnabled(before) ? 'none' : 'set',
+        ...(vm.unreadable ? { error: vm.unreadable.message } : {}),
         ref: vm.ref,
       };
     }),
@@ -223,6 +233,8 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 export interface ApplyOptions {
   concurrency: number;
   dryRun: boolean;
+  /** Deadline for the reconfigure tasks (--timeout); a task unfinished by then fails its VM. */
+  taskTimeoutMs: number;
   progress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -257,6 +269,7 @@ export async function applyPrepareVms(
       client,
       [...tasks.keys()].map((value) => ({ type: 'Task', value })),
       {
+        timeoutMs: options.taskTimeoutMs,
         onUpdate: (info: TaskInfo) => {
           if (info.state === 'success' || info.state === 'error') {
             done++;
@@ -266,14 +279,15 @@ export async function applyPrepareVms(
       },
     );
     for (const [taskValue, vm] of tasks) {
-      const info = final.get(taskValue);
-      const err = info ? taskError(info) : undefined;
+      const err = final.get(taskValue)?.error;
       if (err) errors.set(refKey(vm.ref), faultText(err));
     }
   }
 
   const vms: VmResult[] = plan.vms.map((vm) => {
     const base = { name: vm.name, path: vm.path, power: vm.power, uuid: vm.uuid, before: vm.before ?? null };
+    if (vm.action === 'unreadable')
+      return { ...base, after: null, result: 'failed', error: vm.error, unreadable: true };
     if (vm.action === 'skip') return { ...base, after: base.before, result: 'skipped (template)' };
     if (vm.action === 'none') return { ...base, after: base.before, result: 'already set' };
     if (options.dryRun) return { ...base, after: ENABLE_UUID_VALUE, result: 'would change' };
@@ -302,6 +316,8 @@ export function summarizePrepareResult(result: PrepareVmsResult): string {
 
 export interface PowerCycleOptions {
   shutdownTimeoutMs: number;
+  /** Deadline for each power-off and power-on task (--timeout). */
+  taskTimeoutMs: number;
   progress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -343,13 +359,15 @@ export async function powerCycleVms(
       }
       if (!off) {
         options.progress?.(`${step}: power off`);
-        await runTask(client, 'PowerOffVM_Task', vm.ref).catch((err: unknown) => {
-          // Already off (the guest stopped just after the timeout) is fine.
-          if (!(err instanceof VimFault && err.faultType === 'InvalidPowerState')) throw err;
-        });
+        await runTask(client, 'PowerOffVM_Task', vm.ref, {}, { timeoutMs: options.taskTimeoutMs }).catch(
+          (err: unknown) => {
+            // Already off (the guest stopped just after the timeout) is fine.
+            if (!(err instanceof VimFault && err.faultType === 'InvalidPowerState')) throw err;
+          },
+        );
       }
       options.progress?.(`${step}: power on`);
-      await runTask(client, 'PowerOnVM_Task', vm.ref);
+      await runTask(client, 'PowerOnVM_Task', vm.ref, {}, { timeoutMs: options.taskTimeoutMs });
       if (!(await waitForPowerState(client, vm.ref, 'poweredOn', options.shutdownTimeoutMs))) {
         throw new VkError('did not report poweredOn after PowerOnVM_Task');
       }

@@ -11,6 +11,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
 import { UsageError, VkError } from '../errors.js';
 import { nestedProgress, type Task } from '../cli/progress.js';
+import type { DryRunMode } from '../cli/flags.js';
 import type { InstallCpiInput } from './install-cpi.js';
 import type { InstallCsiInput } from './install-csi.js';
 import type { StorageClassInput } from './storageclass.js';
@@ -41,14 +42,18 @@ export interface UpInput {
   /** The node VMs' folder, for prepare-vms. */
   folder?: string;
   prepareConcurrency: number;
+  /** Deadline for prepare-vms' reconfigure tasks (--timeout). */
+  prepareTimeoutMs: number;
   cpi: InstallCpiInput;
   csi: InstallCsiInput;
   storageClass: StorageClassInput;
   smoke: SmokeTestInput;
   /** --url, for the smoke test's CNS lookup. */
   url?: string;
-  /** Plan every step and ask the API server to validate; change nothing. */
+  /** Plan every step; change nothing. */
   dryRun: boolean;
+  /** --dry-run's mode: with server, the API server validates the drivers' objects. */
+  dryRunMode?: DryRunMode;
 }
 
 /** Which steps run; a skipped step maps to the reason. */
@@ -143,6 +148,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       const result = await steps.applyPrepareVms(session.client, plan, {
         concurrency: input.prepareConcurrency,
         dryRun,
+        taskTimeoutMs: input.prepareTimeoutMs,
         signal: ctx.signal,
         progress: update,
       });
@@ -178,8 +184,12 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
     async 'install-cpi'(update) {
       const steps = await import('./install-cpi.js');
       const { summarizeApplied } = await import('./install-common.js');
-      const plan = await steps.planInstallCpi(ctx, { ...input.cpi, dryRun: dryRun ? 'server' : 'none' });
+      const mode = !dryRun ? 'none' : input.dryRunMode === 'server' ? 'server' : 'client';
+      const plan = await steps.planInstallCpi(ctx, { ...input.cpi, dryRun: mode });
       for (const s of plan.config.secrets) ctx.log.addSecret(s);
+      if (mode === 'client') {
+        return `${plan.manifest.version}: ${steps.cpiObjects(plan, true).length} objects would be applied (client dry run)`;
+      }
       const result = await steps.applyInstallCpi(ctx, plan, nestedProgress(update));
       if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;
       const err = steps.cpiVerificationError(result);
@@ -195,14 +205,18 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
       const kube = await ctx.kube();
       const mode = !dryRun
         ? 'none'
-        : (await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: steps.CSI_NAMESPACE }))
-          ? 'server'
-          : 'client';
+        : input.dryRunMode !== 'server'
+          ? 'client'
+          : (await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: steps.CSI_NAMESPACE }))
+            ? 'server'
+            : 'client';
       const plan = await steps.planInstallCsi(ctx, { ...input.csi, dryRun: mode, skipPreflight: dryRun });
       for (const s of plan.config.secrets) ctx.log.addSecret(s);
       if (mode === 'client') {
         const n = steps.csiObjects(plan, true).length;
-        return `${plan.manifest.version}: ${n} objects would be created (namespace ${steps.CSI_NAMESPACE} does not exist yet)`;
+        return input.dryRunMode === 'server'
+          ? `${plan.manifest.version}: ${n} objects would be created (namespace ${steps.CSI_NAMESPACE} does not exist yet)`
+          : `${plan.manifest.version}: ${n} objects would be applied (client dry run)`;
       }
       const result = await steps.applyInstallCsi(ctx, plan, nestedProgress(update));
       if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;

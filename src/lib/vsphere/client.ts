@@ -80,7 +80,11 @@ export class VimClient {
 
   /** The ServiceContent; throws when retrieveServiceContent() has not run yet. */
   get sc(): ServiceContent {
-    if (!this.serviceContent) throw new Error('VimClient: retrieveServiceContent() has not been called');
+    if (!this.serviceContent) {
+      throw new VkError(`no service content from ${this.hostPort} yet`, {
+        hint: 'this is a bug in vk: the client was used before it connected',
+      });
+    }
     return this.serviceContent;
   }
 

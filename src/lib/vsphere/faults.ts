@@ -5,7 +5,7 @@
 import { VkError } from '../errors.js';
 import { decodeValue } from './decode.js';
 import { children, elements, localName, tagOf, textOf, type XmlNode } from './xml.js';
-import type { LocalizedMethodFault, MethodFault, MoRef } from './types.js';
+import type { LocalizedMethodFault, MethodFault, MissingProperty, MoRef } from './types.js';
 
 /** A SOAP fault from vCenter. `faultType` is the vim25 fault name (InvalidLogin, NoPermission…). */
 export class VimFault extends VkError {
@@ -69,7 +69,8 @@ export function refText(ref: MoRef | undefined): string {
   return ref ? `${ref.type} "${ref.value}"` : 'an object';
 }
 
-function privilegesOf(fault: MethodFault): string[] {
+/** The privileges a NoPermission fault says are missing. */
+export function privilegesOf(fault: MethodFault): string[] {
   const out = new Set<string>();
   if (typeof fault.privilegeId === 'string' && fault.privilegeId) out.add(fault.privilegeId);
   const missing = fault.missingPrivileges as
@@ -136,5 +137,39 @@ export function faultError(method: string, fault: MethodFault, vimMessage: strin
     }
     default:
       return new VimFault(`${method} failed: ${vimMessage || fault._type || 'unknown fault'}`, init);
+  }
+}
+
+/**
+ * A property the PropertyCollector could not return for an object (its
+ * missingSet): never "unset". Names the property, the object and, for
+ * NoPermission, the privilege.
+ */
+export class UnreadablePropertyError extends VkError {
+  readonly obj: MoRef;
+  readonly path: string;
+  readonly faultType: string;
+  readonly privileges: string[];
+
+  constructor(obj: MoRef, missing: MissingProperty, objectName?: string) {
+    const fault = missing.fault?.fault ?? {};
+    const faultType = fault._type ?? 'MethodFault';
+    const privileges = faultType === 'NoPermission' ? privilegesOf(fault) : [];
+    const what = objectName ? `${obj.type} "${objectName}" (${obj.value})` : refText(obj);
+    const why =
+      faultType === 'NoPermission'
+        ? `permission denied, needs privilege ${privileges.length ? privileges.join(', ') : '(not named by vCenter)'}`
+        : `${faultType}: ${localizedFaultMessage(missing.fault)}`;
+    super(`cannot read ${missing.path} of ${what}: ${why}`, {
+      hint:
+        faultType === 'NoPermission'
+          ? 'grant the privilege to this user on the object (vk roles create does), or use an account that has it'
+          : undefined,
+    });
+    this.name = 'UnreadablePropertyError';
+    this.obj = obj;
+    this.path = missing.path;
+    this.faultType = faultType;
+    this.privileges = privileges;
   }
 }

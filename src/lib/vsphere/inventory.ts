@@ -9,7 +9,11 @@ import type { MoRef } from './types.js';
 
 export async function findByInventoryPath(client: VimClient, inventoryPath: string): Promise<MoRef | undefined> {
   const searchIndex = client.sc.searchIndex;
-  if (!searchIndex) throw new Error('this endpoint has no SearchIndex');
+  if (!searchIndex) {
+    throw new VkError(`${client.hostPort} has no SearchIndex, so inventory paths cannot be looked up`, {
+      hint: 'connect to vCenter rather than to an ESXi host',
+    });
+  }
   return client.invoke<MoRef | undefined>(
     'FindByInventoryPath',
     searchIndex,

@@ -1,6 +1,7 @@
 // ViewManager container views: the set of objects of some types under a
 // container, which the PropertyCollector can traverse in one call.
 
+import { VkError } from '../errors.js';
 import type { VimClient } from './client.js';
 import type { MoRef } from './types.js';
 
@@ -11,7 +12,11 @@ export async function createContainerView(
   recursive: boolean,
 ): Promise<MoRef> {
   const viewManager = client.sc.viewManager;
-  if (!viewManager) throw new Error('this endpoint has no ViewManager (is it an ESXi host older than 5.0?)');
+  if (!viewManager) {
+    throw new VkError(`${client.hostPort} has no ViewManager`, {
+      hint: 'connect to vCenter (or an ESXi host of version 5.0 or later)',
+    });
+  }
   return client.invoke<MoRef>(
     'CreateContainerView',
     viewManager,

@@ -5,9 +5,11 @@
 
 import type { VimClient } from './client.js';
 import { datacentersOf, InventoryPaths, type DatacenterProps, type DatacenterRef } from './inventory.js';
+import { retrieveWithExtraConfig } from './extra-config.js';
+import type { UnreadablePropertyError } from './faults.js';
 import { retrieveContents, retrieveOne, toRetrieved, traversal } from './property-collector.js';
 import { startTask } from './task.js';
-import { refKey, type MoRef, type OptionValue, type UpdateSet } from './types.js';
+import { refKey, type MoRef, type UpdateSet } from './types.js';
 import { xsd, type SoapObject } from './xml.js';
 
 export type PowerState = 'poweredOn' | 'poweredOff' | 'suspended';
@@ -73,6 +75,8 @@ export interface VmSummary {
   template: boolean;
   /** extraConfig values vk asked for, by key; absent keys are not set. */
   extraConfig: Record<string, string>;
+  /** A property vk asked for could not be read (e.g. NoPermission): nothing above is known to be unset. */
+  unreadable?: UnreadablePropertyError;
 }
 
 interface VmProps {
@@ -82,7 +86,6 @@ interface VmProps {
   'runtime.powerState': PowerState;
   'config.uuid': string;
   'config.template': boolean;
-  'config.extraConfig': OptionValue[];
 }
 
 export interface ListVmsOptions {
@@ -94,7 +97,8 @@ export interface ListVmsOptions {
 
 /**
  * Every VM under `folder` with its power state, UUID, template flag and the
- * asked-for extraConfig keys, in one RetrievePropertiesEx (plus pages).
+ * asked-for extraConfig keys (each by its keyed path, not the whole array:
+ * see extra-config.ts), in one RetrievePropertiesEx (plus pages).
  * Paths are computed locally from each VM's parent and `tree`.
  *
  * A TraversalSpec from the folder (childEntity, recursively through folders
@@ -119,34 +123,37 @@ export async function listVmsInFolder(
     'runtime.powerState',
     'config.uuid',
     'config.template',
-    'config.extraConfig',
   ];
-  const contents = await retrieveContents(client, [
-    {
-      propSet: [
-        { type: 'VirtualMachine', pathSet: paths },
-        ...(recursive ? [{ type: 'VirtualApp', pathSet: ['name', 'parentFolder'] }] : []),
-      ],
-      objectSet: [{ obj: folder, skip: true, selectSet }],
+  type Props = VmProps & { parentFolder: MoRef };
+  const read = await retrieveWithExtraConfig<Props>(
+    client,
+    options.extraConfigKeys ?? [],
+    paths,
+    async (pathSet) => {
+      const contents = await retrieveContents(client, [
+        {
+          propSet: [
+            { type: 'VirtualMachine', pathSet },
+            ...(recursive ? [{ type: 'VirtualApp', pathSet: ['name', 'parentFolder'] }] : []),
+          ],
+          objectSet: [{ obj: folder, skip: true, selectSet }],
+        },
+      ]);
+      return contents.map((c) => toRetrieved<Props>(c));
     },
-  ]);
-  const objects = contents.map((c) => toRetrieved<VmProps & { parentFolder: MoRef }>(c));
-  for (const o of objects) {
+    (o) => o.props.name,
+  );
+  for (const { object: o } of read) {
     if (o.ref.type === 'VirtualApp') tree.paths.add(o.ref, o.props.name ?? '', o.props.parentFolder);
   }
-  const keys = new Set(options.extraConfigKeys ?? []);
   const seen = new Set<string>();
   const vms: VmSummary[] = [];
-  for (const o of objects) {
+  for (const { object: o, extraConfig } of read) {
     if (o.ref.type !== 'VirtualMachine' || seen.has(o.ref.value)) continue;
     seen.add(o.ref.value);
     const p = o.props;
     const name = p.name ?? o.ref.value;
     const parent = p.parent ?? p.parentVApp;
-    const extraConfig: Record<string, string> = {};
-    for (const opt of p['config.extraConfig'] ?? []) {
-      if (keys.has(opt.key) && opt.value !== undefined) extraConfig[opt.key] = String(opt.value);
-    }
     vms.push({
       ref: o.ref,
       name,
@@ -154,7 +161,8 @@ export async function listVmsInFolder(
       powerState: p['runtime.powerState'] ?? 'poweredOff',
       uuid: p['config.uuid'],
       template: p['config.template'] === true,
-      extraConfig,
+      extraConfig: extraConfig.values,
+      unreadable: extraConfig.unreadable,
     });
   }
   return vms.sort((a, b) => a.path.localeCompare(b.path));
