@@ -151,7 +151,7 @@ describe('the real drivers in the box', () => {
       );
       const [pod] = await podsOf('vmware-system-csi', 'app=vsphere-csi-controller');
       expect(box.runtime!.logOf('vmware-system-csi', pod.metadata.name, 'vsphere-csi-controller')).toMatch(
-        /failed to login to vc\. err: .*incorrect user name or password/,
+        /failed to login to vc\. err: ServerFaultCode: Login failure/,
       );
       // Run again, as a user would: vk now sees the crashing controller and says why.
       const again = await vk(install);
