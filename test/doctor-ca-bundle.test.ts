@@ -1,14 +1,14 @@
 // vk doctor's tls-trust compares the CA bundle the CSI driver will read (the
 // key of its own Secret named like its ca-file) with the certificate vCenter
-// presents: the built CLI against vcsim and the in-memory kube API server.
+// presents: the built CLI against vcsim and the box's real kube-apiserver.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from './box/cluster.js';
+import { useBox } from './support/box.js';
 import { runVk } from './support/run-vk.js';
-import { startVcsim, type Vcsim } from './support/vcsim.js';
-import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
 
 interface Check {
   id: string;
@@ -17,12 +17,13 @@ interface Check {
   fix?: string;
 }
 
-let sim: Vcsim;
-let kube: KubeServer;
+// vcsim's stock inventory, no node folder: the one node is registered below.
+const box = useBox({ vcsim: {} });
+const sim = () => box.vcsim!;
 let otherCa: string;
 
-function putCsiSecret(caFile: string, bundle?: string): void {
-  const port = sim.host.split(':')[1];
+async function putCsiSecret(caFile: string, bundle?: string): Promise<void> {
+  const port = sim().host.split(':')[1];
   const conf = [
     '[Global]',
     'cluster-id = "ca-e2e"',
@@ -37,7 +38,7 @@ function putCsiSecret(caFile: string, bundle?: string): void {
     '',
   ].join('\n');
   const b64 = (s: string) => Buffer.from(s).toString('base64');
-  kube.store.put({
+  await box.store.put({
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: 'vsphere-config-secret', namespace: 'vmware-system-csi' },
@@ -47,18 +48,16 @@ function putCsiSecret(caFile: string, bundle?: string): void {
 }
 
 async function tlsTrust(): Promise<Check> {
-  const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', kube.kubeconfigPath, '--ca-file', sim.caFile!], {
-    ...sim.env,
+  const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', box.kubeconfig, '--ca-file', sim().caFile!], {
+    ...sim().env,
     NO_COLOR: '1',
   });
   return (JSON.parse(r.stdout) as Check[]).find((c) => c.id === 'tls-trust')!;
 }
 
 beforeAll(async () => {
-  sim = await startVcsim({});
-  kube = await startKubeServer({ nodes: 1, controllers: { ccm: { enabled: false } } });
-  kube.controllers.setAll(false);
-  kube.store.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'vmware-system-csi' } });
+  await box.addNodes([{ name: 'k8s-node-0001', controlPlane: true }]);
+  await box.store.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'vmware-system-csi' } });
   const dir = mkdtempSync(join(tmpdir(), 'vk-other-ca-'));
   execFileSync(
     'openssl',
@@ -68,14 +67,9 @@ beforeAll(async () => {
   otherCa = readFileSync(join(dir, 'c'), 'utf8');
 }, 60_000);
 
-afterAll(async () => {
-  await kube?.stop();
-  await sim?.stop();
-});
-
 describe('vk doctor tls-trust and the CSI CA bundle', () => {
   it("passes when the bundle in the driver's Secret verifies vCenter's certificate", async () => {
-    putCsiSecret('/etc/cloud/vcenter-ca.pem', readFileSync(sim.caFile!, 'utf8'));
+    await putCsiSecret('/etc/cloud/vcenter-ca.pem', readFileSync(sim().caFile!, 'utf8'));
     const check = await tlsTrust();
     expect(check.status, check.detail).toBe('pass');
     expect(check.detail).toContain(
@@ -84,7 +78,7 @@ describe('vk doctor tls-trust and the CSI CA bundle', () => {
   });
 
   it('fails when ca-file names a file the Secret does not hold (a path on the admin machine)', async () => {
-    putCsiSecret('/home/me/ca.pem');
+    await putCsiSecret('/home/me/ca.pem');
     const check = await tlsTrust();
     expect(check.status).toBe('fail');
     expect(check.detail).toBe(
@@ -94,7 +88,7 @@ describe('vk doctor tls-trust and the CSI CA bundle', () => {
   });
 
   it('fails when the bundle holds another CA than the one that issued the certificate', async () => {
-    putCsiSecret('/etc/cloud/vcenter-ca.pem', otherCa);
+    await putCsiSecret('/etc/cloud/vcenter-ca.pem', otherCa);
     const check = await tlsTrust();
     expect(check.status).toBe('fail');
     expect(check.detail).toMatch(

@@ -2,9 +2,10 @@
 // annotation: the class is the default (smoke-test uses it), so doctor must
 // not report "no default StorageClass". Only the kube side matters here;
 // vCenter is unreachable on purpose and its checks skip.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from './box/cluster.js';
+import { useBox } from './support/box.js';
 import { runVk } from './support/run-vk.js';
-import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
 
 interface Check {
   id: string;
@@ -12,12 +13,11 @@ interface Check {
   detail: string;
 }
 
-let kube: KubeServer;
+const box = useBox({ noVcsim: true });
 
 beforeAll(async () => {
-  kube = await startKubeServer({ nodes: 1, controllers: { ccm: { enabled: false } } });
-  kube.controllers.setAll(false);
-  kube.store.put({
+  await box.addNodes([{ name: 'k8s-node-0001', controlPlane: true }]);
+  await box.store.put({
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
     metadata: { name: 'legacy-default', annotations: { 'storageclass.beta.kubernetes.io/is-default-class': 'true' } },
@@ -25,13 +25,9 @@ beforeAll(async () => {
   } as KubeObject);
 }, 60_000);
 
-afterAll(async () => {
-  await kube?.stop();
-});
-
 describe('vk doctor and the beta default-class annotation', () => {
   it('passes the storageclass check when the default class has only the beta annotation', async () => {
-    const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', kube.kubeconfigPath, '--request-timeout', '5'], {
+    const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', box.kubeconfig, '--request-timeout', '5'], {
       GOVC_URL: 'http://127.0.0.1:1/sdk',
       GOVC_USERNAME: 'u@vsphere.local',
       GOVC_PASSWORD: 'p',

@@ -1,11 +1,17 @@
-// vk doctor end to end: the built CLI against vcsim and the in-memory kube API
-// server. A healthy setup passes every check; each problem injected alone
-// makes exactly its check fail, with the fix, and exit 1.
+// vk doctor end to end: the built CLI against vcsim and the box's real
+// kube-apiserver. The healthy cluster is what the drivers' release manifests
+// and kubelet leave behind: the CPI DaemonSet and the CSI controller
+// Deployment and node DaemonSet rolled out (kwok runs their pods), the
+// CSINode registrations, providerIDs on the nodes. A healthy setup passes
+// every check; each problem injected alone makes exactly its check fail,
+// with the fix, and exit 1.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject, NodeSpec } from './box/cluster.js';
+import { objectPath } from './box/kinds.js';
+import { waitFor } from './box/process.js';
+import { useBox } from './support/box.js';
 import { runVk } from './support/run-vk.js';
-import { startVcsim, type Vcsim } from './support/vcsim.js';
-import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
 
 interface Check {
   id: string;
@@ -15,17 +21,40 @@ interface Check {
   fix?: string;
 }
 
+type Taint = { key: string; value?: string; effect: string };
+interface Node extends KubeObject {
+  spec: { providerID?: string; taints?: Taint[] };
+}
+interface Workload extends KubeObject {
+  metadata: KubeObject['metadata'] & { generation?: number };
+  spec: { replicas?: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+  status?: Record<string, number | undefined>;
+}
+interface PodSpec {
+  containers: { name: string; image: string }[];
+  [k: string]: unknown;
+}
+
 const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
-let sim: Vcsim;
-let kube: KubeServer;
-let vmUuid: Map<string, string>;
+const CSI_NS = 'vmware-system-csi';
+const CSI_DRIVER = 'csi.vsphere.vmware.com';
+// The CPI release for the box's Kubernetes 1.36 (vk's compatibility table).
+const CPI_VERSION = 'v1.36.0';
+const CPI_IMAGE = `registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:${CPI_VERSION}`;
+const CSI_IMAGE = 'registry.k8s.io/csi-vsphere/driver:v3.8.0';
+
+// k8s-node-0001..0003 have disk.enableUUID=TRUE; 0004 does not.
+// k8s-node-0001..0003 run on DC0_C0_H0..H2; PartialNFS_0 is mounted on DC0_C0_H0 only.
+const box = useBox({ vcsim: { folder: '/DC0/vm/k8s', folderVms: 4, presetUuid: 3, dsPartial: 1 } });
 let localDsUrl: string;
 let partialDsUrl: string;
+let node4: NodeSpec;
 
+const sim = () => box.vcsim!;
 // vk pins the simulator's certificate, as the drivers' configs do.
 const doctor = (...args: string[]) =>
-  runVk(['doctor', '--kubeconfig', kube.kubeconfigPath, '--thumbprint', sim.thumbprint, ...args], {
-    ...sim.env,
+  runVk(['doctor', '--kubeconfig', box.kubeconfig, '--thumbprint', sim().thumbprint, ...args], {
+    ...sim().env,
     NO_COLOR: '1',
   });
 
@@ -40,7 +69,7 @@ function failing(byId: Map<string, Check>): string[] {
 }
 
 const CHECKS = 14;
-const port = () => Number(sim.host.split(':')[1]);
+const port = () => Number(sim().host.split(':')[1]);
 
 interface DriverConf {
   server?: string;
@@ -54,7 +83,7 @@ interface DriverConf {
 /** CPI vsphere.conf (YAML) as vk generate cpi writes it. */
 function cpiConf(o: DriverConf = {}): string {
   const server = o.server ?? '127.0.0.1';
-  const thumb = o.thumbprint ?? sim.thumbprint;
+  const thumb = o.thumbprint ?? sim().thumbprint;
   return [
     'global:',
     `  port: ${port()}`,
@@ -73,7 +102,7 @@ function cpiConf(o: DriverConf = {}): string {
 
 /** CSI csi-vsphere.conf (gcfg INI) as vk generate csi writes it. */
 function csiConf(o: DriverConf = {}): string {
-  const thumb = o.thumbprint ?? sim.thumbprint;
+  const thumb = o.thumbprint ?? sim().thumbprint;
   return [
     '[Global]',
     `cluster-id = "${o.clusterId ?? 'doctor-e2e-7f3a'}"`,
@@ -89,8 +118,8 @@ function csiConf(o: DriverConf = {}): string {
   ].join('\n');
 }
 
-function putCpiConf(text: string): void {
-  kube.store.put({
+async function putCpiConf(text: string): Promise<void> {
+  await box.store.put({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'vsphere-cloud-config', namespace: 'kube-system' },
@@ -98,11 +127,11 @@ function putCpiConf(text: string): void {
   } as KubeObject);
 }
 
-function putCsiConf(text: string): void {
-  kube.store.put({
+async function putCsiConf(text: string): Promise<void> {
+  await box.store.put({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 'vsphere-config-secret', namespace: 'vmware-system-csi' },
+    metadata: { name: 'vsphere-config-secret', namespace: CSI_NS },
     type: 'Opaque',
     data: { 'csi-vsphere.conf': Buffer.from(text).toString('base64') },
   } as KubeObject);
@@ -110,125 +139,210 @@ function putCsiConf(text: string): void {
 
 /** Runs doctor with one driver config replaced, then restores the healthy one. */
 async function withConf(driver: 'cpi' | 'csi', o: DriverConf) {
-  if (driver === 'cpi') putCpiConf(cpiConf(o));
-  else putCsiConf(csiConf(o));
+  if (driver === 'cpi') await putCpiConf(cpiConf(o));
+  else await putCsiConf(csiConf(o));
   try {
     return await checks();
   } finally {
-    putCpiConf(cpiConf());
-    putCsiConf(csiConf());
+    await putCpiConf(cpiConf());
+    await putCsiConf(csiConf());
   }
 }
 
-const ready = (o: KubeObject, status: Record<string, unknown>): KubeObject => ({ ...o, status });
+async function patch(kind: string, name: string, body: object, namespace?: string): Promise<void> {
+  const r = await box.api('PATCH', objectPath(kind, name, namespace), body, 'application/merge-patch+json');
+  if (r.status !== 200) throw new Error(`patch ${kind} ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+}
 
-function healthyCluster(): void {
-  const k = kube.store;
-  k.put(
-    ready(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'DaemonSet',
-        metadata: { name: 'vsphere-cloud-controller-manager', namespace: 'kube-system' },
-        spec: {
-          selector: { matchLabels: { app: 'ccm' } },
-          template: {
-            metadata: { labels: { app: 'ccm' } },
-            spec: {
-              containers: [{ name: 'ccm', image: 'registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.31.1' }],
-            },
+// ---------------------------------------------------------------- the drivers' workloads
+
+const CONTROL_PLANE_AFFINITY = {
+  nodeAffinity: {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists' }] }],
+    },
+  },
+};
+
+/** The CPI DaemonSet of the release manifest (pods on control-plane nodes only). */
+function cpiPodSpec(image = CPI_IMAGE): PodSpec {
+  return {
+    priorityClassName: 'system-node-critical',
+    hostNetwork: true,
+    tolerations: [
+      { key: TAINT, value: 'true', effect: 'NoSchedule' },
+      { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' },
+    ],
+    affinity: CONTROL_PLANE_AFFINITY,
+    containers: [{ name: 'vsphere-cloud-controller-manager', image }],
+  };
+}
+const CPI_LABELS = {
+  name: 'vsphere-cloud-controller-manager',
+  component: 'cloud-controller-manager',
+  tier: 'control-plane',
+};
+
+function workloads(): KubeObject[] {
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'vsphere-cloud-controller-manager', namespace: 'kube-system' },
+      spec: {
+        selector: { matchLabels: { name: 'vsphere-cloud-controller-manager' } },
+        updateStrategy: { type: 'RollingUpdate' },
+        template: { metadata: { labels: CPI_LABELS }, spec: cpiPodSpec() },
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'vsphere-csi-controller', namespace: CSI_NS },
+      spec: {
+        // vk install csi: one replica per control-plane node, at most 3.
+        replicas: 1,
+        selector: { matchLabels: { app: 'vsphere-csi-controller' } },
+        template: {
+          metadata: { labels: { app: 'vsphere-csi-controller', role: 'vsphere-csi' } },
+          spec: {
+            priorityClassName: 'system-cluster-critical',
+            affinity: CONTROL_PLANE_AFFINITY,
+            tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+            containers: [{ name: 'vsphere-csi-controller', image: CSI_IMAGE }],
           },
         },
       },
-      { desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: 1, numberAvailable: 1 },
-    ),
-  );
-  k.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'vmware-system-csi' } });
-  k.put(
-    ready(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'vsphere-csi-controller', namespace: 'vmware-system-csi' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'csi' } },
-          template: {
-            metadata: { labels: { app: 'csi' } },
-            spec: { containers: [{ name: 'c', image: 'registry.k8s.io/csi-vsphere/driver:v3.5.1' }] },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'vsphere-csi-node', namespace: CSI_NS },
+      spec: {
+        selector: { matchLabels: { app: 'vsphere-csi-node' } },
+        template: {
+          metadata: { labels: { app: 'vsphere-csi-node', role: 'vsphere-csi' } },
+          spec: {
+            priorityClassName: 'system-node-critical',
+            hostNetwork: true,
+            nodeSelector: { 'kubernetes.io/os': 'linux' },
+            tolerations: [
+              { operator: 'Exists', effect: 'NoSchedule' },
+              { operator: 'Exists', effect: 'NoExecute' },
+            ],
+            containers: [{ name: 'vsphere-csi-node', image: CSI_IMAGE }],
           },
         },
       },
-      { replicas: 1, readyReplicas: 1, availableReplicas: 1 },
-    ),
+    },
+  ];
+}
+
+/** A DaemonSet or Deployment whose current spec has rolled out completely, every pod ready. */
+function rolledOut(w: Workload): boolean {
+  const s = w.status ?? {};
+  if ((s.observedGeneration ?? 0) < (w.metadata.generation ?? 1)) return false;
+  if (w.kind === 'Deployment') {
+    const want = w.spec.replicas ?? 1;
+    return s.updatedReplicas === want && s.readyReplicas === want && s.replicas === want;
+  }
+  const want = s.desiredNumberScheduled ?? 0;
+  return want > 0 && s.updatedNumberScheduled === want && s.numberReady === want && s.numberAvailable === want;
+}
+
+async function workloadOf(kind: string, name: string, namespace: string): Promise<Workload> {
+  return (await box.store.get<Workload>(kind, name, namespace))!;
+}
+
+/** Waits until every driver workload has rolled out on the nodes there are now. */
+async function settled(): Promise<void> {
+  await waitFor(
+    'the drivers rolled out',
+    async () => {
+      const all = await Promise.all(
+        workloads().map((w) => workloadOf(w.kind!, w.metadata.name, w.metadata.namespace!)),
+      );
+      return all.every(rolledOut);
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
   );
-  k.put(
-    ready(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'DaemonSet',
-        metadata: { name: 'vsphere-csi-node', namespace: 'vmware-system-csi' },
-        spec: {
-          selector: { matchLabels: { app: 'csi-node' } },
-          template: {
-            metadata: { labels: { app: 'csi-node' } },
-            spec: { containers: [{ name: 'n', image: 'registry.k8s.io/csi-vsphere/driver:v3.5.1' }] },
-          },
-        },
-      },
-      { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, numberAvailable: 3 },
-    ),
-  );
-  k.put({
+}
+
+/** What kubelet writes when the CSI node plugin registers on a node. */
+const csiNode = (name: string, uuid: string): KubeObject => ({
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'CSINode',
+  metadata: { name },
+  spec: { drivers: [{ name: CSI_DRIVER, nodeID: uuid, topologyKeys: null }] },
+});
+
+/** What the CPI does to a node it initializes: the providerID set, its taint removed. */
+async function initializeNode(name: string, providerID: string): Promise<void> {
+  const node = (await box.store.get<Node>('Node', name))!;
+  const taints = (node.spec.taints ?? []).filter((t) => t.key !== TAINT);
+  await patch('Node', name, { spec: { providerID, taints } });
+}
+
+/** Registers a node (as kubelet), initializes it (as the CPI) and registers the CSI driver on it. */
+async function joinNode(spec: NodeSpec, providerID: string): Promise<void> {
+  await box.addNodes([spec]);
+  await initializeNode(spec.name, providerID);
+  await box.store.put(csiNode(spec.name, spec.systemUUID ?? spec.name));
+  await settled();
+}
+
+async function removeNode(name: string): Promise<void> {
+  await box.store.delete('Node', name);
+  await box.store.delete('CSINode', name);
+  await waitFor('node deleted', async () => !(await box.store.get('Node', name)), { timeoutMs: 30_000 });
+  await settled();
+}
+
+async function healthyCluster(): Promise<void> {
+  // The box registered a node for every VM of the folder; the cluster has the first three.
+  node4 = box.vmNodeSpecs.find((n) => n.name === 'k8s-node-0004')!;
+  await box.store.delete('Node', node4.name);
+  await box.store.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CSI_NS } });
+  await box.store.put({
     apiVersion: 'storage.k8s.io/v1',
     kind: 'CSIDriver',
-    metadata: { name: 'csi.vsphere.vmware.com' },
+    metadata: { name: CSI_DRIVER },
     spec: { attachRequired: true, podInfoOnMount: false },
   });
-  for (const node of k.list('Node')) {
-    const name = node.metadata.name;
-    k.put({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'CSINode',
-      metadata: { name },
-      spec: { drivers: [{ name: 'csi.vsphere.vmware.com', nodeID: name, topologyKeys: null }] },
-    });
-    const uuid = vmUuid.get(name)!;
-    k.put({ ...node, spec: { ...(node.spec as object), providerID: `vsphere://${uuid.toUpperCase()}` } });
+  for (const n of box.vmNodeSpecs.filter((s) => s.name !== node4.name)) {
+    await initializeNode(n.name, `vsphere://${n.systemUUID!.toUpperCase()}`);
+    await box.store.put(csiNode(n.name, n.systemUUID!));
   }
-  k.put({
+  await box.store.put({
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
     metadata: { name: 'vsphere-csi', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-    provisioner: 'csi.vsphere.vmware.com',
+    provisioner: CSI_DRIVER,
     parameters: { datastoreurl: localDsUrl },
   } as KubeObject);
-  putCpiConf(cpiConf());
-  putCsiConf(csiConf());
+  await putCpiConf(cpiConf());
+  await putCsiConf(csiConf());
+  for (const w of workloads()) await box.store.put(w);
+  await settled();
 }
 
 beforeAll(async () => {
-  // k8s-node-0001..0003 have disk.enableUUID=TRUE; 0004 does not.
-  // k8s-node-0001..0003 run on DC0_C0_H0..H2; PartialNFS_0 is mounted on DC0_C0_H0 only.
-  sim = await startVcsim({ folder: '/DC0/vm/k8s', folderVms: 4, presetUuid: 3, dsPartial: 1 });
-  const [vms, datastores] = await Promise.all([sim.inspect('vms'), sim.inspect('datastores')]);
+  const datastores = await sim().inspect('datastores');
   localDsUrl = datastores.find((d) => d.name === 'LocalDS_0')!.url;
   partialDsUrl = datastores.find((d) => d.name === 'PartialNFS_0')!.url;
-  vmUuid = new Map(vms.map((v) => [v.name, v.uuid]));
-  const names = ['k8s-node-0001', 'k8s-node-0002', 'k8s-node-0003'];
-  kube = await startKubeServer({
-    nodes: 3,
-    nodeOptions: { uuids: names.map((n) => vmUuid.get(n)!) },
-    controllers: { ccm: { enabled: false } },
-  });
-  kube.controllers.setAll(false);
-  healthyCluster();
-}, 60_000);
+  await healthyCluster();
+}, 120_000);
 
-afterAll(async () => {
-  await kube?.stop();
-  await sim?.stop();
-});
+/** Replaces a StorageClass: its parameters are immutable, so delete and create, as kubectl replace --force. */
+async function replaceClass(sc: KubeObject): Promise<void> {
+  await box.store.delete('StorageClass', sc.metadata.name);
+  await waitFor('class deleted', async () => !(await box.store.get('StorageClass', sc.metadata.name)), {
+    timeoutMs: 10_000,
+  });
+  const { name, annotations, labels } = sc.metadata;
+  await box.store.put({ ...sc, metadata: { name, annotations, labels } });
+}
 
 describe('vk doctor', () => {
   it('passes every check on a healthy setup and exits 0', async () => {
@@ -240,7 +354,9 @@ describe('vk doctor', () => {
     const { byId } = await checks();
     expect(failing(byId)).toEqual([]);
     expect(byId.get('nodes-vms')!.detail).toBe('3 nodes matched');
-    expect(byId.get('cpi')!.detail).toContain('v1.31.1');
+    expect(byId.get('cpi')!.detail).toBe(`${CPI_VERSION}, 1/1 ready`);
+    expect(byId.get('csi')!.detail).toBe('controller 1/1 ready, registered on 3 nodes');
+    expect(byId.get('kubernetes')!.detail).toMatch(/^v1\.36\.\d+, 3 nodes$/);
     expect([...byId.keys()]).toEqual([
       'vcenter',
       'kubernetes',
@@ -265,15 +381,7 @@ describe('vk doctor', () => {
   });
 
   it('fails disk-uuid only, naming the VM, when a node runs on a VM without disk.enableUUID', async () => {
-    const [node] = kube.addNodes(1, { start: 4, uuids: [vmUuid.get('k8s-node-0004')!] });
-    const name = node!.metadata.name;
-    kube.store.put({ ...node!, spec: { ...(node!.spec as object), providerID: `vsphere://${vmUuid.get(name)}` } });
-    kube.store.put({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'CSINode',
-      metadata: { name },
-      spec: { drivers: [{ name: 'csi.vsphere.vmware.com', nodeID: name }] },
-    });
+    await joinNode(node4, `vsphere://${node4.systemUUID}`);
     try {
       const { code, byId, stderr } = await checks();
       expect(failing(byId)).toEqual(['disk-uuid:fail']);
@@ -282,21 +390,12 @@ describe('vk doctor', () => {
       expect(code).toBe(1);
       expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 1} pass, 1 fail$`, 'm'));
     } finally {
-      kube.store.delete('Node', name);
-      kube.store.delete('CSINode', name);
+      await removeNode(node4.name);
     }
   });
 
   it('fails nodes-vms only when a node matches no VM by UUID or name', async () => {
-    const [node] = kube.addNodes(1, { namePrefix: 'ghost-', start: 1 });
-    const name = node!.metadata.name;
-    kube.store.put({ ...node!, spec: { ...(node!.spec as object), providerID: 'vsphere://0000-nope' } });
-    kube.store.put({
-      apiVersion: 'storage.k8s.io/v1',
-      kind: 'CSINode',
-      metadata: { name },
-      spec: { drivers: [{ name: 'csi.vsphere.vmware.com', nodeID: name }] },
-    });
+    await joinNode({ name: 'ghost-0001' }, 'vsphere://0000-nope');
     try {
       const { code, byId } = await checks();
       expect(failing(byId)).toEqual(['nodes-vms:fail']);
@@ -304,17 +403,15 @@ describe('vk doctor', () => {
       expect(byId.get('nodes-vms')!.fix).toMatch(/name/);
       expect(code).toBe(1);
     } finally {
-      kube.store.delete('Node', name);
-      kube.store.delete('CSINode', name);
+      await removeNode('ghost-0001');
     }
   });
 
   it('fails nodes-initialized only when a node still has the uninitialized taint', async () => {
-    const node = kube.store.get('Node', 'k8s-node-0002')!;
-    const spec = node.spec as { taints?: unknown[] };
-    kube.store.put({
-      ...node,
-      spec: { ...spec, taints: [...(spec.taints ?? []), { key: TAINT, value: 'true', effect: 'NoSchedule' }] },
+    const node = (await box.store.get<Node>('Node', 'k8s-node-0002'))!;
+    const taints = node.spec.taints ?? [];
+    await patch('Node', 'k8s-node-0002', {
+      spec: { taints: [...taints, { key: TAINT, value: 'true', effect: 'NoSchedule' }] },
     });
     try {
       const { code, byId } = await checks();
@@ -323,13 +420,15 @@ describe('vk doctor', () => {
       expect(byId.get('nodes-initialized')!.fix).toContain('vk install cpi');
       expect(code).toBe(1);
     } finally {
-      kube.store.put({ ...kube.store.get('Node', 'k8s-node-0002')!, spec });
+      await patch('Node', 'k8s-node-0002', { spec: { taints } });
     }
   });
 
   it('fails storageclass only when there is no default StorageClass', async () => {
-    const sc = kube.store.get('StorageClass', 'vsphere-csi')!;
-    kube.store.put({ ...sc, metadata: { ...sc.metadata, annotations: {} } });
+    const annotations = { 'storageclass.kubernetes.io/is-default-class': 'true' };
+    await patch('StorageClass', 'vsphere-csi', {
+      metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': null } },
+    });
     try {
       const { code, byId } = await checks();
       expect(failing(byId)).toEqual(['storageclass:fail']);
@@ -337,12 +436,12 @@ describe('vk doctor', () => {
       expect(byId.get('storageclass')!.fix).toContain('vk storageclass create NAME --datastore DATASTORE --default');
       expect(code).toBe(1);
     } finally {
-      kube.store.put({ ...kube.store.get('StorageClass', 'vsphere-csi')!, metadata: sc.metadata });
+      await patch('StorageClass', 'vsphere-csi', { metadata: { annotations } });
     }
   });
 
   it('warns about in-tree vsphere-volume StorageClasses without failing', async () => {
-    kube.store.put({
+    await box.store.put({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       metadata: { name: 'thin' },
@@ -355,49 +454,68 @@ describe('vk doctor', () => {
       expect(byId.get('in-tree')!.fix).toMatch(/migration/);
       expect(code).toBe(0);
     } finally {
-      kube.store.delete('StorageClass', 'thin');
+      await box.store.delete('StorageClass', 'thin');
     }
   });
 
   it('warns when the CPI release is not the one for the cluster, and fails when it is not ready', async () => {
-    const ds = kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')!;
-    const spec = ds.spec as { template: { spec: { containers: Array<{ name: string; image: string }> } } };
-    const old = structuredClone(spec);
-    old.template.spec.containers[0]!.image = 'registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.28.0';
-    kube.store.put({ ...ds, spec: old });
+    const cpi = () => workloadOf('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system');
+    const oldImage = 'registry.k8s.io/cloud-pv-vsphere/cloud-provider-vsphere:v1.28.0';
+    const template = (image: string, labels: Record<string, string>) => ({
+      spec: {
+        template: { metadata: { labels }, spec: { containers: [{ name: 'vsphere-cloud-controller-manager', image }] } },
+      },
+    });
+    await patch('DaemonSet', 'vsphere-cloud-controller-manager', template(oldImage, CPI_LABELS), 'kube-system');
     try {
+      await settled();
       const warn = await checks();
       expect(failing(warn.byId)).toEqual(['cpi:warn']);
-      expect(warn.byId.get('cpi')!.fix).toBe('vk install cpi --version v1.31.1');
+      expect(warn.byId.get('cpi')!.fix).toBe(`vk install cpi --version ${CPI_VERSION}`);
       expect(warn.code).toBe(0);
 
-      kube.store.put({
-        ...kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')!,
-        status: { desiredNumberScheduled: 1, numberReady: 0 },
-      });
+      // The new pod's container exits at once (kwok's crash stage): the rollout leaves 0 of 1 ready.
+      await patch(
+        'DaemonSet',
+        'vsphere-cloud-controller-manager',
+        template(oldImage, { ...CPI_LABELS, 'box.vk.test/fail': 'crash' }),
+        'kube-system',
+      );
+      await waitFor(
+        'the crashing CPI pod rolled out',
+        async () => {
+          const ds = await cpi();
+          const s = ds.status ?? {};
+          return (
+            (s.observedGeneration ?? 0) >= ds.metadata.generation! &&
+            s.updatedNumberScheduled === 1 &&
+            s.numberReady === 0
+          );
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
       const fail = await checks();
       expect(failing(fail.byId)).toEqual(['cpi:fail']);
       expect(fail.byId.get('cpi')!.detail).toContain('0/1 ready');
       expect(fail.code).toBe(1);
     } finally {
-      kube.store.put({
-        ...kube.store.get('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')!,
-        spec,
-        status: ds.status,
-      });
+      const labels = { ...CPI_LABELS, 'box.vk.test/fail': null } as unknown as Record<string, string>;
+      await patch('DaemonSet', 'vsphere-cloud-controller-manager', template(CPI_IMAGE, labels), 'kube-system');
+      await settled();
     }
   });
 
   it('fails csi only when a node has no CSINode registration', async () => {
-    const csiNode = kube.store.get('CSINode', 'k8s-node-0003')!;
-    kube.store.delete('CSINode', 'k8s-node-0003');
+    const registration = (await box.store.get('CSINode', 'k8s-node-0003'))!;
+    await box.store.delete('CSINode', 'k8s-node-0003');
     try {
       const { code, byId } = await checks();
       expect(failing(byId)).toEqual(['csi:fail']);
       expect(byId.get('csi')!.detail).toContain('k8s-node-0003');
       expect(code).toBe(1);
     } finally {
-      kube.store.put(csiNode);
+      const { apiVersion, kind, spec } = registration;
+      await box.store.put({ apiVersion, kind, metadata: { name: 'k8s-node-0003' }, spec });
     }
   });
 
@@ -414,8 +532,8 @@ describe('vk doctor', () => {
   });
 
   it('skips the vSphere checks with a one-line reason when vCenter is unreachable; kube checks still run', async () => {
-    const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', kube.kubeconfigPath, '--request-timeout', '5'], {
-      ...sim.env,
+    const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', box.kubeconfig, '--request-timeout', '5'], {
+      ...sim().env,
       GOVC_URL: 'http://127.0.0.1:1/sdk',
     });
     expect(r.code).toBe(1);
@@ -454,11 +572,11 @@ describe('vk doctor', () => {
   });
 
   it("fails storageclass-datastore only, naming the nodes, when a class's datastore is not on every node's host", async () => {
-    kube.store.put({
+    await box.store.put({
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',
       metadata: { name: 'nfs-partial' },
-      provisioner: 'csi.vsphere.vmware.com',
+      provisioner: CSI_DRIVER,
       parameters: { datastoreurl: partialDsUrl },
     } as KubeObject);
     try {
@@ -470,13 +588,13 @@ describe('vk doctor', () => {
       expect(byId.get('storageclass-datastore')!.fix).toContain('vk datastores shows which are shared');
       expect(code).toBe(1);
     } finally {
-      kube.store.delete('StorageClass', 'nfs-partial');
+      await box.store.delete('StorageClass', 'nfs-partial');
     }
   });
 
   it('fails storageclass-datastore only when no datastore has the default class URL', async () => {
-    const sc = kube.store.get('StorageClass', 'vsphere-csi')!;
-    kube.store.put({ ...sc, parameters: { datastoreurl: 'ds:///vmfs/volumes/nope/' } } as KubeObject);
+    const sc = (await box.store.get('StorageClass', 'vsphere-csi'))!;
+    await replaceClass({ ...sc, parameters: { datastoreurl: 'ds:///vmfs/volumes/nope/' } });
     try {
       const { code, byId } = await checks();
       expect(failing(byId)).toEqual(['storageclass-datastore:fail']);
@@ -485,7 +603,7 @@ describe('vk doctor', () => {
       );
       expect(code).toBe(1);
     } finally {
-      kube.store.put(sc);
+      await replaceClass(sc);
     }
   });
 
@@ -500,7 +618,7 @@ describe('vk doctor', () => {
   });
 
   it('warns on a generic cluster-id, suggesting the id derived from the kube-system UID', async () => {
-    const uid = kube.store.get('Namespace', 'kube-system')!.metadata.uid!;
+    const uid = (await box.store.get('Namespace', 'kube-system'))!.metadata.uid!;
     const expected = 'vk-' + createHash('sha256').update(uid).digest('hex').slice(0, 32);
     const { code, byId } = await withConf('csi', { clusterId: 'kubernetes' });
     expect(failing(byId)).toEqual(['cluster-id:warn']);
@@ -514,16 +632,16 @@ describe('vk doctor', () => {
     const { code, byId } = await withConf('csi', { thumbprint: wrong });
     expect(failing(byId)).toEqual(['tls-trust:fail']);
     expect(byId.get('tls-trust')!.detail).toBe(
-      `CSI thumbprint ${wrong} does not match the server's certificate (SHA-256 ${sim.thumbprint})`,
+      `CSI thumbprint ${wrong} does not match the server's certificate (SHA-256 ${sim().thumbprint})`,
     );
-    expect(byId.get('tls-trust')!.fix).toContain(`set thumbprint to ${sim.thumbprint} in Secret vmware-system-csi`);
+    expect(byId.get('tls-trust')!.fix).toContain(`set thumbprint to ${sim().thumbprint} in Secret vmware-system-csi`);
     expect(code).toBe(1);
   });
 
   it('fails tls-trust only when a driver points at another vCenter host', async () => {
     const { code, byId } = await withConf('cpi', { server: 'vc.example.com' });
     expect(failing(byId)).toEqual(['tls-trust:fail']);
-    expect(byId.get('tls-trust')!.detail).toBe(`CPI connects to vc.example.com:${port()}, vk to ${sim.host}`);
+    expect(byId.get('tls-trust')!.detail).toBe(`CPI connects to vc.example.com:${port()}, vk to ${sim().host}`);
     expect(byId.get('tls-trust')!.fix).toContain('vk generate cpi --apply regenerates it');
     expect(code).toBe(1);
   });
@@ -532,12 +650,12 @@ describe('vk doctor', () => {
     const { code, byId } = await withConf('cpi', { insecure: true, thumbprint: '' });
     expect(failing(byId)).toEqual(['tls-trust:warn']);
     expect(byId.get('tls-trust')!.detail).toContain('CPI skips certificate verification');
-    expect(byId.get('tls-trust')!.fix).toContain(sim.thumbprint);
+    expect(byId.get('tls-trust')!.fix).toContain(sim().thumbprint);
     expect(code).toBe(0);
   });
 
   it('passes tls-trust with a note when vk runs --insecure and the drivers pin the certificate', async () => {
-    const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', kube.kubeconfigPath, '--insecure'], sim.env);
+    const r = await runVk(['doctor', '-o', 'json', '--kubeconfig', box.kubeconfig, '--insecure'], sim().env);
     const byId = new Map((JSON.parse(r.stdout) as Check[]).map((c) => [c.id, c]));
     expect(failing(byId)).toEqual([]);
     expect(byId.get('tls-trust')!.detail).toContain('vk: no verification (--insecure)');

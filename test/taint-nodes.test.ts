@@ -10,7 +10,7 @@ import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec } from './box/cluster.js';
 import { useBox } from './support/box.js';
-import { runVk } from './support/run-vk.js';
+import { runVk, type VkResult } from './support/run-vk.js';
 
 const TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 const CONTROL_PLANE = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
@@ -130,10 +130,12 @@ describe('vk taint-nodes', () => {
     expect(json[1]).toEqual({ name: 'k8s-node-0002', providerID: 'vsphere://4210abcd-1111', taints: [] });
   });
 
-  it('retries a node that changed between read and write, keeping the concurrent change', async () => {
-    await nodes(2);
-    // A TLS proxy in front of the apiserver that, on vk's first write to node 0002,
-    // lets someone else modify that node first. The real apiserver answers 409.
+  /**
+   * Runs vk taint-nodes --debug through a TLS proxy in front of the apiserver
+   * that, on vk's first write to node 0002, lets `race` modify that node first;
+   * returns vk's result and the apiserver's status codes for vk's writes to it.
+   */
+  async function taintWithRace(race: () => Promise<void>): Promise<{ r: VkResult; seen: number[] }> {
     const seen: number[] = [];
     let raced = false;
     const upstream = new Agent({
@@ -146,13 +148,7 @@ describe('vk taint-nodes', () => {
           const racing = req.method === 'PATCH' && req.url?.startsWith('/api/v1/nodes/k8s-node-0002');
           if (racing && !raced) {
             raced = true;
-            const n = (await box.store.get<{ metadata: { name: string }; spec: { taints?: Taint[] } }>(
-              'Node',
-              'k8s-node-0002',
-            ))!;
-            await setSpec('k8s-node-0002', {
-              taints: [...(n.spec.taints ?? []), { key: 'example.com/maintenance', effect: 'NoExecute' }],
-            });
+            await race();
           }
           const chunks: Buffer[] = [];
           for await (const c of req) chunks.push(c as Buffer);
@@ -185,18 +181,48 @@ describe('vk taint-nodes', () => {
       // The proxy authenticates to the apiserver as admin; the client needs only to trust it.
       writeFileSync(kc, readFileSync(box.kubeconfig, 'utf8').replace(box.apiServerUrl, url));
       const r = await runVk(['taint-nodes', '--kubeconfig', kc, '--debug'], { NO_COLOR: '1' });
-      expect(r.code).toBe(0);
-      expect(seen).toEqual([409, 200]);
-      expect(r.stderr).toContain('node k8s-node-0002 changed while being written');
-      expect(await taintsOf('k8s-node-0002')).toEqual([
-        { key: 'example.com/maintenance', effect: 'NoExecute' },
-        uninit,
-      ]);
-      expect(r.stderr).toContain('2 nodes: 2 tainted');
+      return { r, seen };
     } finally {
       proxy.closeAllConnections();
       await new Promise<void>((r) => proxy.close(() => r()));
     }
+  }
+
+  it('retries a node whose taints changed between read and write, keeping the concurrent change', async () => {
+    await nodes(2);
+    const { r, seen } = await taintWithRace(async () => {
+      const n = (await box.store.get<{ metadata: { name: string }; spec: { taints?: Taint[] } }>(
+        'Node',
+        'k8s-node-0002',
+      ))!;
+      await setSpec('k8s-node-0002', {
+        taints: [...(n.spec.taints ?? []), { key: 'example.com/maintenance', effect: 'NoExecute' }],
+      });
+    });
+    expect(r.code, r.stderr).toBe(0);
+    // The write's `test` of the taints it read fails: 422, re-read, written again.
+    expect(seen).toEqual([422, 200]);
+    expect(r.stderr).toContain('node k8s-node-0002 changed while being written');
+    expect(await taintsOf('k8s-node-0002')).toEqual([{ key: 'example.com/maintenance', effect: 'NoExecute' }, uninit]);
+    expect(r.stderr).toContain('2 nodes: 2 tainted');
+  });
+
+  it('writes a node once when only its status or labels changed between read and write (heartbeats)', async () => {
+    await nodes(2);
+    const { r, seen } = await taintWithRace(async () => {
+      const p = await box.api(
+        'PATCH',
+        '/api/v1/nodes/k8s-node-0002',
+        { metadata: { labels: { 'example.com/heartbeat': String(Date.now()) } } },
+        'application/merge-patch+json',
+      );
+      expect(p.status).toBe(200);
+    });
+    expect(r.code).toBe(0);
+    expect(seen).toEqual([200]);
+    expect(r.stderr).not.toContain('changed while being written');
+    expect(await taintsOf('k8s-node-0002')).toEqual([uninit]);
+    expect(r.stderr).toContain('2 nodes: 2 tainted');
   });
 
   it('a write RBAC forbids is reported per node, exit 1', async () => {
