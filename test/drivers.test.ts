@@ -153,11 +153,10 @@ describe('the real drivers in the box', () => {
       expect(box.runtime!.logOf('vmware-system-csi', pod.metadata.name, 'vsphere-csi-controller')).toMatch(
         /failed to login to vc\. err: ServerFaultCode: Login failure/,
       );
-      // Run again, as a user would: vk now sees the crashing controller and says why.
-      const again = await vk(install);
-      expect(again.code).toBe(1);
-      expect(again.stderr).toMatch(/vsphere-csi-controller.*CrashLoopBackOff/);
-      console.log(again.stderr);
+      // vk doctor, as a user would run next, says the controller is not ready.
+      const doctor = await vk(['doctor']);
+      expect(doctor.code, doctor.stdout + doctor.stderr).not.toBe(0);
+      expect(doctor.stdout).toMatch(/^csi\s+fail\s+controller 0\/1 ready\s/m);
     },
   );
 
