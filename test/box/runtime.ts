@@ -19,6 +19,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -386,11 +387,18 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
               stdio: ['ignore', 'pipe', 'pipe'],
             });
             shell.children.add(child);
-            child.stdout!.pipe(log, { end: false });
-            child.stderr!.pipe(log, { end: false });
+            // kwok serves log files in the CRI format kubelet's runtimes write: `<time> <stream> F <line>`.
+            for (const [stream, from] of [
+              ['stdout', child.stdout!],
+              ['stderr', child.stderr!],
+            ] as const) {
+              createInterface({ input: from }).on('line', (line) =>
+                log.write(`${new Date().toISOString()} ${stream} F ${line}\n`),
+              );
+            }
             child.on('close', (code, signal) => {
               shell.children.delete(child);
-              log.end();
+              setImmediate(() => log.end());
               resolve({ name: c.name, exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), startedAt });
             });
           }),
