@@ -7,7 +7,7 @@
 // minutes on two cores.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -119,7 +119,12 @@ export const CSI_STANDIN_BUILD: GoModuleBuild = {
 
 function cacheDirOf(b: GoModuleBuild): string {
   const h = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum']) h.update(readFileSync(join(boxRoot, b.module, f)));
+  // The module's own sources too (csi-standin is code of ours; tools.go only pins what the
+  // others build): an edit must not reuse a stale binary.
+  const own = readdirSync(join(boxRoot, b.module))
+    .filter((f) => f.endsWith('.go') && f !== 'tools.go')
+    .sort();
+  for (const f of ['go.mod', 'go.sum', ...own]) h.update(readFileSync(join(boxRoot, b.module, f)));
   h.update(b.ldflags ?? '');
   return join(binRoot, `${b.module}-${b.version}-${h.digest('hex').slice(0, 12)}`);
 }

@@ -563,7 +563,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       for (const n of nodes) n.vm = vms.find((v) => v.name.toLowerCase() === n.name);
     }
 
-    if (opts.drivers) runtime = await startRuntime({ api, apiServerUrl, caPem });
+    if (opts.drivers) runtime = await startRuntime({ api, apiServerUrl, caPem, volumesDir: join(dir, 'volumes') });
 
     const kubectl: Box['kubectl'] = async (args, o = {}) => {
       const child = execFileP(kube.kubectl!, [`--kubeconfig=${o.kubeconfig ?? kubeconfig}`, ...args], {

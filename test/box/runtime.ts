@@ -14,9 +14,12 @@
 //
 // The node DaemonSet's driver container runs nothing: csinode.ts writes the
 // node's CSINode entry instead, as kubelet's plugin registration would.
+// Run-to-completion shell pods (vk smoke-test's writer and reader) run their
+// script against a stand-in disk directory per volume: shell-pod.ts.
 import { mkdirSync, readFileSync, rmSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -31,6 +34,7 @@ import {
 } from './build.js';
 import { containerEnv, expand, pathRewriter, runnableOf, type Container, type Pod, type Runnable } from './pod-spec.js';
 import { CsiNodeWriter } from './csinode.js';
+import { finishedStatus, isShellPod, prepareShellPod, reportStandInDisks } from './shell-pod.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as served */
 
@@ -38,6 +42,8 @@ export interface RuntimeHost {
   api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
   apiServerUrl: string;
   caPem: string;
+  /** Where the stand-in disks of shell pods' volumes live, one directory per CSI volume handle. */
+  volumesDir: string;
 }
 
 export interface PodRuntime {
@@ -128,6 +134,8 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
   const caFile = join(root, 'ca.crt');
   writeFileSync(caFile, host.caPem);
   const pods = new Map<string, PodInstance>();
+  /** Shell pods: key → their uid, log files and live processes. */
+  const shells = new Map<string, { uid: string; logs: Map<string, string>; children: Set<ChildProcess> }>();
   const csinode = new CsiNodeWriter(host, bins['csi-standin'], root);
   let stopping = false;
 
@@ -368,6 +376,77 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     }
   };
 
+  /** Runs a shell pod's containers once its volumes are there; the pod ends as they do. */
+  const runShell = async (pod: Pod) => {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const shell = {
+      uid: pod.metadata.uid as string,
+      logs: new Map<string, string>(),
+      children: new Set<ChildProcess>(),
+    };
+    shells.set(key, shell);
+    const dir = join(root, pod.metadata.uid.slice(0, 8));
+    mkdirSync(dir, { recursive: true });
+    const alive = () => !stopping && shells.get(key) === shell;
+    const prepared = await prepareShellPod(host, pod, dir, sources, alive);
+    if (!prepared) return;
+    await reportStandInDisks(host, pod, prepared.volumes);
+    for (const c of prepared.containers) shell.logs.set(c.name, join(dir, `${c.name}.log`));
+    await host
+      .api('POST', `/apis/kwok.x-k8s.io/v1alpha1/namespaces/${pod.metadata.namespace}/logs`, {
+        apiVersion: 'kwok.x-k8s.io/v1alpha1',
+        kind: 'Logs',
+        metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace },
+        spec: { logs: prepared.containers.map((c) => ({ containers: [c.name], logsFile: shell.logs.get(c.name) })) },
+      })
+      .catch(() => undefined);
+    const ended = await Promise.all(
+      prepared.containers.map(
+        (c) =>
+          new Promise<{ name: string; exitCode: number; startedAt: string }>((resolve) => {
+            const startedAt = new Date().toISOString();
+            const log = createWriteStream(shell.logs.get(c.name)!);
+            const child = spawn('sh', c.args, {
+              cwd: dir,
+              env: { PATH: process.env.PATH, HOME: dir, ...c.env },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            });
+            shell.children.add(child);
+            // kwok serves log files in the CRI format kubelet's runtimes write: `<time> <stream> F <line>`.
+            for (const [stream, from] of [
+              ['stdout', child.stdout!],
+              ['stderr', child.stderr!],
+            ] as const) {
+              createInterface({ input: from }).on('line', (line) =>
+                log.write(`${new Date().toISOString()} ${stream} F ${line}\n`),
+              );
+            }
+            child.on('close', (code, signal) => {
+              shell.children.delete(child);
+              setImmediate(() => log.end());
+              resolve({ name: c.name, exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15), startedAt });
+            });
+          }),
+      ),
+    );
+    if (!alive()) return;
+    const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`;
+    const current = await host.api('GET', path);
+    if (current.status !== 200 || current.body.metadata.uid !== shell.uid) return;
+    await host.api(
+      'PATCH',
+      `${path}/status`,
+      { status: finishedStatus(current.body, ended) },
+      'application/merge-patch+json',
+    );
+  };
+
+  const stopShell = (key: string) => {
+    const shell = shells.get(key);
+    shells.delete(key);
+    for (const child of shell?.children ?? []) child.kill('SIGKILL');
+  };
+
   const stopInstance = async (inst: PodInstance) => {
     pods.delete(inst.key);
     await Promise.all(
@@ -400,7 +479,14 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     for (const inst of [...pods.values()]) {
       if (live.get(inst.key)?.metadata.uid !== inst.uid) await stopInstance(inst);
     }
+    for (const [key, shell] of [...shells]) if (live.get(key)?.metadata.uid !== shell.uid) stopShell(key);
     for (const [key, p] of live) {
+      if (isShellPod(p)) {
+        if (!shells.has(key) && p.status?.phase === 'Running') {
+          void runShell(p).catch((err: Error) => process.stderr.write(`box runtime: ${key}: ${err.message}\n`));
+        }
+        continue;
+      }
       // Wait for kwok's pod-running stage, then own the containers' status.
       if (pods.has(key) || starting.has(key) || p.status?.phase !== 'Running') continue;
       starting.add(key);
@@ -425,9 +511,10 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
   return {
     logOf(ns, pod, container) {
       const inst = pods.get(`${ns}/${pod}`);
-      const rc = inst?.containers.find((c) => c.name === container);
+      const file =
+        inst?.containers.find((c) => c.name === container)?.logFile ?? shells.get(`${ns}/${pod}`)?.logs.get(container);
       try {
-        return rc ? readFileSync(rc.logFile, 'utf8') : '';
+        return file ? readFileSync(file, 'utf8') : '';
       } catch {
         return '';
       }
@@ -438,6 +525,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
       clearInterval(timer);
       await loop;
       await Promise.all([...pods.values()].map(stopInstance));
+      for (const key of [...shells.keys()]) stopShell(key);
       rmSync(root, { recursive: true, force: true });
     },
   };
