@@ -457,6 +457,18 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       return r.body;
     };
 
+    // Components that serve /healthz on their own port with a self-signed certificate.
+    const selfSigned = new Agent({ connect: { rejectUnauthorized: false } });
+    const healthz = (c: Component, port: number) =>
+      waitFor(
+        `${c} /healthz`,
+        async () => {
+          const r = await request(`https://127.0.0.1:${port}/healthz`, { dispatcher: selfSigned });
+          await r.body.dump();
+          return r.statusCode === 200;
+        },
+        { timeoutMs: 60_000, proc: procs.get(c) },
+      );
     const readiness: Record<Component, () => Promise<void>> = {
       etcd: () =>
         waitFor('etcd /health', async () => (await request(`http://127.0.0.1:${etcdPort}/health`)).statusCode === 200, {
@@ -468,30 +480,8 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
           timeoutMs: 90_000,
           proc: procs.get('kube-apiserver'),
         }),
-      'kube-controller-manager': () =>
-        waitFor(
-          'kube-controller-manager /healthz',
-          async () => {
-            const r = await request(`https://127.0.0.1:${kcmPort}/healthz`, {
-              dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
-            });
-            await r.body.dump();
-            return r.statusCode === 200;
-          },
-          { timeoutMs: 60_000, proc: procs.get('kube-controller-manager') },
-        ),
-      'kube-scheduler': () =>
-        waitFor(
-          'kube-scheduler /healthz',
-          async () => {
-            const r = await request(`https://127.0.0.1:${schedPort}/healthz`, {
-              dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
-            });
-            await r.body.dump();
-            return r.statusCode === 200;
-          },
-          { timeoutMs: 60_000, proc: procs.get('kube-scheduler') },
-        ),
+      'kube-controller-manager': () => healthz('kube-controller-manager', kcmPort),
+      'kube-scheduler': () => healthz('kube-scheduler', schedPort),
       kwok: () =>
         waitFor('kwok', async () => /controller|Starting/i.test(procs.get('kwok')!.logTail(200)), {
           timeoutMs: 30_000,
