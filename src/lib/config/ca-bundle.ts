@@ -6,7 +6,7 @@
 
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
-import { checkCaPem } from '../vsphere/tls.js';
+import { readCaFiles } from '../vsphere/tls.js';
 import { validateSecretKey } from './validate.js';
 
 /**
@@ -47,17 +47,7 @@ export function caBundlePath(mountDir: string, key = CA_BUNDLE_KEY): string {
  */
 export async function readCaBundle(caFile: string, mountDir = DRIVER_CONFIG_DIR): Promise<CaBundle> {
   validateCaBundleKey(CA_BUNDLE_KEY);
-  const { readFile } = await import('node:fs/promises');
-  const pems: string[] = [];
-  for (const file of caFile.split(':').filter(Boolean)) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --ca-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    pems.push(checkCaPem(text, file).trim());
-  }
+  const pems = (await readCaFiles(caFile)).map((pem) => pem.trim());
   if (pems.length === 0) throw new UsageError('--ca-file is empty');
   return { key: CA_BUNDLE_KEY, pem: pems.join('\n') + '\n', path: caBundlePath(mountDir) };
 }

@@ -10,6 +10,7 @@ import type { V1StorageClass } from '@kubernetes/client-node';
 import { X509Certificate } from 'node:crypto';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
+import { serverCertificates } from '../vsphere/tls.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
 import type { DatastoreHostMount, DatastoreSummary } from '../vsphere/types.js';
 import type { DriverConfig, DriverVcenter } from '../config/driver-config.js';
@@ -387,32 +388,10 @@ export async function readServerCert(session: VsphereSession): Promise<ServerCer
   if (session.options.url.protocol !== 'https:') return undefined;
   const { host, port } = vkEndpoint(session);
   try {
-    return await presentedChain(host, port, session.options.timeoutMs);
+    return await serverCertificates(host, port, session.options.timeoutMs);
   } catch (err) {
     return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
   }
-}
-
-/** One handshake without verification: what the server presents, as a driver would receive it. */
-async function presentedChain(host: string, port: number, timeoutMs: number) {
-  const { connect } = await import('node:tls');
-  return new Promise<{ sha256: string; sha1: string; chain: string[] }>((resolve, reject) => {
-    const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`TLS handshake with ${host}:${port} timed out`)));
-    socket.once('secureConnect', () => {
-      const chain: string[] = [];
-      const seen = new Set<string>();
-      for (let c = socket.getPeerCertificate(true); c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
-        seen.add(c.fingerprint256);
-        chain.push(new X509Certificate(c.raw).toString());
-      }
-      socket.end();
-      const leaf = chain[0] && new X509Certificate(chain[0]);
-      if (!leaf) reject(new Error(`${host}:${port} presented no certificate`));
-      else resolve({ sha256: leaf.fingerprint256.toUpperCase(), sha1: leaf.fingerprint.toUpperCase(), chain });
-    });
-    socket.once('error', reject);
-  });
 }
 
 const isIP = (host: string) => /^[\d.]+$/.test(host) || host.includes(':');

@@ -4,7 +4,6 @@
 // accepts it. The base command calls connect() lazily and release() in its
 // finally.
 
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { Secret } from '../secret.js';
 import type { Logger } from '../cli/logger.js';
@@ -12,7 +11,7 @@ import { VimClient } from './client.js';
 import { chooseDatacenter, listDatacenters, type DatacenterRef } from './inventory.js';
 import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
 import { resolveVsphereSettings } from './settings.js';
-import { checkCaPem, parseThumbprint, type TlsSettings } from './tls.js';
+import { parseThumbprint, readCaFiles, type TlsSettings } from './tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 
 /** The vSphere flags as parsed by oclif (before environment fallbacks). */
@@ -103,20 +102,7 @@ export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.
 
   const caFiles = given.caFile;
   let caPem: string | undefined;
-  if (caFiles) {
-    const pems: string[] = [];
-    // Like GOVC_TLS_CA_CERTS: several files may be joined with ':'.
-    for (const file of caFiles.split(':').filter(Boolean)) {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new UsageError(`cannot read --ca-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-      }
-      pems.push(checkCaPem(text, file));
-    }
-    caPem = pems.join('\n');
-  }
+  if (caFiles) caPem = (await readCaFiles(caFiles)).join('\n');
 
   const persistEnv = first(env.VK_PERSIST_SESSION, env.GOVC_PERSIST_SESSION);
   const persistSession = flags['persist-session'] ?? !falsy(persistEnv);

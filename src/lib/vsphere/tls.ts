@@ -122,15 +122,16 @@ export async function createAgent(tls: TlsSettings, timeoutMs: number, hostPort:
 }
 
 /**
- * The SHA-256 and SHA-1 thumbprints of the certificate a TLS server presents,
- * read without verifying it (one handshake, no request) — what a driver that
- * pins a thumbprint compares against.
+ * What a TLS server presents, read without verifying it (one handshake, no
+ * request): the leaf's SHA-256 and SHA-1 thumbprints — what a driver that
+ * pins a thumbprint compares against — and the presented chain as PEM, leaf
+ * first, as a driver's TLS client receives it.
  */
-export async function serverThumbprints(
+export async function serverCertificates(
   host: string,
   port: number,
   timeoutMs: number,
-): Promise<{ sha256: string; sha1: string }> {
+): Promise<{ sha256: string; sha1: string; chain: string[] }> {
   const { connect } = await import('node:tls');
   return new Promise((resolve, reject) => {
     const socket = connect({
@@ -143,11 +144,43 @@ export async function serverThumbprints(
       socket.destroy(new ConnectionError(`TLS handshake with ${host}:${port} timed out`)),
     );
     socket.once('secureConnect', () => {
-      const cert = socket.getPeerCertificate();
+      const chain: string[] = [];
+      const seen = new Set<string>();
+      for (let c = socket.getPeerCertificate(true); c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+        seen.add(c.fingerprint256);
+        chain.push(new X509Certificate(c.raw).toString());
+      }
       socket.end();
-      if (!cert?.fingerprint256) reject(new ConnectionError(`${host}:${port} presented no certificate`));
-      else resolve({ sha256: cert.fingerprint256.toUpperCase(), sha1: cert.fingerprint.toUpperCase() });
+      const leaf = chain[0] && new X509Certificate(chain[0]);
+      if (!leaf) reject(new ConnectionError(`${host}:${port} presented no certificate`));
+      else resolve({ sha256: leaf.fingerprint256.toUpperCase(), sha1: leaf.fingerprint.toUpperCase(), chain });
     });
     socket.once('error', reject);
   });
+}
+
+/** The SHA-256 and SHA-1 thumbprints of the certificate a TLS server presents (see serverCertificates). */
+export async function serverThumbprints(
+  host: string,
+  port: number,
+  timeoutMs: number,
+): Promise<{ sha256: string; sha1: string }> {
+  const { sha256, sha1 } = await serverCertificates(host, port, timeoutMs);
+  return { sha256, sha1 };
+}
+
+/** The PEM files of a --ca-file value (several joined with ':', like GOVC_TLS_CA_CERTS), each checked. */
+export async function readCaFiles(caFiles: string): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const pems: string[] = [];
+  for (const file of caFiles.split(':').filter(Boolean)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --ca-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    pems.push(checkCaPem(text, file));
+  }
+  return pems;
 }
