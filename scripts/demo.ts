@@ -1,16 +1,16 @@
-// `npm run demo`: starts the vCenter simulator and the Kubernetes test server,
-// then runs vk against them the way a user would, showing exactly what a user
-// sees. Every step that has landed in this build runs; both servers are
-// stopped on exit (also on Ctrl-C). With --keep they stay up afterwards, with
-// the exports to point vk at them, until Ctrl-C.
+// `npm run demo`: starts the box (vcsim and a real Kubernetes control plane
+// with kwok nodes; the pod runtime runs the real vSphere CPI and CSI sidecars
+// that vk installs, see test/README.md), then runs vk against it the way a
+// user would, showing exactly what a user sees. Every step that has landed in
+// this build runs; everything is stopped on exit (also on Ctrl-C). With
+// --keep it stays up afterwards, with the exports to point vk at it, until
+// Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startVcsim, type Vcsim } from '../test/support/vcsim.js';
-import { startKubeServer, type KubeServer } from '../test/support/kube-server/index.js';
-import { repoRoot } from '../test/support/go-build.js';
+import { startBox, type Box } from '../test/box/cluster.js';
+import { repoRoot } from '../test/box/build.js';
 import { startManifestServer, type ManifestServer } from '../test/fixtures/manifests/server.js';
-import { simulateCsiDriver, type CsiSim } from '../test/support/csi-sim.js';
 
 const manifestPath = join(repoRoot, 'oclif.manifest.json');
 if (!existsSync(manifestPath)) {
@@ -21,13 +21,10 @@ const commands = new Set(
   Object.keys((JSON.parse(readFileSync(manifestPath, 'utf8')) as { commands: object }).commands),
 );
 
-let vcsim: Vcsim | undefined;
-let kube: KubeServer | undefined;
+let box: Box | undefined;
 let manifests: ManifestServer | undefined;
-let csi: CsiSim | undefined;
 const stopAll = async () => {
-  await csi?.stop().catch(() => undefined);
-  await Promise.allSettled([vcsim?.stop(), kube?.stop(), manifests?.close()]);
+  await Promise.allSettled([box?.stop(), manifests?.close()]);
 };
 // --keep: after the run, leave everything up for trying vk by hand.
 const keep = process.argv.includes('--keep');
@@ -45,31 +42,22 @@ function vk(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 try {
-  process.stderr.write('demo: starting the vCenter simulator and the Kubernetes test server…\n');
-  vcsim = await startVcsim({ cluster: 1, host: 3, ds: 1, nfs: 1, folder: '/DC0/vm/k8s', folderVms: 3 });
-  const vms = await vcsim.inspect('vms');
-  const nodeVms = vms.filter((v) => v.path.startsWith('/DC0/vm/k8s/')).sort((a, b) => a.name.localeCompare(b.name));
-  kube = await startKubeServer({
-    nodes: nodeVms.length,
-    nodeOptions: {
-      namePrefix: 'k8s-node-',
-      controlPlane: 1,
-      uuids: Object.fromEntries(nodeVms.map((v, i) => [`k8s-node-${String(i + 1).padStart(4, '0')}`, v.uuid])),
-    },
+  process.stderr.write('demo: starting the box: vcsim, etcd, kube-apiserver, controller-manager, scheduler, kwok…\n');
+  box = await startBox({
+    drivers: true,
+    vcsim: { cluster: 1, host: 3, ds: 1, nfs: 1, folder: '/DC0/vm/k8s', folderVms: 3 },
   });
-  // The CSI driver's data path, simulated: volumes become CNS volumes in vcsim.
-  csi = await simulateCsiDriver(kube, vcsim, 'NFS_0');
   // No internet here: the driver manifests come from a local mirror of small
   // fixture manifests shaped like the upstream ones (VK_MANIFEST_BASE_URL).
-  manifests = await startManifestServer({ aliases: { 'v1.31.1': 'v1.31.0', 'v3.5.1': 'v3.7.0' } });
+  manifests = await startManifestServer();
   const env: NodeJS.ProcessEnv = {
-    ...vcsim.env,
-    KUBECONFIG: kube.kubeconfigPath,
+    ...box.env,
     GOVC_INSECURE: '1',
     VK_MANIFEST_BASE_URL: manifests.baseUrl,
   };
+  const version = (await box.getJson<{ gitVersion: string }>('/version')).gitVersion;
   process.stderr.write(
-    `demo: vCenter ${vcsim.url} (user ${vcsim.username}), Kubernetes ${kube.url} (KUBECONFIG=${kube.kubeconfigPath})\n`,
+    `demo: vCenter ${box.vcsim!.url} (user ${box.vcsim!.username}), Kubernetes ${version} at ${box.apiServerUrl} (KUBECONFIG=${box.kubeconfig})\n`,
   );
 
   const csiUser = 'k8s-csi@vsphere.local';

@@ -39,8 +39,9 @@ export function useCsiBox(opts: BoxOptions = {}): CsiBox {
   };
   beforeAll(async () => {
     box = await startBox({ ...opts, drivers: true });
-    // As in drivers.test.ts: the nearest releases' fixtures stand in for the 1.36 ones.
-    manifests = await startManifestServer({ aliases: { 'v1.36.0': 'v1.32.0', 'v3.8.0': 'v3.7.0' } });
+    // As in drivers.test.ts: the fixtures for Kubernetes 1.36 (CPI v1.36.0,
+    // CSI v3.8.0) name the releases the box builds; the runtime runs no other tag.
+    manifests = await startManifestServer({ aliases: {} });
     env = { ...box.env, VK_MANIFEST_BASE_URL: manifests.baseUrl, NO_COLOR: '1' };
     // CSI's preflight wants the nodes initialized by the CPI (their providerID), as on a real cluster.
     for (const args of [
