@@ -41,11 +41,24 @@ function vk(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
+// The CSI driver's own account, as an admin would have created it in vCenter
+// SSO; `vk roles create` gives it the least privileges the driver needs.
+const csiUser = 'k8s-csi@vsphere.local';
+const csiPassword = 'Csi-Passw0rd!';
+
 try {
   process.stderr.write('demo: starting the box: vcsim, etcd, kube-apiserver, controller-manager, scheduler, kwok…\n');
   box = await startBox({
     drivers: true,
-    vcsim: { cluster: 1, host: 3, ds: 1, nfs: 1, folder: '/DC0/vm/k8s', folderVms: 3 },
+    vcsim: {
+      cluster: 1,
+      host: 3,
+      ds: 1,
+      nfs: 1,
+      folder: '/DC0/vm/k8s',
+      folderVms: 3,
+      logins: { [csiUser]: csiPassword },
+    },
   });
   // No internet here: the driver manifests come from a local mirror of small
   // fixture manifests shaped like the upstream ones (VK_MANIFEST_BASE_URL).
@@ -54,13 +67,13 @@ try {
     ...box.env,
     GOVC_INSECURE: '1',
     VK_MANIFEST_BASE_URL: manifests.baseUrl,
+    VK_CSI_PASSWORD: csiPassword,
   };
   const version = (await box.getJson<{ gitVersion: string }>('/version')).gitVersion;
   process.stderr.write(
     `demo: vCenter ${box.vcsim!.url} (user ${box.vcsim!.username}), Kubernetes ${version} at ${box.apiServerUrl} (KUBECONFIG=${box.kubeconfig})\n`,
   );
 
-  const csiUser = 'k8s-csi@vsphere.local';
   const steps: Array<[string, string[]]> = [
     ['about', ['about']],
     ['datastores', ['datastores']],
@@ -78,7 +91,7 @@ try {
     kept = true;
     const quote = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replaceAll("'", `'\\''`)}'`);
     const exports = Object.entries(env)
-      .filter(([k]) => /^(GOVC_|KUBECONFIG$|VK_MANIFEST_BASE_URL$)/.test(k))
+      .filter(([k]) => /^(GOVC_|KUBECONFIG$|VK_MANIFEST_BASE_URL$|VK_CSI_PASSWORD$)/.test(k))
       .map(([k, v]) => `export ${k}=${quote(v ?? '')}`);
     process.stdout.write(
       `\ndemo: everything keeps running (Ctrl-C to stop). In another shell:\n${exports.join('\n')}\n` +

@@ -1,295 +1,290 @@
-// `vk smoke-test` end to end: the built CLI against the in-memory kube API
-// server, whose provisioner binds (or never binds) claims and whose pod runner
-// plays the writer and reader by the rules below. What is left behind is read
-// back from the server's store, not from vk's output.
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+// `vk smoke-test` end to end in the box: vk installs the CSI driver, the
+// real csi-provisioner binds the claim to a CNS volume (made by the CSI
+// stand-in in vcsim), the real csi-attacher attaches it, and the box's pod
+// runtime runs the writer's and reader's real `sh -c` scripts against the
+// stand-in disk directory of that volume (test/box/shell-pod.ts). What is
+// left behind is read back from the API server, vcsim's CNS endpoint and the
+// stand-in disk, not from vk's output.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runVk, type VkResult } from './support/run-vk.js';
-import { startKubeServer, type KubeObject, type KubeServer } from './support/kube-server/index.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { waitFor } from './box/process.js';
+import { readToken, standInDisks, useCsiBox } from './support/csi-box.js';
+import { runVk } from './support/run-vk.js';
 
-const ROOT = join(import.meta.dirname, '..');
-const home = mkdtempSync(join(tmpdir(), 'vk-smoke-home-'));
+/* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as served */
 
-/** Runs the built CLI; `during` may act on the running child (e.g. send SIGTERM). */
-function vk(args: string[], during?: (child: ChildProcess) => void): Promise<VkResult> {
-  return runVk(args, { HOME: home, XDG_CONFIG_HOME: home, NO_COLOR: '1' }, { during });
-}
-
-function storageClass(name: string, isDefault: boolean): KubeObject {
-  return {
-    apiVersion: 'storage.k8s.io/v1',
-    kind: 'StorageClass',
-    metadata: {
-      name,
-      annotations: isDefault ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : {},
-    },
-    provisioner: 'csi.vsphere.vmware.com',
-    parameters: { datastoreurl: 'ds:///vmfs/volumes/vsan:52b1c1f0/' },
-    reclaimPolicy: 'Delete',
-    volumeBindingMode: 'Immediate',
-  } as KubeObject;
-}
-
-const tokenOf = (pod: KubeObject): string | undefined =>
-  (pod.spec as { containers: { env?: { name: string; value: string }[] }[] }).containers[0]?.env?.find(
-    (e) => e.name === 'TOKEN',
-  )?.value;
-
-/**
- * The pod runner as a kubelet with a real volume would behave: the writer
- * stores its token per namespace, the reader succeeds only if its own token
- * matches what was stored (exit 3 otherwise, 4 when nothing was written).
- * `tamper` changes what the volume holds after the writer ran.
- */
-function playVolume(server: KubeServer, tamper?: (token: string) => string): Map<string, string> {
-  const volume = new Map<string, string>();
-  server.controllers.pods.decideBy((pod) => {
-    const ns = pod.metadata.namespace!;
-    if (pod.metadata.name === 'vk-smoke-writer') {
-      const t = tokenOf(pod)!;
-      volume.set(ns, tamper ? tamper(t) : t);
-      return { phase: 'Succeeded', log: 'wrote token\n' };
-    }
-    if (pod.metadata.name === 'vk-smoke-reader') {
-      const stored = volume.get(ns);
-      if (stored === undefined) return { phase: 'Failed', exitCode: 4 };
-      return stored === tokenOf(pod) ? { phase: 'Succeeded' } : { phase: 'Failed', exitCode: 3 };
-    }
-    return undefined;
-  });
-  return volume;
-}
-
-const smokeNamespaces = (s: KubeServer) =>
-  s.store.list('Namespace').filter((n) => n.metadata.name.startsWith('vk-smoke-'));
-
-let server: KubeServer;
+const csi = useCsiBox();
 const tmp = mkdtempSync(join(tmpdir(), 'vk-smoke-out-'));
+const parseXml = (file: string) =>
+  new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(file, 'utf8')).testsuites
+    .testsuite;
+const smokeNamespaces = async () =>
+  ((await csi.box.getJson('/api/v1/namespaces')).items as any[])
+    .map((n) => n.metadata.name as string)
+    .filter((n) => n.startsWith('vk-smoke-'));
+const diskDir = (handle: string) => join(csi.box.dir, 'volumes', handle);
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist/commands/smoke-test.js'))) throw new Error('run `npm run build` first');
-});
+// Each run provisions, attaches and deletes a real (simulated) volume; a loaded machine needs minutes.
+const T = 300_000;
 
-afterEach(async () => {
-  await server?.stop();
-});
+describe('vk smoke-test in the box', () => {
+  it(
+    'without a default StorageClass: exit 2 listing the classes, nothing created',
+    async () => {
+      for (const name of ['gold', 'silver']) {
+        const sc = await csi.vk(['storageclass', 'create', name, '--datastore', 'LocalDS_0']);
+        expect(sc.code, sc.stderr).toBe(0);
+      }
+      const r = await csi.vk(['smoke-test']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        "error: the cluster has no default StorageClass; pass --storage-class NAME (the cluster has: gold, silver) or mark one with 'vk storageclass create NAME --default'",
+      );
+      const unknown = await csi.vk(['smoke-test', '--storage-class', 'bronze']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('storageclass "bronze" not found; the cluster has: gold, silver');
+      expect(await smokeNamespaces()).toEqual([]);
+    },
+    T,
+  );
 
-async function start(): Promise<KubeServer> {
-  server = await startKubeServer({ nodes: 2 });
-  server.store.put(storageClass('vsan-default', true));
-  server.store.put(storageClass('gold', false));
-  return server;
-}
+  it(
+    'passes on the default class: PVC bound to a CNS volume, token written to its disk and read back, namespace deleted, exit 0',
+    async () => {
+      const sc = await csi.vk(['storageclass', 'create', 'box-default', '--datastore', 'LocalDS_0', '--default']);
+      expect(sc.code, sc.stderr).toBe(0);
+      const junit = join(tmp, 'pass.xml');
+      const r = await csi.vk(['smoke-test', '--junit', junit, '-o', 'json']);
+      expect(r.stderr).not.toContain('error:');
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.passed).toBe(true);
+      expect(doc.storageClass).toBe('box-default');
+      expect(doc.namespace).toMatch(/^vk-smoke-[a-z0-9]{5}$/);
+      expect(doc.cleanup).toBe('deleted');
+      expect(doc.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
+        'namespace:passed',
+        'pvc-bound:passed',
+        'cns-volume:passed',
+        'writer:passed',
+        'reader:passed',
+        'cleanup:passed',
+      ]);
+      expect(doc.volume.datastore).toBe('LocalDS_0');
+      // The writer's shell really wrote a 32-hex-digit token on the disk of the volume vk reports.
+      const handle = doc.volume.volumeHandle as string;
+      expect(readToken(diskDir(handle))).toMatch(/^[0-9a-f]{32}$/);
+      // Cleanup: the namespace is gone, and with it (reclaim Delete, the real provisioner) the CNS volume.
+      expect(await smokeNamespaces()).toEqual([]);
+      await waitFor('the CNS volume deleted', async () => !(await csi.cnsVolumes()).some((v) => v.id === handle), {
+        timeoutMs: 60_000,
+      });
+      // Plain progress lines with durations on stderr (not a TTY).
+      expect(r.stderr).toMatch(
+        /^PersistentVolumeClaim bound \(box-default, 1Gi, RWO\): done \(\d+(ms|\.?\d*s)\): bound to pvc-/m,
+      );
+      expect(r.stderr).toMatch(/^CNS volume in vCenter: done \(\d+(ms|\.?\d*s)\): .*LocalDS_0/m);
 
-describe('vk smoke-test', () => {
-  it('passes on the default class: PVC bound, token written and read back, namespace deleted, exit 0', async () => {
-    await start();
-    const volume = playVolume(server);
-    const junit = join(tmp, 'pass.xml');
-    const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath, '--junit', junit, '-o', 'json']);
-    expect(r.stderr).not.toContain('error:');
-    expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.passed).toBe(true);
-    expect(doc.storageClass).toBe('vsan-default');
-    expect(doc.namespace).toMatch(/^vk-smoke-[a-z0-9]{5}$/);
-    expect(doc.cleanup).toBe('deleted');
-    expect(doc.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
-      'namespace:passed',
-      'pvc-bound:passed',
-      'cns-volume:skipped',
-      'writer:passed',
-      'reader:passed',
-      'cleanup:passed',
-    ]);
-    // The vCenter check is reported as skipped (no vCenter configured), never as passed.
-    expect(doc.steps[2].message).toMatch(/no vCenter configured/);
-    expect(doc.volume.volumeHandle).toMatch(/^[0-9a-f-]{36}$/);
-    // The writer really ran in the namespace vk reports, and it is gone now.
-    expect([...volume.keys()]).toEqual([doc.namespace]);
-    expect(server.store.get('Namespace', doc.namespace)).toBeUndefined();
-    expect(smokeNamespaces(server)).toEqual([]);
-    // Plain progress lines with durations on stderr (not a TTY).
-    expect(r.stderr).toMatch(
-      /^PersistentVolumeClaim bound \(vsan-default, 1Gi, RWO\): done \(\d+(ms|\.?\d*s)\): bound to pvc-/m,
-    );
-    expect(r.stderr).toMatch(/^CNS volume in vCenter: skipped \(\d+(ms|\.?\d*s)\): no vCenter configured/m);
+      const suite = parseXml(junit);
+      expect(suite.tests).toBe('6');
+      expect(suite.failures).toBe('0');
+      expect(suite.skipped).toBe('0');
+      expect(suite.testcase.map((c: { classname: string }) => c.classname)).toEqual([
+        'vk.smoke-test.namespace',
+        'vk.smoke-test.pvc-bound',
+        'vk.smoke-test.cns-volume',
+        'vk.smoke-test.writer',
+        'vk.smoke-test.reader',
+        'vk.smoke-test.cleanup',
+      ]);
+    },
+    T,
+  );
 
-    const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'));
-    const suite = xml.testsuites.testsuite;
-    expect(suite.tests).toBe('6');
-    expect(suite.failures).toBe('0');
-    expect(suite.skipped).toBe('1');
-    expect(suite.testcase.map((c: { classname: string }) => c.classname)).toEqual([
-      'vk.smoke-test.namespace',
-      'vk.smoke-test.pvc-bound',
-      'vk.smoke-test.cns-volume',
-      'vk.smoke-test.writer',
-      'vk.smoke-test.reader',
-      'vk.smoke-test.cleanup',
-    ]);
-    expect(suite.testcase[2].skipped.message).toMatch(/no vCenter configured/);
-  });
+  it(
+    'uses --storage-class, --size and --image on the objects it creates; --keep leaves them for inspection',
+    async () => {
+      const r = await csi.vk([
+        'smoke-test',
+        '--storage-class',
+        'gold',
+        '--size',
+        '2Gi',
+        '--image',
+        'registry.example.com/lib/busybox:1.36',
+        '--keep',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^STEP\s+RESULT\s+DURATION\s+DETAILS\n/);
+      const [ns] = await smokeNamespaces();
+      expect(ns).toBeDefined();
+      onTestFinished(async () => {
+        await csi.box.kubectl(['delete', 'namespace', ns!, '--wait=true', '--timeout=120s']);
+      });
+      expect(r.stderr).toContain(`kubectl delete namespace ${ns}`);
+      const pvc = await csi.box.getJson(`/api/v1/namespaces/${ns}/persistentvolumeclaims/vk-smoke`);
+      expect(pvc.spec.storageClassName).toBe('gold');
+      expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+      expect(pvc.spec.resources).toEqual({ requests: { storage: '2Gi' } });
+      // Bound by the real external-provisioner, to a CNS volume vcsim holds.
+      expect(pvc.status.phase).toBe('Bound');
+      expect(pvc.metadata.annotations['volume.kubernetes.io/storage-provisioner']).toBe('csi.vsphere.vmware.com');
+      const pv = await csi.box.getJson(`/api/v1/persistentvolumes/${pvc.spec.volumeName}`);
+      const handle = pv.spec.csi.volumeHandle as string;
+      expect((await csi.cnsVolumes()).map((v) => v.id)).toContain(handle);
+      const pods = (await csi.box.getJson(`/api/v1/namespaces/${ns}/pods`)).items as any[];
+      expect(pods.map((p) => `${p.metadata.name}:${p.status.phase}`).sort()).toEqual([
+        'vk-smoke-reader:Succeeded',
+        'vk-smoke-writer:Succeeded',
+      ]);
+      expect(pods.map((p) => p.spec.containers[0].image)).toEqual([
+        'registry.example.com/lib/busybox:1.36',
+        'registry.example.com/lib/busybox:1.36',
+      ]);
+      // The stand-in disk is named on the pods' events; it holds the writer's token.
+      const disks = await standInDisks(csi.box, ns!);
+      expect([...disks.keys()]).toEqual([handle]);
+      expect(disks.get(handle)).toBe(diskDir(handle));
+      const writer = pods.find((p) => p.metadata.name === 'vk-smoke-writer');
+      const token = writer.spec.containers[0].env.find((e: any) => e.name === 'TOKEN').value;
+      expect(readToken(diskDir(handle))).toBe(token);
+      // The pod logs are the scripts' output (kwok serves the runtime's log files); the
+      // script's mount path reads as the stand-in disk, since the box rewrites it in the script.
+      expect(await csi.box.kubectl(['logs', '-n', ns!, 'vk-smoke-writer'])).toBe(
+        `wrote token to ${diskDir(handle)}/vk-smoke-token\n`,
+      );
+      expect(await csi.box.kubectl(['logs', '-n', ns!, 'vk-smoke-reader'])).toBe(`read token ${token}\n`);
+    },
+    T,
+  );
 
-  it('uses --storage-class, --size, --access-mode and --image on the objects it creates', async () => {
-    await start();
-    playVolume(server);
-    const seen: KubeObject[] = [];
-    server.controllers.pods.decideBy((pod) => {
-      seen.push(pod);
-      return undefined;
-    });
-    const claims: KubeObject[] = [];
-    server.controllers.provisioner.onProvision = (_pv, pvc) => void claims.push(pvc);
-    const r = await vk([
-      'smoke-test',
-      '--kubeconfig',
-      server.kubeconfigPath,
-      '--storage-class',
-      'gold',
-      '--size',
-      '2Gi',
-      '--access-mode',
-      'RWX',
-      '--image',
-      'registry.example.com/lib/busybox:1.36',
-      '--keep',
-    ]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^STEP\s+RESULT\s+DURATION\s+DETAILS\n/);
-    const spec = claims[0]!.spec as { storageClassName: string; accessModes: string[]; resources: unknown };
-    expect(spec.storageClassName).toBe('gold');
-    expect(spec.accessModes).toEqual(['ReadWriteMany']);
-    expect(spec.resources).toEqual({ requests: { storage: '2Gi' } });
-    const images = seen.map((p) => (p.spec as { containers: { image: string }[] }).containers[0]!.image);
-    expect(images).toEqual(['registry.example.com/lib/busybox:1.36', 'registry.example.com/lib/busybox:1.36']);
-    // --keep: the namespace and its claim stay, and vk says how to delete them.
-    const [ns] = smokeNamespaces(server);
-    expect(ns).toBeDefined();
-    expect(server.store.list('PersistentVolumeClaim', ns!.metadata.name)).toHaveLength(1);
-    expect(r.stderr).toContain(`kubectl delete namespace ${ns!.metadata.name}`);
-  });
-
-  it('fails with exit 1 when the PVC never binds, naming the provisioner failure, and cleans up', async () => {
-    await start();
-    server.controllers.provisioner.failWith = 'failed to create volume: no shared datastore found';
-    const junit = join(tmp, 'unbound.xml');
-    const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath, '--timeout', '1s', '--junit', junit]);
-    expect(r.code).toBe(1);
-    const error = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
-    expect(error).toHaveLength(1);
-    expect(error[0]).toMatch(/persistentvolumeclaim.*vk-smoke: still Pending, not Bound after 1s/i);
-    expect(error[0]).toContain('ProvisioningFailed');
-    expect(error[0]).toContain('no shared datastore found');
-    expect(smokeNamespaces(server)).toEqual([]);
-    const suite = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'))
-      .testsuites.testsuite;
-    expect(suite.failures).toBe('1');
-    const failed = suite.testcase.find((c: { classname: string }) => c.classname === 'vk.smoke-test.pvc-bound');
-    expect(failed.failure.message).toContain('ProvisioningFailed');
-    const writer = suite.testcase.find((c: { classname: string }) => c.classname === 'vk.smoke-test.writer');
-    expect(writer.skipped.message).toBe('not run: an earlier step failed');
-  });
-
-  it('fails with exit 1 when the writer pod fails, and does not run the reader', async () => {
-    await start();
-    server.controllers.pods.whenName(/^vk-smoke-writer$/, { phase: 'Failed', exitCode: 1 });
-    const readers: string[] = [];
-    server.controllers.pods.decideBy((pod) => {
-      if (pod.metadata.name === 'vk-smoke-reader') readers.push(pod.metadata.name);
-      return undefined;
-    });
-    const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath, '-o', 'json']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /error: smoke test failed: Writer pod wrote the token: pod vk-smoke-\w+\/vk-smoke-writer failed \(Error, exit code 1\)/,
-    );
-    const doc = JSON.parse(r.stdout);
-    expect(doc.passed).toBe(false);
-    expect(doc.steps.find((s: { name: string }) => s.name === 'reader').status).toBe('skipped');
-    expect(readers).toEqual([]);
-    expect(smokeNamespaces(server)).toEqual([]);
-  });
-
-  it('fails with exit 1 when the reader sees a different token', async () => {
-    await start();
-    playVolume(server, (t) => t.split('').reverse().join(''));
-    const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error: .*vk-smoke-reader read a different token than the writer wrote/);
-    expect(r.stderr).toMatch(/^Reader pod read the token back: failed \(\d+(ms|\.?\d*s)\): pod .* read a different/m);
-    expect(r.stdout).toMatch(/Reader pod read the token back\s+FAILED/);
-    expect(smokeNamespaces(server)).toEqual([]);
-  });
-
-  it('times out a pod that never completes, says what was pending, and cleans up', async () => {
-    await start();
-    server.controllers.pods.enabled = false;
-    const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath, '--timeout', '1500ms']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /error: .*pod vk-smoke-\w+\/vk-smoke-writer: phase Pending, waiting for Succeeded or Failed after 1\.5s/,
-    );
-    expect(smokeNamespaces(server)).toEqual([]);
-  });
-
-  it('SIGTERM mid-run deletes the namespace, writes the JUnit report and exits 130', async () => {
-    await start();
-    server.controllers.provisioner.enabled = false; // the claim stays Pending until the signal
-    const junit = join(tmp, 'sigterm.xml');
-    let sent = false;
-    const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath, '--junit', junit], (child) => {
+  it(
+    'fails with exit 1 when the reader reads a different token than the writer wrote (the disk changed in between)',
+    async () => {
+      mkdirSync(join(csi.box.dir, 'volumes'), { recursive: true });
+      const before = new Set(readdirSync(join(csi.box.dir, 'volumes')));
+      let corrupted = '';
       const poll = setInterval(() => {
-        const ns = smokeNamespaces(server)[0];
-        if (!sent && ns && server.store.list('PersistentVolumeClaim', ns.metadata.name).length) {
-          sent = true;
-          clearInterval(poll);
-          child.kill('SIGTERM');
+        for (const handle of readdirSync(join(csi.box.dir, 'volumes'))) {
+          const file = join(diskDir(handle), 'vk-smoke-token');
+          if (before.has(handle) || corrupted || !existsSync(file)) continue;
+          const token = readFileSync(file, 'utf8');
+          if (token.length !== 32) continue;
+          corrupted = token.split('').reverse().join('');
+          writeFileSync(file, corrupted);
         }
-      }, 20);
-      child.on('close', () => clearInterval(poll));
-    });
-    expect(sent).toBe(true);
-    expect(r.code).toBe(130);
-    expect(r.stderr).toContain('received SIGTERM, cleaning up');
-    expect(smokeNamespaces(server)).toEqual([]);
-    const suite = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'))
-      .testsuites.testsuite;
-    const cases = suite.testcase as { classname: string; failure?: { message: string } }[];
-    expect(cases.find((c) => c.classname === 'vk.smoke-test.pvc-bound')!.failure!.message).toMatch(/interrupted/);
-    expect(cases.find((c) => c.classname === 'vk.smoke-test.cleanup')!.failure).toBeUndefined();
-  });
+      }, 10);
+      const r = await csi.vk(['smoke-test']).finally(() => clearInterval(poll));
+      expect(corrupted).not.toBe('');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error: .*vk-smoke-reader read a different token than the writer wrote/);
+      expect(r.stderr).toMatch(/^Reader pod read the token back: failed \(\d+(ms|\.?\d*s)\): pod .* read a different/m);
+      expect(r.stdout).toMatch(/Reader pod read the token back\s+FAILED/);
+      expect(await smokeNamespaces()).toEqual([]);
+    },
+    T,
+  );
 
-  it('without a default StorageClass: exit 2 listing the classes, nothing created', async () => {
-    server = await startKubeServer({ nodes: 1 });
-    server.store.put(storageClass('gold', false));
-    server.store.put(storageClass('silver', false));
-    const rv = server.store.resourceVersion;
-    const r = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath]);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(
-      "error: the cluster has no default StorageClass; pass --storage-class NAME (the cluster has: gold, silver) or mark one with 'vk storageclass create NAME --default'",
-    );
-    expect(server.store.resourceVersion).toBe(rv);
+  it(
+    'a writer whose image cannot be pulled: exit 1 naming ErrImagePull after --timeout, the reader never runs, cleanup',
+    async () => {
+      // registry.invalid never resolves (RFC 6761); the box's kubelets report ErrImagePull for it.
+      const r = await csi.vk([
+        'smoke-test',
+        '--image',
+        'registry.invalid/busybox:1.36',
+        '--timeout',
+        '20s',
+        '-o',
+        'json',
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /error: smoke test failed: Writer pod wrote the token: .*pod vk-smoke-\w+\/vk-smoke-writer: phase Pending, waiting for Succeeded or Failed \(container writer: ErrImagePull: .*registry\.invalid\/busybox:1\.36.*\) after 20s/,
+      );
+      const doc = JSON.parse(r.stdout);
+      expect(doc.passed).toBe(false);
+      expect(doc.steps.find((s: { name: string }) => s.name === 'reader').status).toBe('skipped');
+      expect(doc.steps.find((s: { name: string }) => s.name === 'reader').message).toBe(
+        'not run: an earlier step failed',
+      );
+      expect(await smokeNamespaces()).toEqual([]);
+    },
+    T,
+  );
 
-    const unknown = await vk(['smoke-test', '--kubeconfig', server.kubeconfigPath, '--storage-class', 'bronze']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('storageclass "bronze" not found; the cluster has: gold, silver');
-  });
+  it(
+    'fails with exit 1 when the PVC never binds, naming the provisioner failure, and cleans up',
+    async () => {
+      // ReadWriteMany needs vSAN file services; the CSI controller refuses the block volume.
+      const junit = join(tmp, 'unbound.xml');
+      const r = await csi.vk(['smoke-test', '--access-mode', 'RWX', '--timeout', '20s', '--junit', junit]);
+      expect(r.code).toBe(1);
+      const error = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+      expect(error).toHaveLength(1);
+      expect(error[0]).toMatch(/persistentvolumeclaim.*vk-smoke: still Pending, not Bound after 20s/i);
+      expect(error[0]).toContain('ProvisioningFailed');
+      expect(error[0]).toMatch(/access mode MULTI_NODE_MULTI_WRITER is not supported/);
+      expect(await smokeNamespaces()).toEqual([]);
+      const suite = parseXml(junit);
+      expect(suite.failures).toBe('1');
+      const failed = suite.testcase.find((c: { classname: string }) => c.classname === 'vk.smoke-test.pvc-bound');
+      expect(failed.failure.message).toContain('ProvisioningFailed');
+      const writer = suite.testcase.find((c: { classname: string }) => c.classname === 'vk.smoke-test.writer');
+      expect(writer.skipped.message).toBe('not run: an earlier step failed');
+    },
+    T,
+  );
 
-  it('rejects bad flags with exit 2 before any request', async () => {
-    for (const args of [
-      ['--size', 'lots'],
-      ['--timeout', 'soon'],
-      ['--access-mode', 'ROX'],
-    ]) {
-      const r = await vk(['smoke-test', '--kubeconfig', '/nonexistent/kubeconfig', ...args]);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    }
-  });
+  it(
+    'SIGTERM mid-run deletes the namespace, writes the JUnit report and exits 130',
+    async () => {
+      const junit = join(tmp, 'sigterm.xml');
+      let sent = false;
+      const earlier = new Set(await smokeNamespaces());
+      // An RWX claim stays Pending (see above) until the signal.
+      const r = await csi.vk(['smoke-test', '--access-mode', 'RWX', '--junit', junit], {
+        during: (child) => {
+          const poll = setInterval(async () => {
+            const ns = (await smokeNamespaces()).find((n) => !earlier.has(n));
+            if (sent || !ns) return;
+            const claims = (await csi.box.getJson(`/api/v1/namespaces/${ns}/persistentvolumeclaims`)).items;
+            if (claims.length && !sent) {
+              sent = true;
+              clearInterval(poll);
+              child.kill('SIGTERM');
+            }
+          }, 100);
+          child.on('close', () => clearInterval(poll));
+        },
+      });
+      expect(sent).toBe(true);
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain('received SIGTERM, cleaning up');
+      expect(await smokeNamespaces()).toEqual([]);
+      const cases = parseXml(junit).testcase as { classname: string; failure?: { message: string } }[];
+      expect(cases.find((c) => c.classname === 'vk.smoke-test.pvc-bound')!.failure!.message).toMatch(/interrupted/);
+      expect(cases.find((c) => c.classname === 'vk.smoke-test.cleanup')!.failure).toBeUndefined();
+    },
+    T,
+  );
+
+  it(
+    'rejects bad flags with exit 2 before any request',
+    async () => {
+      for (const args of [
+        ['--size', 'lots'],
+        ['--timeout', 'soon'],
+        ['--access-mode', 'ROX'],
+      ]) {
+        const r = await runVk(['smoke-test', '--kubeconfig', '/nonexistent/kubeconfig', ...args]);
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      }
+    },
+    T,
+  );
 });

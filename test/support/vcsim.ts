@@ -57,9 +57,11 @@ export interface VcsimOptions {
   denyReconfigure?: string;
   /** -users: extra principals known to vCenter (k8s-csi@ and k8s-cpi@vsphere.local always are) */
   users?: string[];
+  /** -login: further accounts that can log in, principal → password (as the drivers' accounts an admin created) */
+  logins?: Record<string, string>;
   /** -tls (default true): https with a fresh self-signed certificate; false: plain http */
   tls?: boolean;
-  /** -username / -password: the only login accepted */
+  /** -username / -password: the administrator's login */
   username?: string;
   password?: string;
   /** Give up waiting for the simulator after this long (default 60 s). */
@@ -282,6 +284,7 @@ export function vcsimArgs(opts: VcsimOptions): string[] {
   str('fail-reconfigure', opts.failReconfigure);
   str('deny-reconfigure', opts.denyReconfigure);
   list('users', opts.users);
+  for (const [principal, password] of Object.entries(opts.logins ?? {})) args.push(`-login=${principal}=${password}`);
   if (opts.tls !== undefined) args.push(`-tls=${opts.tls}`);
   str('username', opts.username);
   str('password', opts.password);

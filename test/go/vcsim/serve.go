@@ -20,6 +20,7 @@ import (
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/simulator/esx"
 	_ "github.com/vmware/govmomi/vapi/simulator" // vAPI REST (/rest, /api): sessions, tagging
+	"github.com/vmware/govmomi/vim25/types"
 	_ "github.com/vmware/govmomi/vsan/simulator" // vSAN health and cluster config on /vsanHealth
 )
 
@@ -56,6 +57,9 @@ type options struct {
 	failReconfigure string
 	denyReconfigure string
 	users           []string
+	// logins are further accounts that can log in (principal -> password),
+	// as the drivers' accounts an admin created on a real vCenter.
+	logins map[string]string
 }
 
 func parseServeFlags(args []string) (*options, error) {
@@ -85,6 +89,15 @@ func parseServeFlags(args []string) (*options, error) {
 	fs.StringVar(&o.failReconfigure, "fail-reconfigure", "", "glob of VM names whose ReconfigVM_Task fails with a vCenter fault")
 	fs.StringVar(&o.denyReconfigure, "deny-reconfigure", "", "glob of VM names whose ReconfigVM_Task is refused with NoPermission (VirtualMachine.Config.AdvancedConfig)")
 	users := fs.String("users", "", "comma-separated extra principals (user@domain) known to the UserDirectory")
+	o.logins = map[string]string{}
+	fs.Func("login", "another account that can log in, as principal=password (repeatable; the principal is known to the UserDirectory)", func(v string) error {
+		principal, password, ok := strings.Cut(v, "=")
+		if !ok || !strings.Contains(principal, "@") || password == "" {
+			return fmt.Errorf("want user@domain=password")
+		}
+		o.logins[principal] = password
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -94,6 +107,9 @@ func parseServeFlags(args []string) (*options, error) {
 	o.subfolders = splitList(*subfolders)
 	o.vmNames = splitList(*vmNames)
 	o.users = splitList(*users)
+	for p := range o.logins {
+		o.users = append(o.users, p)
+	}
 	if o.dc < 1 || o.cluster < 0 || o.host < 0 || o.ds < 0 {
 		return nil, fmt.Errorf("-dc must be >= 1 and -cluster/-host/-ds >= 0")
 	}
@@ -177,6 +193,19 @@ func runServe(args []string) error {
 
 	listen := &url.URL{Host: o.listen, User: url.UserPassword(o.username, o.password)}
 	model.Service.Listen = listen
+	// The stock simulator accepts exactly the Listen user; the further
+	// accounts of -login log in with their own passwords.
+	reg.SessionManager().ValidLogin = func(req *types.Login) bool {
+		if samePrincipal(req.UserName, o.username) {
+			return req.Password == o.password
+		}
+		for p, pw := range o.logins {
+			if samePrincipal(req.UserName, p) {
+				return req.Password == pw
+			}
+		}
+		return false
+	}
 	model.Service.RegisterEndpoints = true
 	var cert *selfSigned
 	if o.tls {
