@@ -150,9 +150,16 @@ describe('the real drivers in the box', () => {
         { timeoutMs: 120_000 },
       );
       const [pod] = await podsOf('vmware-system-csi', 'app=vsphere-csi-controller');
-      expect(box.runtime!.logOf('vmware-system-csi', pod.metadata.name, 'vsphere-csi-controller')).toMatch(
-        /failed to login to vc\. err: ServerFaultCode: Login failure/,
-      );
+      // Read as a user would: `kubectl logs` (kwok serves the container's log file).
+      const log = await box.kubectl([
+        '-n',
+        'vmware-system-csi',
+        'logs',
+        pod.metadata.name,
+        '-c',
+        'vsphere-csi-controller',
+      ]);
+      expect(log).toMatch(/failed to login to vc\. err: ServerFaultCode: Login failure/);
       // vk doctor, as a user would run next, says the controller is not ready.
       const doctor = await vk(['doctor']);
       expect(doctor.code, doctor.stdout + doctor.stderr).not.toBe(0);
@@ -161,20 +168,45 @@ describe('the real drivers in the box', () => {
   );
 
   it(
-    'CPI configured for the wrong datacenter: vk install cpi names the nodes it left uninitialized',
-    { timeout: 300_000 },
+    'a datacenter vCenter does not have: vk install cpi refuses before applying anything',
+    { timeout: 120_000 },
     async () => {
-      // Fresh nodes, as after a cluster rebuild, and no CPI yet.
       const un = await runVk(['uninstall', 'cpi', '--yes'], env);
       expect(un.code, un.stderr).toBe(0);
-      await box.setNodes(box.vmNodeSpecs);
-      const r = await runVk(['install', 'cpi', '--insecure', '--datacenter', 'NoSuchDC', '--timeout', '60s'], env, {
-        timeoutMs: 120_000,
-      });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(
-        /^error: 3 of 3 nodes not initialized by the CPI: k8s-node-0001: not initialized; likely causes: the VM is not in NoSuchDC/m,
+      const r = await runVk(['install', 'cpi', '--insecure', '--datacenter', 'DC9'], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        'error: datacenter DC9 not found in vCenter (it has DC0); did you mean --datacenter DC0?\n',
       );
+      const ds = await box.kubectl(['-n', 'kube-system', 'get', 'daemonsets,secrets', '-o', 'name']);
+      expect(ds).not.toMatch(/vsphere-cloud-controller-manager|vsphere-cloud-secret/);
+    },
+  );
+
+  it(
+    "a node that matches no VM (neither system UUID nor name): vk install cpi names it with the CPI's own error",
+    { timeout: 300_000 },
+    async () => {
+      // Fresh nodes, as after a cluster rebuild, plus one whose VM is gone
+      // (the real CPI looks a node up by its system UUID, then by its name);
+      // and no CPI yet.
+      const un = await runVk(['uninstall', 'cpi', '--yes'], env);
+      expect(un.code, un.stderr).toBe(0);
+      await box.setNodes([
+        ...box.vmNodeSpecs,
+        { name: 'k8s-node-0009', systemUUID: '4213f00d-0000-4000-8000-000000000009', ip: '10.0.1.9' },
+      ]);
+      const r = await runVk(['install', 'cpi', '--insecure', '--timeout', '90s'], env, { timeoutMs: 180_000 });
+      expect(r.code, r.stderr).toBe(1);
+      const error = r.stderr.split('\n').find((l) => l.startsWith('error: '));
+      expect(error).toMatch(
+        /^error: 1 of 4 nodes not initialized by the CPI: k8s-node-0009: VM not found in DC0 \(CCM log: "[^"]+"\)/,
+      );
+      // Read back: the nodes of existing VMs were initialized by the real CPI, this one was not.
+      const nodes = await box.getJson('/api/v1/nodes');
+      const byName = new Map<string, any>(nodes.items.map((n: any) => [n.metadata.name, n]));
+      for (const n of box.vmNodeSpecs) expect(byName.get(n.name).spec.providerID).toMatch(/^vsphere:\/\//);
+      expect(byName.get('k8s-node-0009').spec.providerID).toBeUndefined();
     },
   );
 });

@@ -333,8 +333,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     rc.child = child;
-    child.stdout!.pipe(rc.log, { end: false });
-    child.stderr!.pipe(rc.log, { end: false });
+    writeCriLog(child, rc.log);
     if (rc.restarts > 0) void setContainerStatus(inst, rc, { running: { startedAt: rc.startedAt } });
     child.on('exit', (code, signal) => {
       rc.child = undefined;
@@ -412,15 +411,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
               stdio: ['ignore', 'pipe', 'pipe'],
             });
             shell.children.add(child);
-            // kwok serves log files in the CRI format kubelet's runtimes write: `<time> <stream> F <line>`.
-            for (const [stream, from] of [
-              ['stdout', child.stdout!],
-              ['stderr', child.stderr!],
-            ] as const) {
-              createInterface({ input: from }).on('line', (line) =>
-                log.write(`${new Date().toISOString()} ${stream} F ${line}\n`),
-              );
-            }
+            writeCriLog(child, log);
             child.on('close', (code, signal) => {
               shell.children.delete(child);
               setImmediate(() => log.end());
@@ -529,4 +520,20 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes a process's output to a container log file in the CRI format
+ * kubelet's runtimes write and kwok serves (`<time> <stream> F <line>`), so
+ * `kubectl logs` reads it as on a real node.
+ */
+function writeCriLog(child: ChildProcess, log: WriteStream): void {
+  for (const [stream, from] of [
+    ['stdout', child.stdout!],
+    ['stderr', child.stderr!],
+  ] as const) {
+    createInterface({ input: from }).on('line', (line) =>
+      log.write(`${new Date().toISOString()} ${stream} F ${line}\n`),
+    );
+  }
 }
