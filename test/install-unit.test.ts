@@ -2,13 +2,28 @@
 // (from the CCM's log and the node), and the one-line verification errors.
 import { describe, expect, it } from 'vitest';
 import type { V1Node } from '@kubernetes/client-node';
-import { cpiVerificationError, likelyCause, type InstallCpiResult } from '../src/lib/steps/install-cpi.js';
+import { cpiVerificationError, likelyCause, logExcerpt, type InstallCpiResult } from '../src/lib/steps/install-cpi.js';
 import { csiVerificationError, type InstallCsiResult } from '../src/lib/steps/install-csi.js';
 
 const node = (name: string, uuid = 'abc'): V1Node => ({
   metadata: { name },
   spec: {},
   status: { nodeInfo: { systemUUID: uuid } as NonNullable<V1Node['status']>['nodeInfo'] },
+});
+
+describe('logExcerpt', () => {
+  it("quotes the err value of a klog line, without klog's header", () => {
+    const line =
+      'E1202 21:54:12.786984   20100 node_controller.go:247] "Unhandled Error" err="error syncing \'k8s-node-0009\': failed to get instance metadata for node k8s-node-0009: \\"VM not found\\""';
+    expect(logExcerpt(line)).toBe(
+      'error syncing \'k8s-node-0009\': failed to get instance metadata for node k8s-node-0009: "VM not found"',
+    );
+  });
+  it('cuts long lines at 200 characters', () => {
+    const out = logExcerpt(`I0101 00:00:00.000000 1 x.go:1] ${'a'.repeat(300)}`);
+    expect(out).toHaveLength(200);
+    expect(out.endsWith('…')).toBe(true);
+  });
 });
 
 describe('likelyCause', () => {

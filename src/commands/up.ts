@@ -158,7 +158,13 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       cpi: {
         ...cpiInstall,
         noTaint: skip.includes('taint-nodes'),
-        generate: { settings, datacenters, credentials: driverCredentials(f, 'cpi'), verify: false },
+        generate: {
+          settings,
+          datacenters,
+          credentials: driverCredentials(f, 'cpi'),
+          verify: false,
+          checkDatacenters: true,
+        },
       },
       csi: {
         ...install(f['csi-version'], f['csi-manifest']),

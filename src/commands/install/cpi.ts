@@ -52,6 +52,7 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
         datacenters: f.datacenter ?? [],
         credentials: driverCredentials(f, 'cpi'),
         verify: false,
+        checkDatacenters: true,
         region: f.region,
         zone: f.zone,
       },

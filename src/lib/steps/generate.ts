@@ -15,6 +15,7 @@ import { generateCsiObjects, type CsiConfigInput, type NetPermission } from '../
 import { newestCsiVersion } from '../config/csi-keys.js';
 import { defaultCsiVersion } from '../manifests/compatibility.js';
 import { parseVcenterEndpoint } from '../config/vcenter-endpoint.js';
+import { closest } from '../config/user-config.js';
 import { readCaBundle, type CaBundle } from '../config/ca-bundle.js';
 import { revealObjects, type GeneratedObject, type RevealedObject } from '../config/objects.js';
 import type { VsphereSettings } from '../vsphere/settings.js';
@@ -63,6 +64,11 @@ interface CommonOptions {
   credentials: DriverCredentials;
   /** Log in with explicitly given driver credentials before writing anything. */
   verify: boolean;
+  /**
+   * Check that the datacenters given exist in vCenter before writing anything
+   * (install does: its session is open anyway). Also done with `verify`.
+   */
+  checkDatacenters?: boolean;
   log: Logger;
   /**
    * Where the driver pod mounts its config object (install reads it from the
@@ -130,12 +136,28 @@ function endpoint(settings: VsphereSettings) {
 }
 
 async function resolveDatacenters(opts: CommonOptions, deps: GenerateDeps): Promise<string[]> {
-  if (opts.datacenters.length > 0) return opts.datacenters;
-  if (opts.settings.datacenter) return [opts.settings.datacenter];
+  const given =
+    opts.datacenters.length > 0 ? opts.datacenters : opts.settings.datacenter ? [opts.settings.datacenter] : [];
+  if (given.length > 0) {
+    if (opts.verify || opts.checkDatacenters) await checkDatacentersExist(given, await deps.listDatacenters());
+    return given;
+  }
   const all = await deps.listDatacenters();
   if (all.length === 0) throw new VkError('vCenter has no datacenter', { hint: 'create one or set --datacenter' });
   opts.log.info(`using every datacenter: ${all.join(', ')}`);
   return all;
+}
+
+/** A driver configured for a datacenter vCenter does not have finds none of its nodes: refuse it up front. */
+function checkDatacentersExist(given: string[], existing: string[]): void {
+  // A datacenter in a folder may be given by its path; vCenter lists names.
+  const missing = given.filter((dc) => !existing.includes(dc.split('/').pop()!));
+  if (missing.length === 0) return;
+  const suggestion = missing.length === 1 ? closest(missing[0]!, existing) : undefined;
+  throw new UsageError(
+    `datacenter ${missing.join(', ')} not found in vCenter (it has ${existing.join(', ') || 'none'})` +
+      (suggestion ? `; did you mean --datacenter ${suggestion}?` : '; set --datacenter to one of them'),
+  );
 }
 
 async function verify(

@@ -86,6 +86,7 @@ export function csiInstallConfig(opts: {
   return {
     ...opts,
     verify: false,
+    checkDatacenters: true,
     fileShareClusters: [],
     fileShareDatastoreUrls: [],
     topologyCategories: opts.topologyCategories ?? [],

@@ -76,7 +76,7 @@ export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Prom
       })
     : undefined;
   const config = await planCpi(
-    { ...input.generate, verify: false, log: ctx.log, configMountDir: configMount },
+    { ...input.generate, verify: false, checkDatacenters: true, log: ctx.log, configMountDir: configMount },
     generateDeps(ctx),
   );
   const nodes = await kube.list<V1Node>('v1', 'Node');
@@ -210,7 +210,7 @@ const NOT_FOUND = /not found|discoverNode|NotFound|No VM found/i;
 
 /** The likely reason a node was not initialized, from the CCM's log and the node itself. */
 export function likelyCause(name: string, node: V1Node | undefined, log: string[], datacenters: string[]): string {
-  const quote = (line: string) => ` (CCM log: "${line.trim().slice(0, 160)}")`;
+  const quote = (line: string) => ` (CCM log: "${logExcerpt(line)}")`;
   if (!node) return 'the node was deleted while waiting';
   const cred = log.findLast((l) => CREDENTIALS.test(l));
   if (cred) return `the CPI cannot log in to vCenter: wrong credentials in its Secret${quote(cred)}`;
@@ -227,6 +227,18 @@ export function likelyCause(name: string, node: V1Node | undefined, log: string[
     `power-cycled after setting it, or the credentials in the CPI Secret are wrong; check ` +
     `'kubectl -n kube-system logs ds/${CPI_DAEMONSET.name}'`
   );
+}
+
+/**
+ * The part of a CCM log line worth quoting: without klog's header
+ * (`E1202 21:54:12.786984   20100 node_controller.go:247]`), the `err="…"`
+ * value when there is one, at most 200 characters.
+ */
+export function logExcerpt(line: string): string {
+  let text = line.trim().replace(/^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]+\] /, '');
+  const err = /\berr="((?:[^"\\]|\\.)*)"/.exec(text);
+  if (err) text = err[1]!.replace(/\\(.)/g, '$1');
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
 /** The error for a verification that left nodes uninitialized, if any. */

@@ -98,6 +98,7 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
       ...input.generate,
       version: input.generate.version ?? known,
       verify: false,
+      checkDatacenters: true,
       log: ctx.log,
       configMountDir: configMount,
     },
