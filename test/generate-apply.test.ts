@@ -31,6 +31,8 @@ const csi = [
   '--apply',
   '--csi-username',
   'k8s-csi@vsphere.local',
+  '--csi-password',
+  password,
 ];
 
 describe('vk generate --apply', () => {

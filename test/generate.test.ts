@@ -146,7 +146,16 @@ describe('vk generate csi', () => {
   });
 
   it.each([
-    ['a user without a domain', ['--csi-username', 'bob', '--no-verify'], /CSI user "bob" has no domain/],
+    [
+      "another user without its password (the admin's is no default for it)",
+      ['--csi-username', 'k8s-csi@vsphere.local', '--no-verify'],
+      /^error: no password for the CSI user k8s-csi@vsphere\.local; set --csi-password or VK_CSI_PASSWORD$/m,
+    ],
+    [
+      'a user without a domain',
+      ['--csi-username', 'bob', '--csi-password', 'pw', '--no-verify'],
+      /CSI user "bob" has no domain/,
+    ],
     ['a cluster-id over 64 characters', ['--cluster-id', 'x'.repeat(65)], /at most 64/],
     ['a key the version does not read', ['--csi-version', 'v3.3', '--file-share-datastore-url', 'u'], /drop --file/],
     ['an unknown version', ['--csi-version', 'v9.1'], /not known to vk/],

@@ -2,7 +2,8 @@
 // (from the CCM's log and the node), and the one-line verification errors.
 import { describe, expect, it } from 'vitest';
 import type { V1Node } from '@kubernetes/client-node';
-import { cpiVerificationError, likelyCause, logExcerpt, type InstallCpiResult } from '../src/lib/steps/install-cpi.js';
+import { cpiVerificationError, likelyCause, type InstallCpiResult } from '../src/lib/steps/install-cpi.js';
+import { lastErrorLine, logExcerpt } from '../src/lib/kube/logs.js';
 import { csiVerificationError, type InstallCsiResult } from '../src/lib/steps/install-csi.js';
 
 const node = (name: string, uuid = 'abc'): V1Node => ({
@@ -18,6 +19,13 @@ describe('logExcerpt', () => {
     expect(logExcerpt(line)).toBe(
       'error syncing \'k8s-node-0009\': failed to get instance metadata for node k8s-node-0009: "VM not found"',
     );
+  });
+  it('finds the last error line of a log', () => {
+    expect(
+      lastErrorLine('I0101 starting\nE0101 12:00:00.000000 1 a.go:1] failed to login: Login failure\nI0101 retrying\n'),
+    ).toBe('failed to login: Login failure');
+    expect(lastErrorLine('only info\n')).toBe('only info');
+    expect(lastErrorLine('')).toBeUndefined();
   });
   it('cuts long lines at 200 characters', () => {
     const out = logExcerpt(`I0101 00:00:00.000000 1 x.go:1] ${'a'.repeat(300)}`);

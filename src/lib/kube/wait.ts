@@ -14,6 +14,7 @@ import type {
 import { InterruptedError, VkError } from '../errors.js';
 import type { KubeClient, ObjectRef } from './client.js';
 import { formatDuration } from './duration.js';
+import { lastErrorLine } from './logs.js';
 
 export interface NamespacedName {
   namespace: string;
@@ -253,6 +254,15 @@ const workloadPods: Diagnose = async (client, obj) => {
     const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     if (ready) continue;
     const why = podProblems(pod);
+    // A container that ran and ended: what its log last said (kubectl logs).
+    for (const cs of pod.status?.containerStatuses ?? []) {
+      if (!cs.lastState?.terminated && !cs.state?.terminated) continue;
+      const log = await client
+        .podLog(pod.metadata!.namespace!, pod.metadata!.name!, { container: cs.name, tailLines: 20 })
+        .catch(() => '');
+      const line = lastErrorLine(log);
+      if (line) why.push(`container ${cs.name} logged "${line}"`);
+    }
     out.push(`pod ${pod.metadata?.name}: ${why.length ? why.join(', ') : (pod.status?.phase ?? 'Pending')}`);
     if (out.length === 3) break;
   }

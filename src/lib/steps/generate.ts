@@ -66,7 +66,7 @@ interface CommonOptions {
   verify: boolean;
   /**
    * Check that the datacenters given exist in vCenter before writing anything
-   * (install does: its session is open anyway). Also done with `verify`.
+   * (install does: its session is open anyway; generate works offline).
    */
   checkDatacenters?: boolean;
   log: Logger;
@@ -127,6 +127,17 @@ function credentials(opts: CommonOptions, which: 'CPI' | 'CSI') {
     const flag = `--${which.toLowerCase()}-username`;
     throw new UsageError(`no user name for the ${which}; set ${flag} or --username`);
   }
+  // The administrator's password is no default for another account: the
+  // driver would crash-loop on "Login failure" after everything was applied.
+  if (opts.credentials.password === undefined && opts.credentials.username !== undefined) {
+    const admin = opts.settings.username;
+    if (admin === undefined || admin.toLowerCase() !== username.toLowerCase()) {
+      const lower = which.toLowerCase();
+      throw new UsageError(
+        `no password for the ${which} user ${username}; set --${lower}-password or VK_${which}_PASSWORD`,
+      );
+    }
+  }
   return { username, password, explicit };
 }
 
@@ -139,7 +150,7 @@ async function resolveDatacenters(opts: CommonOptions, deps: GenerateDeps): Prom
   const given =
     opts.datacenters.length > 0 ? opts.datacenters : opts.settings.datacenter ? [opts.settings.datacenter] : [];
   if (given.length > 0) {
-    if (opts.verify || opts.checkDatacenters) await checkDatacentersExist(given, await deps.listDatacenters());
+    if (opts.checkDatacenters) await checkDatacentersExist(given, await deps.listDatacenters());
     return given;
   }
   const all = await deps.listDatacenters();

@@ -5,6 +5,7 @@
 // to get a vsphere:// providerID and lose the uninitialized taint. For nodes
 // that do not, the CCM's own log lines decide the likely cause.
 
+import { logExcerpt } from '../kube/logs.js';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Progress } from '../cli/progress.js';
 import type { Context } from '../context.js';
@@ -227,18 +228,6 @@ export function likelyCause(name: string, node: V1Node | undefined, log: string[
     `power-cycled after setting it, or the credentials in the CPI Secret are wrong; check ` +
     `'kubectl -n kube-system logs ds/${CPI_DAEMONSET.name}'`
   );
-}
-
-/**
- * The part of a CCM log line worth quoting: without klog's header
- * (`E1202 21:54:12.786984   20100 node_controller.go:247]`), the `err="…"`
- * value when there is one, at most 200 characters.
- */
-export function logExcerpt(line: string): string {
-  let text = line.trim().replace(/^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]+\] /, '');
-  const err = /\berr="((?:[^"\\]|\\.)*)"/.exec(text);
-  if (err) text = err[1]!.replace(/\\(.)/g, '$1');
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
 /** The error for a verification that left nodes uninitialized, if any. */

@@ -1,0 +1,23 @@
+// Quoting a container's log in an error, as a user would after
+// `kubectl logs`: the line that says what went wrong, not the whole log.
+
+/**
+ * The part of a log line worth quoting: without klog's header
+ * (`E1202 21:54:12.786984   20100 node_controller.go:247]`), the `err="…"`
+ * value when there is one, at most 200 characters.
+ */
+export function logExcerpt(line: string): string {
+  let text = line.trim().replace(/^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]+\] /, '');
+  const err = /\berr="((?:[^"\\]|\\.)*)"/.exec(text);
+  if (err) text = err[1]!.replace(/\\(.)/g, '$1');
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+const ERROR_LINE = /\b(error|failed|failure|fatal|panic)\b|^[EF]\d{4} /i;
+
+/** The last line of a log that reads like an error (else its last line), excerpted; undefined for an empty log. */
+export function lastErrorLine(log: string): string | undefined {
+  const lines = log.split('\n').filter((l) => l.trim() !== '');
+  const line = lines.findLast((l) => ERROR_LINE.test(l)) ?? lines.at(-1);
+  return line === undefined ? undefined : logExcerpt(line);
+}
