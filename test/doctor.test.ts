@@ -68,7 +68,7 @@ function failing(byId: Map<string, Check>): string[] {
   return [...byId.values()].filter((c) => c.status !== 'pass').map((c) => `${c.id}:${c.status}`);
 }
 
-const CHECKS = 14;
+const CHECKS = 16;
 const port = () => Number(sim().host.split(':')[1]);
 
 interface DriverConf {
@@ -372,6 +372,8 @@ describe('vk doctor', () => {
       'csi-user',
       'cluster-id',
       'tls-trust',
+      'cpi-drift',
+      'csi-drift',
     ]);
     expect(byId.get('datacenters')!.detail).toBe('vk: not set, vCenter has /DC0; CPI: DC0; CSI: DC0');
     expect(byId.get('storageclass-datastore')!.detail).toBe('vsphere-csi: LocalDS_0 on the hosts of all 3 nodes');
@@ -470,9 +472,11 @@ describe('vk doctor', () => {
     try {
       await settled();
       const warn = await checks();
-      expect(failing(warn.byId)).toEqual(['cpi:warn']);
+      // cpi-drift: a release vk's table does not pair with the cluster's minor is a failure.
+      expect(failing(warn.byId)).toEqual(['cpi:warn', 'cpi-drift:fail']);
       expect(warn.byId.get('cpi')!.fix).toBe(`vk install cpi --version ${CPI_VERSION}`);
-      expect(warn.code).toBe(0);
+      expect(warn.byId.get('cpi-drift')!.fix).toBe(`vk install cpi --version ${CPI_VERSION}`);
+      expect(warn.code).toBe(1);
 
       // The new pod's container exits at once (kwok's crash stage): the rollout leaves 0 of 1 ready.
       await patch(
@@ -495,7 +499,7 @@ describe('vk doctor', () => {
         { timeoutMs: 60_000, intervalMs: 250 },
       );
       const fail = await checks();
-      expect(failing(fail.byId)).toEqual(['cpi:fail']);
+      expect(failing(fail.byId)).toEqual(['cpi:fail', 'cpi-drift:fail']);
       expect(fail.byId.get('cpi')!.detail).toContain('0/1 ready');
       expect(fail.code).toBe(1);
     } finally {
@@ -558,7 +562,7 @@ describe('vk doctor', () => {
     ]) {
       expect(byId.get(id)!.status, id).toBe('pass');
     }
-    expect(r.stderr).toMatch(/^14 checks: 8 pass, 1 fail, 5 skip$/m);
+    expect(r.stderr).toMatch(/^16 checks: 10 pass, 1 fail, 5 skip$/m);
   });
 
   it('fails datacenters only when the CPI config names a datacenter vCenter does not have', async () => {

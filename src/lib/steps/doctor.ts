@@ -15,6 +15,7 @@ import type { MoRef } from '../vsphere/types.js';
 import { refKey } from '../vsphere/types.js';
 import { DEFAULT_CLASS_ANNOTATION, isDefaultStorageClass } from '../kube/storage-class.js';
 import * as drivers from './doctor-drivers.js';
+import * as drift from './doctor-drift.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -246,6 +247,7 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
         skip('csi-user', 'CSI user has a domain', reason),
         skip('cluster-id', 'CSI cluster-id unique to this cluster', reason),
         skip('tls-trust', 'Drivers trust the same vCenter as vk', reason),
+        ...drift.skippedDriftChecks(reason),
       ]),
     );
   } else {
@@ -255,6 +257,7 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
     checks.push(guard('csi', 'vSphere CSI driver running', csiCheck(client, nodes)));
     checks.push(storageChecks(client, classReads!, session, matches));
     checks.push(driverConfigChecks(client, session, configReads!, certRead));
+    checks.push(drift.driftChecks(client, version.gitVersion, ctx.env));
   }
   if (opts.csiUser !== undefined) {
     const title = `CSI user ${opts.csiUser} holds the privileges the driver needs`;
