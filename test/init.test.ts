@@ -66,7 +66,7 @@ describe('vk init without a terminal', () => {
     expect(readConfig(file)).toEqual({
       url,
       username: sim.username,
-      datacenter: '/DC0',
+      datacenter: 'DC0',
       folder: '/DC0/vm/k8s',
       datastore: 'LocalDS_1',
     });
@@ -89,7 +89,7 @@ describe('vk init without a terminal', () => {
     expect(r.stdout).toMatch(/^Password saved\s+yes$/m);
     expect(r.stdout + r.stderr).not.toContain(sim.password);
     expect(mode(file)).toBe(0o600);
-    expect(readConfig(file)).toMatchObject({ url, username: sim.username, password: sim.password, datacenter: '/DC0' });
+    expect(readConfig(file)).toMatchObject({ url, username: sim.username, password: sim.password, datacenter: 'DC0' });
 
     const about = await runVk(['about', '-o', 'json'], env);
     expect(about.stderr).toBe('');
@@ -168,7 +168,7 @@ describe('vk init on a terminal (the wizard)', () => {
       url,
       username: sim.username,
       password: sim.password,
-      datacenter: '/DC0',
+      datacenter: 'DC0',
       folder: '/DC0/vm/k8s/a',
       datastore: 'LocalDS_0',
     });
@@ -190,7 +190,7 @@ describe('vk init on a terminal (the wizard)', () => {
     expect(r.code, r.transcript).toBe(0);
     expect(r.transcript).not.toMatch(/vCenter URL|User name|Password:|VM folder of the nodes|Save the password/);
     expect(readFileSync(file, 'utf8')).not.toBe(before);
-    expect(readConfig(file)).toEqual({ url, username: sim.username, datacenter: '/DC0', folder: '/DC0/vm/k8s' });
+    expect(readConfig(file)).toEqual({ url, username: sim.username, datacenter: 'DC0', folder: '/DC0/vm/k8s' });
   });
 });
 
@@ -249,7 +249,7 @@ describe('vk init on a terminal with several datacenters', () => {
     expect(readConfig(file)).toEqual({
       url: `http://${multi.host}/sdk`,
       username: multi.username,
-      datacenter: '/DC1',
+      datacenter: 'DC1',
       datastore: 'LocalDS_0',
     });
   });

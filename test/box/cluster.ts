@@ -25,7 +25,8 @@ import { collectionPath, objectPath } from './kinds.js';
 import { issueClient, makePki, type ClientIdentity } from './pki.js';
 import { Proc, waitFor } from './process.js';
 import { startVcsim, type Vcsim, type VcsimOptions, type VcsimVm } from '../support/vcsim.js';
-import { installRuntimeCrds, startRuntime, type PodRuntime } from './runtime.js';
+import { BUILT_VERSION, installRuntimeCrds, startRuntime, type PodRuntime } from './runtime.js';
+import { unbuiltImageJq } from './pod-spec.js';
 
 const execFileP = promisify(execFile);
 
@@ -409,6 +410,15 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
         ],
       }),
     );
+    // The stages, with the driver releases the box built when its runtime runs them.
+    const kwokStages = join(dir, 'kwok-stages.yaml');
+    writeFileSync(
+      kwokStages,
+      readFileSync(join(repoRoot, 'test', 'box', 'kwok-stages.yaml'), 'utf8').replaceAll(
+        'BOX_UNBUILT_IMAGE',
+        opts.drivers ? unbuiltImageJq(BUILT_VERSION) : 'false',
+      ),
+    );
     procs.set(
       'kwok',
       new Proc({
@@ -417,7 +427,7 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
         logFile: log('kwok'),
         args: [
           `--kubeconfig=${kubeconfigOf('kwok', 'box-kwok')}`,
-          `--config=${join(repoRoot, 'test', 'box', 'kwok-stages.yaml')}`,
+          `--config=${kwokStages}`,
           '--manage-all-nodes=true',
           `--server-address=127.0.0.1:${kwokPort}`,
           `--node-port=${kwokPort}`,

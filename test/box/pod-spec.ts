@@ -18,15 +18,39 @@ function envValue(c: Container, name: string): string | undefined {
 }
 
 /**
+ * The image repositories of the binaries the box builds at one release
+ * (regular expressions, also read by kwok's jq: keep them plain).
+ */
+export const RELEASE_REPOSITORIES = {
+  cpi: '/(cloud-provider-vsphere|cpi/release/manager)$',
+  'csi-provisioner': '/csi-provisioner$',
+  'csi-attacher': '/csi-attacher$',
+} as const satisfies Partial<Record<Runnable, string>>;
+
+/**
+ * A jq condition on a pod, for kwok's stages: true when a container names
+ * the repository of a binary the box builds with another tag than the one
+ * built. kubelet could not pull such an image here, so the pod must fail to
+ * start as kubelet reports it, never run as if it were the built release.
+ */
+export function unbuiltImageJq(built: Record<keyof typeof RELEASE_REPOSITORIES, string>): string {
+  const tests = Object.entries(RELEASE_REPOSITORIES).map(([r, pattern]) => {
+    const tag = built[r as keyof typeof RELEASE_REPOSITORIES];
+    const repo = pattern.replace(/\$$/, ':');
+    return `(test("${repo}") and (endswith(":${tag}") | not))`;
+  });
+  return `([.spec.containers[].image | ${tests.join(' or ')}] | any)`;
+}
+
+/**
  * What the runtime does with a container: run a real binary, run the CSI
  * stand-in (driver in controller mode), write CSINode (driver in node
  * mode), or nothing (undefined: kwok alone plays it).
  */
 export function runnableOf(c: Container): Runnable | undefined {
   const repo = imageRepository(c.image ?? '');
-  if (/\/cloud-provider-vsphere$|\/cpi\/release\/manager$/.test(repo)) return 'cpi';
-  if (repo.endsWith('/csi-provisioner')) return 'csi-provisioner';
-  if (repo.endsWith('/csi-attacher')) return 'csi-attacher';
+  for (const [r, pattern] of Object.entries(RELEASE_REPOSITORIES))
+    if (new RegExp(pattern).test(repo)) return r as Runnable;
   if (/\/csi-vsphere\/driver$|\/csi\/release\/driver$/.test(repo)) {
     const mode = envValue(c, 'X_CSI_MODE');
     if (mode === 'controller') return 'csi-standin';

@@ -32,7 +32,16 @@ import {
   ensureBuilt,
   repoRoot,
 } from './build.js';
-import { containerEnv, expand, pathRewriter, runnableOf, type Container, type Pod, type Runnable } from './pod-spec.js';
+import {
+  containerEnv,
+  expand,
+  pathRewriter,
+  RELEASE_REPOSITORIES,
+  runnableOf,
+  type Container,
+  type Pod,
+  type Runnable,
+} from './pod-spec.js';
 import { CsiNodeWriter } from './csinode.js';
 import { finishedStatus, isShellPod, prepareShellPod, reportStandInDisks } from './shell-pod.js';
 
@@ -115,7 +124,7 @@ interface PodInstance {
 }
 
 /** The release of each binary the runtime runs, as the image tag names it. */
-const BUILT_VERSION: Partial<Record<Runnable, string>> = {
+export const BUILT_VERSION: Record<keyof typeof RELEASE_REPOSITORIES, string> = {
   cpi: CPI_BUILD.version,
   'csi-provisioner': CSI_PROVISIONER_BUILD.version,
   'csi-attacher': CSI_ATTACHER_BUILD.version,
@@ -242,7 +251,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
       // The box runs exactly the release an image names, or nothing: a pod
       // asking for another tag meets what kubelet reports for an image it
       // cannot pull, never a silent substitute.
-      const built = BUILT_VERSION[r!];
+      const built = BUILT_VERSION[r as keyof typeof BUILT_VERSION] as string | undefined;
       const tag = (c.image ?? '').split(':').pop();
       if (built && tag !== built) {
         const [ns, name] = key.split('/') as [string, string];

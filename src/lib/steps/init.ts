@@ -9,7 +9,7 @@ import { UsageError, VkError } from '../errors.js';
 import { writeUserConfig, type UserConfig } from '../config/user-config.js';
 import type { Context } from '../context.js';
 import type { RawVsphereFlags, VsphereSession } from '../vsphere/connect.js';
-import { chooseDatacenter, InventoryPaths, type DatacenterRef } from '../vsphere/inventory.js';
+import { chooseDatacenter, datacenterArg, InventoryPaths, type DatacenterRef } from '../vsphere/inventory.js';
 import { retrieveContents, toRetrieved, traversal } from '../vsphere/property-collector.js';
 import { resolveVsphereSettings } from '../vsphere/settings.js';
 import type { MoRef } from '../vsphere/types.js';
@@ -148,7 +148,7 @@ export async function writeInitConfig(
       .map((f) => resolve(f))
       .join(':'),
     thumbprint,
-    datacenter: answers.datacenter?.path,
+    datacenter: answers.datacenter && datacenterArg(answers.datacenter),
     folder: answers.folder,
     datastore: answers.datastore,
     kubeconfig: flags.kubeconfig ? resolve(flags.kubeconfig) : undefined,
@@ -161,7 +161,7 @@ export async function writeInitConfig(
     user: session.userName,
     product: session.about.fullName,
     version: session.about.version,
-    datacenter: answers.datacenter?.path,
+    datacenter: answers.datacenter && datacenterArg(answers.datacenter),
     folder: answers.folder,
     datastore: answers.datastore,
     passwordSaved: answers.savePassword,

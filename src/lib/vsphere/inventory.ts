@@ -33,6 +33,15 @@ export interface DatacenterRef {
   networkFolder: MoRef;
 }
 
+/**
+ * The datacenter as a user types it, for --datacenter and the drivers'
+ * configs: the name of a datacenter at the inventory root (as govc and the
+ * drivers' docs write it), the inventory path of one inside a folder.
+ */
+export function datacenterArg(dc: Pick<DatacenterRef, 'name' | 'path'>): string {
+  return dc.path === `/${dc.name}` ? dc.name : dc.path;
+}
+
 /** Every datacenter with its inventory path and top folders, in one call. */
 export async function listDatacenters(client: VimClient): Promise<DatacenterRef[]> {
   const contents = await retrieveContents(client, [
