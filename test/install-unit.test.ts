@@ -66,6 +66,7 @@ describe('verification errors', () => {
     manifest: [],
     dryRun: 'none' as const,
     objects: [],
+    pruned: [],
     rollouts: [],
   };
 

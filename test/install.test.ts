@@ -5,6 +5,8 @@
 // served locally. Cluster state is read back through the API server, never
 // through vk. The tests run in order on one box: dry runs first, then the
 // CPI, then the CSI driver, then uninstall.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBox, UNINITIALIZED_TAINT, type Box, type KubeObject } from './box/cluster.js';
@@ -189,6 +191,58 @@ describe('vk install cpi', () => {
       expect(await imageOf('DaemonSet', 'vsphere-cloud-controller-manager', 'kube-system')).toBe(
         'harbor.example.com/mirror/cloud-pv-vsphere/cloud-provider-vsphere:v1.36.0',
       );
+    },
+    T,
+  );
+  it(
+    'an upgrade prunes what the earlier release carried and this one does not: dry runs name it, the install removes it once verified',
+    async () => {
+      // The earlier release: the same manifest plus a Service this one no longer ships.
+      const earlier = join(mkdtempSync(join(tmpdir(), 'vk-prune-')), 'cpi-earlier.yaml');
+      const extra = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'vsphere-cloud-controller-manager-metrics', namespace: 'kube-system' },
+        spec: { selector: { 'k8s-app': 'vsphere-cloud-controller-manager' }, ports: [{ port: 43001 }] },
+      };
+      writeFileSync(
+        earlier,
+        `${readFileSync(join(FIXTURE_DIR, 'cpi-v1.36.0.yaml'), 'utf8')}\n---\n${JSON.stringify(extra)}\n`,
+      );
+      const old = await installCpi('--manifest', earlier);
+      expect(old.code, old.stderr).toBe(0);
+      const svc = () => box.store.get('Service', extra.metadata.name, 'kube-system');
+      expect((await svc())?.metadata.labels).toMatchObject({
+        'app.kubernetes.io/managed-by': 'vk',
+        'vk.io/component': 'cpi',
+      });
+
+      const listed = 'Service kube-system/vsphere-cloud-controller-manager-metrics';
+      const client = await installCpi('--dry-run=client');
+      expect(client.code, client.stderr).toBe(0);
+      expect(client.stderr).toContain(`1 would prune (not in this release): ${listed}`);
+      const server = await installCpi('--dry-run=server', '-o', 'json');
+      expect(server.code, server.stderr).toBe(0);
+      expect(JSON.parse(server.stdout).pruned).toEqual([
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          namespace: 'kube-system',
+          name: extra.metadata.name,
+          action: 'would prune',
+        },
+      ]);
+      expect(await svc()).toBeDefined();
+
+      const r = await installCpi();
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^Service\s+kube-system\s+vsphere-cloud-controller-manager-metrics\s+pruned$/m);
+      expect(r.stderr).toContain(`CPI v1.36.0: 1 pruned (not in this release): ${listed}`);
+      expect(await svc()).toBeUndefined();
+      // What the release carries stays.
+      expect(await box.store.get('ServiceAccount', 'cloud-controller-manager', 'kube-system')).toBeDefined();
+      const again = await installCpi();
+      expect(again.stderr).not.toMatch(/prune/);
     },
     T,
   );

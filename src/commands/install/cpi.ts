@@ -60,7 +60,7 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
     const plan = await steps.planInstallCpi(this.ctx, input);
     for (const s of plan.config.secrets) this.ctx.log.addSecret(s);
     if (input.dryRun === 'client') {
-      await printClientDryRun(this.ctx, steps.cpiObjects(plan, true));
+      await printClientDryRun(this.ctx, steps.cpiObjects(plan, true), plan.prune);
       return;
     }
     const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });

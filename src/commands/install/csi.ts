@@ -63,7 +63,7 @@ Re-running with nothing to change reports every object unchanged; a newer
     const plan = await steps.planInstallCsi(this.ctx, input);
     for (const s of plan.config.secrets) this.ctx.log.addSecret(s);
     if (input.dryRun === 'client') {
-      await printClientDryRun(this.ctx, steps.csiObjects(plan, true));
+      await printClientDryRun(this.ctx, steps.csiObjects(plan, true), plan.prune);
       return;
     }
     const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });

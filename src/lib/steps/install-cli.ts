@@ -14,7 +14,8 @@ import type { KubeObject } from '../manifests/objects.js';
 import type { DriverCredentials } from './generate.js';
 import type { VsphereSettings } from '../vsphere/settings.js';
 import type { InstallCsiInput } from './install-csi.js';
-import { summarizeApplied, type InstallOptions, type InstallResult } from './install-common.js';
+import { summarizeInstall, type InstallOptions, type InstallResult } from './install-common.js';
+import { describePruned, type PrunedObject } from './uninstall.js';
 
 const INSTALL = 'INSTALL';
 
@@ -103,7 +104,7 @@ export const topologyCategoryFlag = Flags.string({
 
 export const appliedTable = (r: InstallResult<unknown>): Table => ({
   columns: ['kind', 'namespace', 'name', 'result'],
-  rows: r.objects.map((o) => [
+  rows: [...r.objects, ...r.pruned].map((o) => [
     o.kind,
     o.namespace,
     o.name,
@@ -112,13 +113,22 @@ export const appliedTable = (r: InstallResult<unknown>): Table => ({
 });
 
 /** --dry-run=client: the objects as they would be sent, a YAML stream or (-o json) a List. */
-export async function printClientDryRun(ctx: Context, objects: KubeObject[]): Promise<void> {
+export async function printClientDryRun(
+  ctx: Context,
+  objects: KubeObject[],
+  prune: readonly Omit<PrunedObject, 'action'>[] = [],
+): Promise<void> {
   const format = ctx.output === 'json' ? 'json' : 'yaml';
   process.stdout.write(await renderObjects(objects as unknown as RevealedObject[], format));
-  ctx.log.info(`dry run: would apply ${objects.length} objects with server-side apply; nothing was changed`);
+  const pruned = describePruned(prune.map((o) => ({ ...o, action: 'would prune' as const })));
+  ctx.log.info(
+    `dry run: would apply ${objects.length} objects with server-side apply${pruned ? `; ${pruned}` : ''}; nothing was changed`,
+  );
 }
 
 export function logSummary(ctx: Context, r: InstallResult<unknown>): void {
-  ctx.log.info(`${r.component.toUpperCase()} ${r.version}: ${summarizeApplied(r.objects)}`);
+  ctx.log.info(`${r.component.toUpperCase()} ${r.version}: ${summarizeInstall(r)}`);
+  const pruned = describePruned(r.pruned);
+  if (pruned) ctx.log.info(`${r.component.toUpperCase()} ${r.version}: ${pruned}`);
   for (const w of r.rollouts) ctx.log.info(`${w.kind} ${w.namespace}/${w.name} ready after ${w.seconds}s`);
 }

@@ -7,6 +7,7 @@ import type { DryRunMode } from '../cli/flags.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
 import { UsageError, InterruptedError } from '../errors.js';
+import type { PrunedObject } from './uninstall.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ApplyResult as KubeApplyResult } from '../kube/apply.js';
 import { formatDuration } from '../kube/duration.js';
@@ -117,6 +118,8 @@ export interface InstallResult<V> {
   manifest: string[];
   dryRun: DryRun;
   objects: AppliedObject[];
+  /** vk's objects of an earlier release this one does not carry, removed (or, dry run, not). */
+  pruned: PrunedObject[];
   rollouts: Rollout[];
   verification: V | null;
 }
@@ -128,6 +131,14 @@ export const appliedObject = (r: KubeApplyResult): AppliedObject => ({
   name: r.name,
   action: r.action,
 });
+
+/** "12 objects: 3 created, 1 configured, 8 unchanged" (", 2 pruned" when an upgrade removed some). */
+export function summarizeInstall(r: Pick<InstallResult<unknown>, 'objects' | 'pruned'>): string {
+  const pruned = r.pruned.filter((o) => o.action !== 'already gone');
+  if (pruned.length === 0) return summarizeApplied(r.objects);
+  const verb = pruned[0]!.action === 'would prune' ? 'would be pruned' : 'pruned';
+  return `${summarizeApplied(r.objects)}; ${pruned.length} ${verb}`;
+}
 
 /** "12 objects: 3 created, 1 configured, 8 unchanged". */
 export function summarizeApplied(objects: AppliedObject[]): string {

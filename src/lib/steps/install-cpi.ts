@@ -31,6 +31,7 @@ import {
   type PreparedManifest,
 } from './install-common.js';
 import { applyTaintNodes, planTaintNodes, UNINITIALIZED_TAINT } from './taint-nodes.js';
+import { applyPrune, planPrune, type UninstallObject } from './uninstall.js';
 
 export const CPI_DAEMONSET = { namespace: 'kube-system', name: 'vsphere-cloud-controller-manager' };
 
@@ -41,6 +42,8 @@ export interface InstallCpiPlan {
   datacenters: string[];
   /** Nodes without a providerID: tainted so the CCM initializes them. */
   taintNodes: string[];
+  /** vk's CPI objects of an earlier release that this one no longer carries: removed once it is verified. */
+  prune: UninstallObject[];
 }
 
 export interface NodeVerification {
@@ -84,7 +87,8 @@ export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Prom
   const taintNodes = input.noTaint ? [] : nodes.items.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
   const cm = config.objects.find((o) => o.kind === 'ConfigMap');
   const datacenters = cm ? await datacentersOf(cm.data['vsphere.conf'] ?? '') : [];
-  return { options: input, manifest, config, datacenters, taintNodes };
+  const plan = { options: input, manifest, config, datacenters, taintNodes, prune: [] };
+  return { ...plan, prune: await planPrune(kube, 'cpi', cpiObjects(plan, true)) };
 }
 
 /** The datacenters the generated vsphere.conf names, for the verification's messages. */
@@ -118,7 +122,7 @@ export async function applyInstallCpi(
   };
   if (opts.dryRun === 'client') {
     const objects = cpiObjects(plan, true).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
-    return { ...base, objects, rollouts: [], verification: null };
+    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
   }
   const deadline = Date.now() + opts.timeoutMs;
   const dryRun = opts.dryRun === 'server';
@@ -145,13 +149,21 @@ export async function applyInstallCpi(
         })
       ).map(appliedObject),
   );
-  if (dryRun) return { ...base, objects, rollouts: [], verification: null };
+  if (dryRun) {
+    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
+  }
 
   const rollout = await progress.step('Wait for the CPI DaemonSet', (update) =>
     timedRollout(kube, 'DaemonSet', CPI_DAEMONSET, deadline, update),
   );
   const verification = await progress.step('Verify every node is initialized', () => verifyNodes(kube, plan, deadline));
-  return { ...base, objects, rollouts: [rollout], verification };
+  const result = { ...base, objects, pruned: [], rollouts: [rollout], verification };
+  // The earlier release's leftovers go only once this one works: a failed upgrade keeps them.
+  if (plan.prune.length === 0 || cpiVerificationError(result)) return result;
+  const pruned = await progress.step(`Prune ${plan.prune.length} objects of the earlier release`, () =>
+    applyPrune(kube, plan.prune, false),
+  );
+  return { ...result, pruned };
 }
 
 const refOf = (o: KubeObject) => ({

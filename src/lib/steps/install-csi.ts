@@ -22,6 +22,7 @@ import { describeTopology, setCsiTopology, type TopologyPlan } from '../manifest
 import { planCsi, type CsiOptions, type GeneratePlan } from './generate.js';
 import { CA_BUNDLE_KEY } from '../config/ca-bundle.js';
 import { csiSecret } from '../config/csi.js';
+import { applyPrune, planPrune, type UninstallObject } from './uninstall.js';
 import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
@@ -53,6 +54,8 @@ export interface InstallCsiPlan {
   controllerReplicas: number;
   /** Whether csi-provisioner runs with topology, as the config's topology categories ask. */
   topology: TopologyPlan;
+  /** vk's CSI objects of an earlier release that this one no longer carries: removed once it is verified. */
+  prune: UninstallObject[];
 }
 
 export interface CsiVerification {
@@ -110,14 +113,16 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
     input.generate.topologyCategories,
   );
   if (topology.enabled || topology.changes.length > 0) ctx.log.info(describeTopology(topology));
-  return {
+  const plan = {
     options: input,
     manifest: { ...manifest, objects },
     config,
     nodes: nodes.map((n) => n.metadata!.name!).sort(),
     controllerReplicas: replicas,
     topology,
+    prune: [],
   };
+  return { ...plan, prune: await planPrune(await ctx.kube(), 'csi', csiObjects(plan, true)) };
 }
 
 /** Namespaces first, then the config secret, then the rest of the manifest, all with vk's labels. */
@@ -155,7 +160,9 @@ export async function applyInstallCsi(
       })
     ).map(appliedObject),
   );
-  if (dryRun) return { ...base, objects, rollouts: [], verification: null };
+  if (dryRun) {
+    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
+  }
 
   const controller = await progress.step(
     `Wait for the CSI controller (${plan.controllerReplicas} replica${plan.controllerReplicas === 1 ? '' : 's'})`,
@@ -181,7 +188,13 @@ export async function applyInstallCsi(
       nodes: plan.nodes.map((name) => ({ name, registered: lists(csiNodes.get(name)) })),
     };
   });
-  return { ...base, objects, rollouts: [controller, node], verification };
+  const result = { ...base, objects, pruned: [], rollouts: [controller, node], verification };
+  // The earlier release's leftovers go only once this one works: a failed upgrade keeps them.
+  if (plan.prune.length === 0 || csiVerificationError(result)) return result;
+  const pruned = await progress.step(`Prune ${plan.prune.length} objects of the earlier release`, () =>
+    applyPrune(kube, plan.prune, false),
+  );
+  return { ...result, pruned };
 }
 
 /** The error for a verification that did not complete, if any. */

@@ -3,6 +3,11 @@
 // manifests hold; apply() deletes them workloads first and namespaces last.
 // PersistentVolumes, PersistentVolumeClaims and StorageClasses are never
 // touched: they are the users' data, not the driver.
+//
+// The same inventory prunes an upgrade (as kubectl apply --prune does with
+// its label selector): what vk applied for the component before and the new
+// release no longer carries, never a Namespace (it holds more than the
+// driver) nor any kind outside the list below (CRDs, PVs, PVCs).
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
@@ -77,4 +82,53 @@ export async function applyUninstall(kube: KubeClient, plan: UninstallPlan, dryR
     objects.push({ ...o, action: gone ? 'deleted' : 'already gone' });
   }
   return { ...plan, dryRun, objects };
+}
+
+/** An object of an earlier release that an install removed (or, in a dry run, would remove). */
+export interface PrunedObject extends UninstallObject {
+  action: 'pruned' | 'would prune' | 'already gone';
+}
+
+const keyOf = (o: { kind: string; namespace?: string; name: string }) => `${o.kind}/${o.namespace ?? ''}/${o.name}`;
+
+/**
+ * vk's objects of the component that `keep` (what the install applies) does
+ * not name, in deletion order; reads only.
+ */
+export async function planPrune(
+  kube: KubeClient,
+  component: Component,
+  keep: readonly { kind: string; metadata: { namespace?: string; name: string } }[],
+): Promise<UninstallObject[]> {
+  const kept = new Set(
+    keep.map((o) => keyOf({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
+  );
+  const { objects } = await planUninstall(kube, component);
+  return objects.filter((o) => o.kind !== 'Namespace' && !kept.has(keyOf(o)));
+}
+
+export async function applyPrune(
+  kube: KubeClient,
+  objects: readonly UninstallObject[],
+  dryRun: boolean,
+): Promise<PrunedObject[]> {
+  const out: PrunedObject[] = [];
+  for (const o of objects) {
+    if (dryRun) {
+      out.push({ ...o, action: 'would prune' });
+      continue;
+    }
+    const gone = await kube.delete(o, { propagationPolicy: 'Background' });
+    out.push({ ...o, action: gone ? 'pruned' : 'already gone' });
+  }
+  return out;
+}
+
+/** "2 pruned: ClusterRole vsphere-csi-old, Service vmware-system-csi/old" (empty when nothing). */
+export function describePruned(objects: readonly PrunedObject[]): string {
+  if (objects.length === 0) return '';
+  const n = objects.filter((o) => o.action !== 'already gone').length;
+  const verb = objects.some((o) => o.action === 'would prune') ? 'would prune' : 'pruned';
+  const list = objects.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`).join(', ');
+  return `${n} ${verb} (not in this release): ${list}`;
 }

@@ -183,23 +183,23 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
 
     async 'install-cpi'(update) {
       const steps = await import('./install-cpi.js');
-      const { summarizeApplied } = await import('./install-common.js');
+      const { summarizeInstall } = await import('./install-common.js');
       const mode = !dryRun ? 'none' : input.dryRunMode === 'server' ? 'server' : 'client';
       const plan = await steps.planInstallCpi(ctx, { ...input.cpi, dryRun: mode });
       for (const s of plan.config.secrets) ctx.log.addSecret(s);
       if (mode === 'client') {
-        return `${plan.manifest.version}: ${steps.cpiObjects(plan, true).length} objects would be applied (client dry run)`;
+        return `${plan.manifest.version}: ${steps.cpiObjects(plan, true).length} objects would be applied${prunedNote(plan.prune)} (client dry run)`;
       }
       const result = await steps.applyInstallCpi(ctx, plan, nestedProgress(update));
-      if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;
+      if (dryRun) return `${result.version}: ${summarizeInstall(result)} (server dry run)`;
       const err = steps.cpiVerificationError(result);
       if (err) throw err;
-      return `${result.version}: ${summarizeApplied(result.objects)}`;
+      return `${result.version}: ${summarizeInstall(result)}`;
     },
 
     async 'install-csi'(update) {
       const steps = await import('./install-csi.js');
-      const { summarizeApplied } = await import('./install-common.js');
+      const { summarizeInstall } = await import('./install-common.js');
       // A dry run cannot wait for the CPI it did not install; and the API server
       // cannot validate objects in a namespace that does not exist yet.
       const kube = await ctx.kube();
@@ -216,13 +216,13 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
         const n = steps.csiObjects(plan, true).length;
         return input.dryRunMode === 'server'
           ? `${plan.manifest.version}: ${n} objects would be created (namespace ${steps.CSI_NAMESPACE} does not exist yet)`
-          : `${plan.manifest.version}: ${n} objects would be applied (client dry run)`;
+          : `${plan.manifest.version}: ${n} objects would be applied${prunedNote(plan.prune)} (client dry run)`;
       }
       const result = await steps.applyInstallCsi(ctx, plan, nestedProgress(update));
-      if (dryRun) return `${result.version}: ${summarizeApplied(result.objects)} (server dry run)`;
+      if (dryRun) return `${result.version}: ${summarizeInstall(result)} (server dry run)`;
       const err = steps.csiVerificationError(result);
       if (err) throw err;
-      return `${result.version}: ${summarizeApplied(result.objects)}`;
+      return `${result.version}: ${summarizeInstall(result)}`;
     },
 
     async storageclass() {
@@ -265,3 +265,6 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
   };
   return UP_STEPS.map((id) => ({ id, title: TITLES[id], skip: runs.get(id), run: run[id] }));
 }
+
+/** "; 2 would be pruned" when a dry run's release leaves objects of an earlier one behind. */
+const prunedNote = (prune: readonly unknown[]) => (prune.length ? `; ${prune.length} would be pruned` : '');
