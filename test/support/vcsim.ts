@@ -8,7 +8,7 @@
 //   const vms = await sim.inspect('vms');
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -232,6 +232,11 @@ export interface Vcsim {
    * GOVC_INSECURE: add --insecure, --thumbprint or --ca-file as the test needs.
    */
   env: NodeJS.ProcessEnv;
+  /**
+   * Changes the password of an account of `logins` (or adds one), as an
+   * admin does in SSO: the next login needs it; sessions already open stay.
+   */
+  setLoginPassword(principal: string, password: string): void;
   /** Runs `vcsim inspect WHAT ARGS...` against this simulator and parses its JSON. */
   inspect<K extends keyof VcsimInspectResults>(what: K, ...args: string[]): Promise<VcsimInspectResults[K]>;
   /** SIGTERM, wait for a clean exit (SIGKILL after 5 s), remove temp files. Idempotent. */
@@ -324,7 +329,14 @@ function vkEnv(ready: ReadyLine, configDir: string): NodeJS.ProcessEnv {
 /** Builds (cached) and starts a simulator; resolves once it serves. */
 export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
   const bin = await buildGo('vcsim');
-  const args = [...vcsimArgs(opts), '-exit-on-stdin-eof'];
+  const configDir = mkdtempSync(join(tmpdir(), 'vk-test-home-'));
+  // Read by vcsim at every login: setLoginPassword rewrites it.
+  const loginFile = join(configDir, 'vcsim-logins');
+  const logins = new Map(Object.entries(opts.logins ?? {}));
+  const writeLogins = () =>
+    writeFileSync(loginFile, [...logins].map(([p, pw]) => `${p}=${pw}\n`).join(''), { mode: 0o600 });
+  writeLogins();
+  const args = [...vcsimArgs(opts), `-login-file=${loginFile}`, '-exit-on-stdin-eof'];
   const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   installExitHook();
   running.add(child);
@@ -369,12 +381,12 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     });
   } catch (err) {
     child.kill('SIGKILL');
+    rmSync(configDir, { recursive: true, force: true });
     throw err;
   }
   // Nothing else comes on stdout, but the pipe must not fill up.
   child.stdout!.resume();
 
-  const configDir = mkdtempSync(join(tmpdir(), 'vk-test-home-'));
   let stopped: Promise<void> | undefined;
 
   const inspectArgs = [
@@ -390,6 +402,10 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     thumbprintSha1: ready.thumbprintSha1 ?? '',
     configDir,
     env: vkEnv(ready, configDir),
+    setLoginPassword(principal, password) {
+      logins.set(principal, password);
+      writeLogins();
+    },
     async inspect(what, ...rest) {
       try {
         const { stdout } = await execFileP(bin, [...inspectArgs, what, ...rest], { maxBuffer: 64 << 20 });

@@ -104,6 +104,34 @@ export function iniValue(section: ParsedIniSection | undefined, key: string): st
   return section?.values.get(key.toLowerCase())?.at(-1);
 }
 
+const INI_HEADER = /^\[\s*([A-Za-z][\w.-]*)\s*(?:"((?:[^"\\]|\\.)*)")?\s*\]\s*(?:[;#].*)?$/;
+
+/**
+ * The text with every `key = …` line of the sections `select` picks set to
+ * the quoted value; every other line, comment and section as it was. The
+ * sections are those parseIni reads, in the same order.
+ */
+export function setIniValue(
+  text: string,
+  select: (section: ParsedIniSection) => boolean,
+  key: string,
+  value: string,
+): string {
+  const sections = parseIni(text);
+  const entry = new RegExp(`^(\\s*)${key.replace(/[.-]/g, '\\$&')}\\s*(=|$)`, 'i');
+  let index = -1;
+  return text
+    .split('\n')
+    .map((raw) => {
+      if (INI_HEADER.test(raw.trim())) index++;
+      else if (index >= 0 && select(sections[index]!) && entry.test(raw)) {
+        return `${entry.exec(raw)![1]}${key} = ${quoteIniValue(value, key)}`;
+      }
+      return raw;
+    })
+    .join('\n');
+}
+
 /**
  * Reads gcfg INI text: `[Section]`, `[Section "sub"]`, `key = value`, a bare
  * `key` (boolean true), `;`/`#` comments, quoted values with \\ \" \n \t.
@@ -117,7 +145,7 @@ export function parseIni(text: string): ParsedIniSection[] {
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
-    const header = /^\[\s*([A-Za-z][\w.-]*)\s*(?:"((?:[^"\\]|\\.)*)")?\s*\]\s*(?:[;#].*)?$/.exec(line);
+    const header = INI_HEADER.exec(line);
     if (header) {
       current = { name: header[1]!, subsection: header[2]?.replace(/\\(.)/g, '$1'), values: new Map() };
       sections.push(current);

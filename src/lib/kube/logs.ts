@@ -21,3 +21,11 @@ export function lastErrorLine(log: string): string | undefined {
   const line = lines.findLast((l) => ERROR_LINE.test(l)) ?? lines.at(-1);
   return line === undefined ? undefined : logExcerpt(line);
 }
+
+/**
+ * A driver's log line saying vCenter refused its login: the CPI's "Cannot
+ * complete login due to an incorrect user name or password", the CSI
+ * driver's "failed to login to vc. err: ServerFaultCode: Login failure".
+ */
+export const LOGIN_FAILURE =
+  /cannot complete login|incorrect user name or password|InvalidLogin|NotAuthenticated|login failure/i;

@@ -5,7 +5,7 @@
 // to get a vsphere:// providerID and lose the uninitialized taint. For nodes
 // that do not, the CCM's own log lines decide the likely cause.
 
-import { logExcerpt } from '../kube/logs.js';
+import { LOGIN_FAILURE, logExcerpt } from '../kube/logs.js';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Progress } from '../cli/progress.js';
 import type { Context } from '../context.js';
@@ -217,7 +217,6 @@ async function ccmLog(kube: KubeClient, plan: InstallCpiPlan): Promise<string[]>
   }
 }
 
-const CREDENTIALS = /cannot complete login|incorrect user name or password|InvalidLogin|NotAuthenticated/i;
 const NO_UUID = /uuid/i;
 const NOT_FOUND = /not found|discoverNode|NotFound|No VM found/i;
 
@@ -225,7 +224,7 @@ const NOT_FOUND = /not found|discoverNode|NotFound|No VM found/i;
 export function likelyCause(name: string, node: V1Node | undefined, log: string[], datacenters: string[]): string {
   const quote = (line: string) => ` (CCM log: "${logExcerpt(line)}")`;
   if (!node) return 'the node was deleted while waiting';
-  const cred = log.findLast((l) => CREDENTIALS.test(l));
+  const cred = log.findLast((l) => LOGIN_FAILURE.test(l));
   if (cred) return `the CPI cannot log in to vCenter: wrong credentials in its Secret${quote(cred)}`;
   const about = log.filter((l) => l.includes(name));
   const uuid = about.findLast((l) => NO_UUID.test(l));

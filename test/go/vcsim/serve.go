@@ -60,6 +60,10 @@ type options struct {
 	// logins are further accounts that can log in (principal -> password),
 	// as the drivers' accounts an admin created on a real vCenter.
 	logins map[string]string
+	// loginFile, when set, holds principal=password lines read at every
+	// login: a test rewrites it to change an account's password, as an
+	// admin does in SSO (sessions already open stay, as in vCenter).
+	loginFile string
 }
 
 func parseServeFlags(args []string) (*options, error) {
@@ -98,6 +102,7 @@ func parseServeFlags(args []string) (*options, error) {
 		o.logins[principal] = password
 		return nil
 	})
+	fs.StringVar(&o.loginFile, "login-file", "", "file of principal=password lines, read at every login; overrides -login (for password changes while running)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -199,7 +204,7 @@ func runServe(args []string) error {
 		if samePrincipal(req.UserName, o.username) {
 			return req.Password == o.password
 		}
-		for p, pw := range o.logins {
+		for p, pw := range currentLogins(o) {
 			if samePrincipal(req.UserName, p) {
 				return req.Password == pw
 			}
@@ -255,4 +260,25 @@ func runServe(args []string) error {
 	}
 	<-stop
 	return nil
+}
+
+// currentLogins is -login overridden by the lines of -login-file, read now.
+func currentLogins(o *options) map[string]string {
+	if o.loginFile == "" {
+		return o.logins
+	}
+	out := map[string]string{}
+	for p, pw := range o.logins {
+		out[p] = pw
+	}
+	data, err := os.ReadFile(o.loginFile)
+	if err != nil {
+		return out
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if principal, password, ok := strings.Cut(strings.TrimRight(line, "\r"), "="); ok && principal != "" {
+			out[principal] = password
+		}
+	}
+	return out
 }
