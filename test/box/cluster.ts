@@ -26,7 +26,7 @@ import { issueClient, makePki, type ClientIdentity } from './pki.js';
 import { Proc, waitFor } from './process.js';
 import { startVcsim, type Vcsim, type VcsimOptions, type VcsimVm } from '../support/vcsim.js';
 import { BUILT_VERSION, installRuntimeCrds, startRuntime, type PodRuntime } from './runtime.js';
-import { unbuiltImageJq } from './pod-spec.js';
+import { runtimePodJq, unbuiltImageJq } from './pod-spec.js';
 
 const execFileP = promisify(execFile);
 
@@ -414,10 +414,9 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
     const kwokStages = join(dir, 'kwok-stages.yaml');
     writeFileSync(
       kwokStages,
-      readFileSync(join(repoRoot, 'test', 'box', 'kwok-stages.yaml'), 'utf8').replaceAll(
-        'BOX_UNBUILT_IMAGE',
-        opts.drivers ? unbuiltImageJq(BUILT_VERSION) : 'false',
-      ),
+      readFileSync(join(repoRoot, 'test', 'box', 'kwok-stages.yaml'), 'utf8')
+        .replaceAll('BOX_UNBUILT_IMAGE', opts.drivers ? unbuiltImageJq(BUILT_VERSION) : 'false')
+        .replaceAll('BOX_RUNTIME_POD', opts.drivers ? runtimePodJq() : 'false'),
     );
     procs.set(
       'kwok',

@@ -42,6 +42,25 @@ export function unbuiltImageJq(built: Record<keyof typeof RELEASE_REPOSITORIES, 
   return `([.spec.containers[].image | ${tests.join(' or ')}] | any)`;
 }
 
+/** The vSphere CSI driver's image repository (its mode is in X_CSI_MODE). */
+export const CSI_DRIVER_REPOSITORY = '/(csi-vsphere/driver|csi/release/driver)$';
+
+/**
+ * A jq condition on a pod, for kwok's stages: true when the runtime runs one
+ * of its containers (runnableOf in jq). kwok then starts such a pod not
+ * Ready, and the runtime makes it Ready once its processes run, as kubelet
+ * would after a readiness probe; kwok never reports a driver Ready that is
+ * not running.
+ */
+export function runtimePodJq(): string {
+  const release = Object.values(RELEASE_REPOSITORIES).join('|').replaceAll('$', '');
+  return (
+    '([.spec.containers[] | (.image // "" | sub("@.*$"; "") | sub(":[^/:]+$"; "")) as $repo' +
+    ` | ($repo | test("(${release})$")) or (($repo | test("${CSI_DRIVER_REPOSITORY}"))` +
+    ' and ([.env[]? | select(.name == "X_CSI_MODE") | .value] | any(. == "controller" or . == "node")))] | any)'
+  );
+}
+
 /**
  * What the runtime does with a container: run a real binary, run the CSI
  * stand-in (driver in controller mode), write CSINode (driver in node
@@ -51,7 +70,7 @@ export function runnableOf(c: Container): Runnable | undefined {
   const repo = imageRepository(c.image ?? '');
   for (const [r, pattern] of Object.entries(RELEASE_REPOSITORIES))
     if (new RegExp(pattern).test(repo)) return r as Runnable;
-  if (/\/csi-vsphere\/driver$|\/csi\/release\/driver$/.test(repo)) {
+  if (new RegExp(CSI_DRIVER_REPOSITORY).test(repo)) {
     const mode = envValue(c, 'X_CSI_MODE');
     if (mode === 'controller') return 'csi-standin';
     if (mode === 'node') return 'csinode';

@@ -123,6 +123,9 @@ interface PodInstance {
   containers: RunningContainer[];
 }
 
+/** How long a container's process must stay up before the runtime reports it Ready. */
+const READY_AFTER_MS = 2_000;
+
 /** The release of each binary the runtime runs, as the image tag names it. */
 export const BUILT_VERSION: Record<keyof typeof RELEASE_REPOSITORIES, string> = {
   cpi: CPI_BUILD.version,
@@ -302,7 +305,23 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     return instance;
   };
 
-  const patchStatus = async (pod: { ns: string; name: string }, update: (statuses: any[]) => void) => {
+  // One status write at a time per pod: each replaces the containerStatuses
+  // array it read, so two at once would lose one's change.
+  const statusQueue = new Map<string, Promise<void>>();
+  const patchStatus = (pod: { ns: string; name: string }, update: (statuses: any[]) => void): Promise<void> => {
+    const key = `${pod.ns}/${pod.name}`;
+    const next = (statusQueue.get(key) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => writeStatus(pod, update));
+    statusQueue.set(key, next);
+    void next
+      .finally(() => {
+        if (statusQueue.get(key) === next) statusQueue.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
+  };
+  const writeStatus = async (pod: { ns: string; name: string }, update: (statuses: any[]) => void) => {
     const path = `/api/v1/namespaces/${pod.ns}/pods/${pod.name}`;
     const r = await host.api('GET', path);
     if (r.status !== 200) return;
@@ -320,13 +339,19 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     );
   };
 
-  const setContainerStatus = (inst: PodInstance, rc: RunningContainer, state: any, lastState?: any) => {
+  const setContainerStatus = (
+    inst: PodInstance,
+    rc: RunningContainer,
+    state: any,
+    lastState?: any,
+    ready = !!state.running,
+  ) => {
     const [ns, name] = inst.key.split('/') as [string, string];
     return patchStatus({ ns, name }, (statuses) => {
       const s = statuses.find((x) => x.name === rc.name);
       if (!s) return;
       s.state = state;
-      s.ready = !!state.running;
+      s.ready = ready;
       s.started = !!state.running;
       s.restartCount = rc.restarts;
       if (lastState) s.lastState = lastState;
@@ -343,7 +368,13 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     });
     rc.child = child;
     writeCriLog(child, rc.log);
-    if (rc.restarts > 0) void setContainerStatus(inst, rc, { running: { startedAt: rc.startedAt } });
+    // Running at once; Ready once the process has stayed up READY_AFTER_MS, as
+    // a readiness probe would find it (a driver that exits on a bad login never is).
+    const running = { running: { startedAt: rc.startedAt } };
+    void setContainerStatus(inst, rc, running, undefined, false);
+    rc.timer = setTimeout(() => {
+      if (rc.child === child && !rc.stopped && !stopping) void setContainerStatus(inst, rc, running);
+    }, READY_AFTER_MS);
     child.on('exit', (code, signal) => {
       rc.child = undefined;
       if (rc.stopped || stopping) return;
@@ -354,6 +385,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
         startedAt: rc.startedAt,
         finishedAt: new Date().toISOString(),
       };
+      if (rc.timer) clearTimeout(rc.timer);
       rc.restarts++;
       const backoffMs = Math.min(40_000, 5_000 * 2 ** Math.min(rc.restarts - 1, 3));
       void setContainerStatus(
@@ -371,6 +403,24 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     if (!inst) return;
     pods.set(inst.key, inst);
     for (const rc of inst.containers) launch(inst, rc);
+    // kwok started this pod not Ready (pod-running-runtime); the containers
+    // no process stands for (sidecars the box does not build, the node
+    // driver whose CSINode is written) run as kwok would have them.
+    const run = new Set(inst.containers.map((c) => c.name));
+    const refused = new Set(
+      (pod.status?.containerStatuses ?? [])
+        .filter((c: any) => c.state?.waiting?.reason === 'ErrImagePull')
+        .map((c: any) => c.name),
+    );
+    const [ns, name] = inst.key.split('/') as [string, string];
+    await patchStatus({ ns, name }, (statuses) => {
+      for (const st of statuses) {
+        if (run.has(st.name) || refused.has(st.name) || st.state?.waiting?.reason === 'ErrImagePull') continue;
+        st.state = { running: { startedAt: new Date().toISOString() } };
+        st.ready = true;
+        st.started = true;
+      }
+    }).catch(() => undefined);
     if (inst.containers.length > 0) {
       // kwok serves these files as the containers' logs (kubectl logs, pods/log).
       await host

@@ -2,6 +2,7 @@
 // (flag, env, or asked on a terminal, never echoed), the run, and its table.
 
 import { Flags } from '@oclif/core';
+import { dryRunFlag, isDryRun } from '../cli/flags.js';
 import type { Table } from '../cli/output.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -15,7 +16,7 @@ export const rotateFlags = {
     default: '5m',
     summary: 'How long to wait for the restart and the proof together (e.g. 90s, 10m).',
   }),
-  'dry-run': Flags.boolean({
+  'dry-run': dryRunFlag({
     summary: 'Check the new password with a login and say what would change; change nothing.',
   }),
 };
@@ -23,7 +24,7 @@ export const rotateFlags = {
 export async function rotateCredentials(
   ctx: Context,
   component: RotateComponent,
-  flags: { username?: string; password?: string; timeout: string; 'dry-run': boolean; 'storage-class'?: string },
+  flags: { username?: string; password?: string; timeout: string; 'dry-run'?: string; 'storage-class'?: string },
 ): Promise<RotateResult> {
   const timeoutMs = parseDuration(flags.timeout);
   if (timeoutMs === undefined || timeoutMs <= 0) {
@@ -53,7 +54,7 @@ export async function rotateCredentials(
       username: flags.username,
       password: new Secret(password),
       timeoutMs,
-      dryRun: flags['dry-run'],
+      dryRun: isDryRun(flags['dry-run']),
       storageClass: flags['storage-class'],
     },
     {
