@@ -68,7 +68,7 @@ function failing(byId: Map<string, Check>): string[] {
   return [...byId.values()].filter((c) => c.status !== 'pass').map((c) => `${c.id}:${c.status}`);
 }
 
-const CHECKS = 16;
+const CHECKS = 19;
 const port = () => Number(sim().host.split(':')[1]);
 
 interface DriverConf {
@@ -363,6 +363,9 @@ describe('vk doctor', () => {
       'datacenters',
       'nodes-vms',
       'disk-uuid',
+      'vsphere-version',
+      'vm-hardware',
+      'vmware-tools',
       'nodes-initialized',
       'cpi',
       'csi',
@@ -378,6 +381,11 @@ describe('vk doctor', () => {
     expect(byId.get('datacenters')!.detail).toBe('vk: not set, vCenter has /DC0; CPI: DC0; CSI: DC0');
     expect(byId.get('storageclass-datastore')!.detail).toBe('vsphere-csi: LocalDS_0 on the hosts of all 3 nodes');
     expect(byId.get('csi-user')!.detail).toBe('k8s-csi@vsphere.local');
+    expect(byId.get('vsphere-version')!.detail).toBe(
+      'vCenter 8.0 U3, ESXi 8.0 U2 on 3 hosts: the vSphere CSI driver v3.8.0 (the release for Kubernetes 1.36) and all its features',
+    );
+    expect(byId.get('vm-hardware')!.detail).toBe('3 node VMs at vmx-21');
+    expect(byId.get('vmware-tools')!.detail).toBe('running on all 3 node VMs');
     expect(byId.get('tls-trust')!.detail).toContain('CPI pins the server');
     expect(r.stdout).not.toContain('s3cret');
   });
@@ -547,7 +555,14 @@ describe('vk doctor', () => {
     expect(byId.get('vcenter')!.fix).toBeTruthy();
     expect(byId.get('nodes-vms')!.status).toBe('skip');
     expect(byId.get('disk-uuid')!.status).toBe('skip');
-    for (const id of ['datacenters', 'storageclass-datastore', 'tls-trust']) {
+    for (const id of [
+      'datacenters',
+      'storageclass-datastore',
+      'tls-trust',
+      'vsphere-version',
+      'vm-hardware',
+      'vmware-tools',
+    ]) {
       expect(byId.get(id)!.status, id).toBe('skip');
     }
     for (const id of [
@@ -562,7 +577,7 @@ describe('vk doctor', () => {
     ]) {
       expect(byId.get(id)!.status, id).toBe('pass');
     }
-    expect(r.stderr).toMatch(/^16 checks: 10 pass, 1 fail, 5 skip$/m);
+    expect(r.stderr).toMatch(/^19 checks: 10 pass, 1 fail, 8 skip$/m);
   });
 
   it('fails datacenters only when the CPI config names a datacenter vCenter does not have', async () => {

@@ -186,6 +186,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       smoke: { storageClass: f['storage-class'], image: f['smoke-image'], timeoutMs: cpiInstall.timeoutMs },
     };
     await up.validateUpInput(input);
+    await up.preflightUp(this.ctx, input);
 
     const interactive = this.ctx.interactive && this.ctx.output === 'table';
     const messages = { info: [] as string[], warnings: [] as string[] };

@@ -57,6 +57,12 @@ export interface VcsimOptions {
   denyReconfigure?: string;
   /** -users: extra principals known to vCenter (k8s-csi@ and k8s-cpi@vsphere.local always are) */
   users?: string[];
+  /** -vcenter-version: "X.Y.Z" (7.0.3 is 7.0 U3; default 8.0.3), or "stock": the simulator's own 6.5 */
+  vcenterVersion?: string;
+  /** -esxi-version: every host's ESXi apiVersion "X.Y.Z" (6.7.3 is 6.7 U3; default: the simulator's 8.0.2) */
+  esxiVersion?: string;
+  /** -vm-hardware: folder VMs matching a name glob get this virtual hardware, e.g. { 'k8s-node-0002': 'vmx-13' } (default vmx-21) */
+  vmHardware?: Record<string, string>;
   /** -login: further accounts that can log in, principal → password (as the drivers' accounts an admin created) */
   logins?: Record<string, string>;
   /** -tls (default true): https with a fresh self-signed certificate; false: plain http */
@@ -127,6 +133,8 @@ export interface VcsimHost {
   /** inventory path of its cluster, '' for a standalone host */
   cluster: string;
   datastores: string[];
+  /** config.product.apiVersion, e.g. '8.0.2.0' */
+  apiVersion: string;
 }
 
 /** `inspect folders`, sorted by inventory path (the root folder is not listed). */
@@ -290,6 +298,9 @@ export function vcsimArgs(opts: VcsimOptions): string[] {
   str('deny-reconfigure', opts.denyReconfigure);
   list('users', opts.users);
   for (const [principal, password] of Object.entries(opts.logins ?? {})) args.push(`-login=${principal}=${password}`);
+  str('vcenter-version', opts.vcenterVersion);
+  str('esxi-version', opts.esxiVersion);
+  for (const [glob, version] of Object.entries(opts.vmHardware ?? {})) args.push(`-vm-hardware=${glob}=${version}`);
   if (opts.tls !== undefined) args.push(`-tls=${opts.tls}`);
   str('username', opts.username);
   str('password', opts.password);

@@ -40,7 +40,9 @@ Re-running with nothing to change reports every object unchanged; a newer
     ...driverCredentialFlags('csi'),
     ...installFlags,
     'cluster-id': Flags.string({ summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).' }),
-    'skip-preflight': Flags.boolean({ summary: 'Install even when nodes have no providerID yet.' }),
+    'skip-preflight': Flags.boolean({
+      summary: 'Install even when nodes have no providerID yet, or vSphere is older than the release runs on.',
+    }),
     'topology-category': topologyCategoryFlag,
   };
 

@@ -68,7 +68,69 @@ interface CsiRelease {
   /** Oldest and newest Kubernetes minor the release notes name. */
   kubernetes: { min: string; max: string };
   image: string;
+  /** The oldest vCenter and ESXi it runs on, as apiVersion "X.Y.U". */
+  vsphere: VsphereMinimum;
 }
+
+export interface VsphereMinimum {
+  vcenter: string;
+  esxi: string;
+}
+
+// The oldest vSphere every CSI 2.x/3.x release runs on: 6.7 U3, vCenter and
+// ESXi alike. The driver enforces it in code: the controller's Init calls
+// CheckAPI(About.ApiVersion, MinSupportedVCenterMajor, …Minor, …Patch) with
+// 6, 7, 3 (pkg/csi/service/common/constants.go and
+// pkg/csi/service/vanilla/controller.go of kubernetes-sigs/vsphere-csi-driver)
+// and exits below it. The README says the same: "vSphere CSI driver requires
+// vSphere 6.7 U3 or higher in order to operate". ESXi: the driver's vSphere
+// compatibility matrix lists 6.7 U3 hosts as the oldest.
+const CNS_MINIMUM: VsphereMinimum = { vcenter: '6.7.3', esxi: '6.7.3' };
+
+/** A CSI feature that needs a newer vSphere than the driver itself. */
+export interface VsphereFeature {
+  feature: string;
+  /** The StorageClass/PVC setting or command that uses it, for messages. */
+  usedBy: string;
+  vsphere: string;
+  /** Who must be at that release: vCenter and every node VM's host, or vCenter alone. */
+  scope: 'vcenter+esxi' | 'vcenter';
+}
+
+// Each needs vCenter and the ESXi hosts at that release; below it the driver
+// runs but refuses the operation. Sources: the driver's supported features
+// matrix (https://vsphere-csi-driver.sigs.k8s.io/supported_features_matrix.html)
+// as restated in Google Distributed Cloud's "Using the vSphere CSI driver"
+// (offline expansion 7.0 U1, online 7.0 U2, snapshots 7.0 U3, "both vCenter
+// Server and ESXi"); snapshots are also gated in code by
+// SnapshotSupportedVCenterMajor/Minor/Patch = 7, 0, 3 (constants.go above,
+// the driver answering "VC version does not support snapshot operations").
+// ReadWriteMany file volumes on vSAN Max or HCI Mesh (remote vSAN)
+// datastores: vCenter 8.0 U3 (a vSAN File Service capability of vCenter),
+// per the driver's file volume documentation.
+export const CSI_VSPHERE_FEATURES: readonly VsphereFeature[] = [
+  { feature: 'offline volume expansion', usedBy: 'allowVolumeExpansion', vsphere: '7.0.1', scope: 'vcenter+esxi' },
+  {
+    feature: 'online volume expansion',
+    usedBy: 'allowVolumeExpansion on a volume in use',
+    vsphere: '7.0.2',
+    scope: 'vcenter+esxi',
+  },
+  { feature: 'volume snapshots', usedBy: 'VolumeSnapshot', vsphere: '7.0.3', scope: 'vcenter+esxi' },
+  {
+    feature: 'ReadWriteMany volumes on vSAN Max or HCI Mesh',
+    usedBy: '--access-mode RWX on those datastores',
+    vsphere: '8.0.3',
+    scope: 'vcenter',
+  },
+];
+
+// Virtual hardware 15 (ESXi 6.7 U2 and later) is the oldest the driver
+// supports on node VMs: the CSI driver's prerequisites ("virtual machine
+// hardware version 15 or later") in VMware's vSphere Container Storage
+// Plug-in documentation, and what OpenShift's
+// vsphere-problem-detector checks on every node VM.
+export const MIN_VM_HARDWARE = 15;
 
 // Newest line first; the default for a cluster is the first row whose range
 // holds its minor. Ranges are the "Supported/Recommended Kubernetes" lines of
@@ -80,14 +142,34 @@ const CSI_RELEASES: readonly CsiRelease[] = [
   // https://newreleases.io/project/github/kubernetes-sigs/vsphere-csi-driver/release/v3.8.0).
   // The v3.8.0 tag was not in the snapshot examined (only v3.8.0-rc.1); the
   // image name follows v3.4.0+ and is unverified for this tag.
-  { version: 'v3.8.0', kubernetes: { min: '1.34', max: '1.36' }, image: 'registry.k8s.io/csi-vsphere/driver:v3.8.0' },
+  {
+    version: 'v3.8.0',
+    kubernetes: { min: '1.34', max: '1.36' },
+    image: 'registry.k8s.io/csi-vsphere/driver:v3.8.0',
+    vsphere: CNS_MINIMUM,
+  },
   // v3.7.0: 1.33–1.35, v3.6.0: 1.32–1.34, v3.5.0: 1.31–1.33 — as quoted from
   // the release notes in https://github.com/vsphere-tmm/helm-charts/issues/106
   // (secondary source; the GitHub release pages themselves were not readable
   // here). Consistent with each tag's k8s.io/api (v0.35, v0.34, v0.33).
-  { version: 'v3.7.3', kubernetes: { min: '1.33', max: '1.35' }, image: 'registry.k8s.io/csi-vsphere/driver:v3.7.3' },
-  { version: 'v3.6.3', kubernetes: { min: '1.32', max: '1.34' }, image: 'registry.k8s.io/csi-vsphere/driver:v3.6.3' },
-  { version: 'v3.5.1', kubernetes: { min: '1.31', max: '1.33' }, image: 'registry.k8s.io/csi-vsphere/driver:v3.5.1' },
+  {
+    version: 'v3.7.3',
+    kubernetes: { min: '1.33', max: '1.35' },
+    image: 'registry.k8s.io/csi-vsphere/driver:v3.7.3',
+    vsphere: CNS_MINIMUM,
+  },
+  {
+    version: 'v3.6.3',
+    kubernetes: { min: '1.32', max: '1.34' },
+    image: 'registry.k8s.io/csi-vsphere/driver:v3.6.3',
+    vsphere: CNS_MINIMUM,
+  },
+  {
+    version: 'v3.5.1',
+    kubernetes: { min: '1.31', max: '1.33' },
+    image: 'registry.k8s.io/csi-vsphere/driver:v3.5.1',
+    vsphere: CNS_MINIMUM,
+  },
   // v3.4.0 (added 1.32) and v3.2.0 (added 1.29) are left out: no published
   // range for them could be found. Both stay installable with --version.
   // v3.3.1 notes: "Supported Kubernetes Releases — Minimum: 1.27, Maximum:
@@ -97,6 +179,7 @@ const CSI_RELEASES: readonly CsiRelease[] = [
     version: 'v3.3.1',
     kubernetes: { min: '1.27', max: '1.30' },
     image: 'gcr.io/cloud-provider-vsphere/csi/release/driver:v3.3.1',
+    vsphere: CNS_MINIMUM,
   },
 ];
 
@@ -123,6 +206,8 @@ export interface ResolvedRelease {
   supported: boolean;
   /** The range the table covers, e.g. "1.27–1.36", for messages. */
   supportedRange: string;
+  /** CSI: the oldest vCenter and ESXi it runs on (every 2.x/3.x release: 6.7 U3). */
+  vsphere?: VsphereMinimum;
 }
 
 interface Semver {
@@ -286,6 +371,7 @@ export function resolveCsi(k8sVersion: string, opts: ResolveOptions = {}): Resol
       known: row !== undefined,
       supported: line !== undefined && inRange(minor, line.kubernetes),
       supportedRange: range,
+      vsphere: line?.vsphere ?? CNS_MINIMUM,
     };
   }
   const row = CSI_RELEASES.find((r) => inRange(minor, r.kubernetes));
@@ -299,6 +385,7 @@ export function resolveCsi(k8sVersion: string, opts: ResolveOptions = {}): Resol
     known: true,
     supported: true,
     supportedRange: range,
+    vsphere: row.vsphere,
   };
 }
 
@@ -312,6 +399,7 @@ export function csiReleaseTable(): readonly {
   version: string;
   kubernetes: { min: string; max: string };
   image: string;
+  vsphere: VsphereMinimum;
 }[] {
   return CSI_RELEASES;
 }
@@ -339,4 +427,13 @@ export function compatibilityTable(): { kubernetes: string; cpi?: string; csi?: 
       cpi: CPI_RELEASES.find((r) => r.kubernetes === kubernetes)?.version,
       csi: CSI_RELEASES.find((r) => inRange(kubernetes, r.kubernetes))?.version,
     }));
+}
+
+/** The oldest vCenter and ESXi a CSI release runs on (a release the table does not know: the driver's own 6.7 U3). */
+export function csiVsphereMinimum(version: string | undefined): VsphereMinimum {
+  const v = version ? RELEASE_VERSION.exec(version.trim()) : null;
+  const line = v
+    ? CSI_RELEASES.find((r) => r.version.split('.').slice(0, 2).join('.') === `v${v[1]}.${v[2]}`)
+    : undefined;
+  return line?.vsphere ?? CNS_MINIMUM;
 }

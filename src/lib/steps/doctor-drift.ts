@@ -32,7 +32,7 @@ import { parseImageRef, rewriteImage } from '../manifests/images.js';
 import { loadManifest } from '../manifests/load.js';
 import { containersOf, podSpecOf, type Container, type KubeObject } from '../manifests/objects.js';
 import { VERSION_LABEL } from '../manifests/transforms.js';
-import type { CheckResult } from './doctor.js';
+import type { CheckResult } from './checks.js';
 
 /** Downloads of the release manifest give up after this long (doctor should not hang on a dead network). */
 const MANIFEST_TIMEOUT_MS = 10_000;

@@ -17,7 +17,7 @@ import type { DriverConfig, DriverVcenter } from '../config/driver-config.js';
 import type { StoragePolicy } from '../vsphere/pbm.js';
 import { userWithDomain } from '../config/csi.js';
 import { isDefaultStorageClass } from '../kube/storage-class.js';
-import type { CheckResult } from './doctor.js';
+import type { CheckResult } from './checks.js';
 
 type Result = CheckResult;
 

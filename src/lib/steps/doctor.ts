@@ -11,21 +11,15 @@ import type { Context } from '../context.js';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
-import type { MoRef } from '../vsphere/types.js';
-import { refKey } from '../vsphere/types.js';
 import { DEFAULT_CLASS_ANNOTATION, isDefaultStorageClass } from '../kube/storage-class.js';
 import * as drivers from './doctor-drivers.js';
 import * as drift from './doctor-drift.js';
+import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch, type NodeVm } from './node-vms.js';
+import * as requirements from './vsphere-requirements.js';
+export { matchNodes, providerUuid, type NodeMatch } from './node-vms.js';
 
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-
-export interface CheckResult {
-  id: string;
-  title: string;
-  status: CheckStatus;
-  detail: string;
-  fix?: string;
-}
+import type { CheckResult, CheckStatus } from './checks.js';
+export type { CheckResult, CheckStatus } from './checks.js';
 
 export interface DoctorReport {
   checks: CheckResult[];
@@ -41,56 +35,12 @@ const CSI_NODE = 'vsphere-csi-node';
 const CSI_NAMESPACE = 'vmware-system-csi';
 
 /** One VM as the node checks need it. */
-export interface DoctorVm {
-  name: string;
-  uuid?: string;
-  enableUUID?: string;
-  /** Why disk.enableUUID (or another property doctor needs) could not be read: not the same as unset. */
-  unreadable?: string;
-  /** The host it runs on (refKey of runtime.host). */
-  host?: string;
-}
-
-/** A node and the VM it runs on (undefined when none matches), and how it was matched. */
-export interface NodeMatch {
-  node: string;
-  vm?: DoctorVm;
-  by?: 'providerID' | 'systemUUID' | 'name';
-}
+export type DoctorVm = NodeVm;
 
 const first = (names: string[], n = 5) =>
   names.length > n ? `${names.slice(0, n).join(', ')} and ${names.length - n} more` : names.join(', ');
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-
-/** The UUID in a providerID `vsphere://<uuid>`, lower-cased; undefined for other providers. */
-export function providerUuid(providerID: string | undefined): string | undefined {
-  const m = /^vsphere:\/\/(.+)$/i.exec(providerID ?? '');
-  return m ? m[1]!.toLowerCase() : undefined;
-}
-
-/**
- * Matches each node to its VM the way the CPI does: by the UUID in its
- * providerID, else the node's system UUID, else a VM with the node's name.
- * UUIDs compare case-insensitively.
- */
-export function matchNodes(nodes: V1Node[], vms: DoctorVm[]): NodeMatch[] {
-  const byUuid = new Map<string, DoctorVm>();
-  const byName = new Map<string, DoctorVm>();
-  for (const vm of vms) {
-    if (vm.uuid) byUuid.set(vm.uuid.toLowerCase(), vm);
-    if (!byName.has(vm.name)) byName.set(vm.name, vm);
-  }
-  return nodes.map((n) => {
-    const node = n.metadata!.name!;
-    const pid = providerUuid(n.spec?.providerID);
-    if (pid && byUuid.has(pid)) return { node, vm: byUuid.get(pid), by: 'providerID' as const };
-    const sys = n.status?.nodeInfo?.systemUUID?.toLowerCase();
-    if (sys && byUuid.has(sys)) return { node, vm: byUuid.get(sys), by: 'systemUUID' as const };
-    if (byName.has(node)) return { node, vm: byName.get(node), by: 'name' as const };
-    return { node };
-  });
-}
 
 /** The release tag of an image reference: `…/cloud-provider-vsphere:v1.31.1` → v1.31.1. */
 export function imageTag(image: string | undefined): string | undefined {
@@ -124,44 +74,6 @@ async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
   }
 }
 
-interface VmProps {
-  name: string;
-  'config.uuid': string;
-  'config.template': boolean;
-  'runtime.host': MoRef;
-}
-
-/** Every VM of the datacenter(s) with its UUID and disk.enableUUID: one PropertyCollector call. */
-async function readVms(session: VsphereSession): Promise<DoctorVm[]> {
-  const [{ retrieveFromContainer }, { retrieveWithExtraConfig }, { ENABLE_UUID_KEY }] = await Promise.all([
-    import('../vsphere/property-collector.js'),
-    import('../vsphere/extra-config.js'),
-    import('./prepare-vms.js'),
-  ]);
-  const container = session.options.datacenter ? (await session.datacenter()).vmFolder : session.client.sc.rootFolder;
-  const read = await retrieveWithExtraConfig<VmProps>(
-    session.client,
-    [ENABLE_UUID_KEY],
-    ['name', 'config.uuid', 'config.template', 'runtime.host'],
-    (paths) =>
-      retrieveFromContainer<VmProps>(session.client, {
-        container,
-        type: 'VirtualMachine',
-        paths: paths as Array<keyof VmProps & string>,
-      }),
-    (o) => o.props.name,
-  );
-  return read
-    .filter(({ object: o }) => o.props['config.template'] !== true)
-    .map(({ object: o, extraConfig }) => ({
-      name: o.props.name ?? o.ref.value,
-      uuid: o.props['config.uuid'],
-      enableUUID: extraConfig.values[ENABLE_UUID_KEY],
-      unreadable: extraConfig.unreadable?.message,
-      host: o.props['runtime.host'] ? refKey(o.props['runtime.host']) : undefined,
-    }));
-}
-
 const skip = (id: string, title: string, reason: string): CheckResult => ({
   id,
   title,
@@ -192,6 +104,7 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
       )
     : Promise.resolve(kube as Outcome<never>);
   const vmReads = session ? settle(readVms(session)) : Promise.resolve(vc as Outcome<never>);
+  const hostReads = session ? settle(readHosts(session)) : undefined;
   // Independent of the nodes and VMs: started now, awaited by the checks that need them.
   const classReads = client
     ? settle(client.list<V1StorageClass>('storage.k8s.io/v1', 'StorageClass').then((l) => l.items))
@@ -233,6 +146,7 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
     matches = matchNodes(kr.value[1], vms.value);
     checks.push(Promise.resolve([nodesVmsCheck(matches), diskUuidCheck(matches)]));
   }
+  checks.push(vsphereRequirementChecks(session, kr.ok ? kr.value[0].gitVersion : undefined, matches, hostReads));
 
   if (!client || !kr.ok) {
     const reason = 'Kubernetes not reachable';
@@ -269,6 +183,38 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
   }
   const all = (await Promise.all(checks)).flat();
   return { checks: all, summary: summarize(all) };
+}
+
+/** vSphere versions, virtual hardware and VMware Tools of the node VMs (vsphere-requirements.ts). */
+async function vsphereRequirementChecks(
+  session: VsphereSession | undefined,
+  k8sVersion: string | undefined,
+  matches: NodeMatch[] | undefined,
+  hostReads: Promise<Outcome<Map<string, NodeHost>>> | undefined,
+): Promise<CheckResult[]> {
+  const nodeChecks = (reason: string) => [
+    skip('vm-hardware', requirements.VM_HARDWARE_TITLE, reason),
+    skip('vmware-tools', requirements.VMWARE_TOOLS_TITLE, reason),
+  ];
+  if (!session || !hostReads) {
+    return [
+      skip('vsphere-version', requirements.VSPHERE_VERSION_TITLE, 'vCenter not reachable'),
+      ...nodeChecks('vCenter not reachable'),
+    ];
+  }
+  const { resolveCsi, csiVsphereMinimum, newestCsiRelease, kubernetesMinor } =
+    await import('../manifests/compatibility.js');
+  const version = k8sVersion ? resolveCsi(k8sVersion).version : newestCsiRelease();
+  const why = k8sVersion ? `the release for Kubernetes ${kubernetesMinor(k8sVersion)}` : 'the newest vk knows';
+  const hosts = await hostReads;
+  const versionCheck = requirements.vsphereVersionCheck({
+    vcenter: session.about,
+    release: { version, minimum: csiVsphereMinimum(version), why },
+    matches: matches ?? [],
+    hosts: hosts.ok ? hosts.value : new Map(),
+  });
+  if (!matches) return [versionCheck, ...nodeChecks('the nodes and their VMs could not be read')];
+  return [versionCheck, requirements.vmHardwareCheck(matches), requirements.vmwareToolsCheck(matches)];
 }
 
 async function datacentersChecks(

@@ -7,6 +7,8 @@
 
 import type { KubernetesObject, V1CSINode, V1Node } from '@kubernetes/client-node';
 import type { Progress } from '../cli/progress.js';
+import type { KubeClient } from '../kube/client.js';
+import type { CheckedRelease } from './vsphere-requirements.js';
 import type { Context } from '../context.js';
 import { generateDeps } from './generate-cli.js';
 import { VkError } from '../errors.js';
@@ -75,6 +77,14 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
   validateInstallOptions(input);
   const kube = await ctx.kube();
   const nodes = (await kube.list<V1Node>('v1', 'Node')).items;
+  if (!input.skipPreflight) {
+    // First: on a vSphere the release cannot run, nothing else matters.
+    const { refuseUnsupportedVsphere } = await import('./vsphere-requirements.js');
+    await refuseUnsupportedVsphere(await ctx.vsphere(), nodes, await csiCheckedRelease(kube, input), {
+      warn: (m) => ctx.log.warn(m),
+      hint: '--skip-preflight to install anyway',
+    });
+  }
   const uninitialized = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
   if (uninitialized.length && !input.skipPreflight) {
     const shown = uninitialized.slice(0, 5).join(', ') + (uninitialized.length > 5 ? ', …' : '');
@@ -123,6 +133,25 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
     prune: [],
   };
   return { ...plan, prune: await planPrune(await ctx.kube(), 'csi', csiObjects(plan, true)) };
+}
+
+/** The release the preflight checks vSphere against: --version, the --manifest's, or the table's for the cluster. */
+export async function csiCheckedRelease(
+  kube: KubeClient,
+  input: Pick<InstallCsiInput, 'version' | 'manifest'>,
+): Promise<CheckedRelease> {
+  if (input.version) return { version: input.version, why: '--version' };
+  if (input.manifest !== undefined) return { version: 'of --manifest', why: 'a 3.x release' };
+  const { resolveCsi, kubernetesMinor } = await import('../manifests/compatibility.js');
+  const { gitVersion } = await kube.version();
+  try {
+    return {
+      version: resolveCsi(gitVersion).version,
+      why: `the release for Kubernetes ${kubernetesMinor(gitVersion)}`,
+    };
+  } catch {
+    return { version: 'of the install', why: 'a 3.x release' }; // prepareManifest names the range problem
+  }
 }
 
 /** Namespaces first, then the config secret, then the rest of the manifest, all with vk's labels. */

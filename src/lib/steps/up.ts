@@ -105,6 +105,27 @@ export async function validateUpInput(input: UpInput): Promise<void> {
   common.validateInstallOptions(input.csi);
 }
 
+/**
+ * Before any step changes anything: a vSphere the CSI release cannot run on
+ * (vCenter, the node VMs' hosts or hardware) stops the run here, rather than
+ * after the VMs were reconfigured and the CPI installed. Warnings are left to
+ * the install-csi step, which checks again and says them once.
+ */
+export async function preflightUp(ctx: Context, input: UpInput): Promise<void> {
+  if (selectSteps(input.skip, input.from).get('install-csi') !== undefined || input.csi.skipPreflight) return;
+  const [{ refuseUnsupportedVsphere }, { csiCheckedRelease }] = await Promise.all([
+    import('./vsphere-requirements.js'),
+    import('./install-csi.js'),
+  ]);
+  const kube = await ctx.kube();
+  const [session, nodes, release] = await Promise.all([
+    ctx.vsphere(),
+    kube.list<V1Node>('v1', 'Node').then((l) => l.items),
+    csiCheckedRelease(kube, input.csi),
+  ]);
+  await refuseUnsupportedVsphere(session, nodes, release, { warn: () => {}, hint: '--skip install-csi' });
+}
+
 const prepareInput = (input: UpInput, datacenter: string | undefined) => ({
   folder: input.folder ?? '',
   recursive: true,

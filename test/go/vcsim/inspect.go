@@ -340,16 +340,21 @@ type hostInfo struct {
 	Ref        string   `json:"ref"`
 	Cluster    string   `json:"cluster"`
 	Datastores []string `json:"datastores"`
+	// APIVersion is config.product.apiVersion, e.g. "8.0.2.0".
+	APIVersion string `json:"apiVersion"`
 }
 
 func (in *inspector) hosts() ([]hostInfo, error) {
 	var hosts []mo.HostSystem
-	if err := in.retrieve([]string{"HostSystem"}, []string{"name", "parent", "datastore"}, &hosts); err != nil {
+	if err := in.retrieve([]string{"HostSystem"}, []string{"name", "parent", "datastore", "config.product"}, &hosts); err != nil {
 		return nil, err
 	}
 	out := []hostInfo{}
 	for _, h := range hosts {
 		hi := hostInfo{Name: h.Name, Path: in.paths[h.Self], Ref: h.Self.Value, Datastores: in.names(h.Datastore)}
+		if h.Config != nil {
+			hi.APIVersion = h.Config.Product.ApiVersion
+		}
 		if h.Parent != nil && h.Parent.Type == "ClusterComputeResource" {
 			hi.Cluster = in.paths[*h.Parent]
 		}

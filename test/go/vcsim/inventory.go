@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -187,6 +188,8 @@ type vmPlan struct {
 	// ip is the IPv4 address its guest reports ("" for templates, which
 	// have no guest identity).
 	ip string
+	// hardware is its virtual hardware version (vmx-NN).
+	hardware string
 }
 
 // createFolderVMs creates -folder (and -subfolders) and fills them.
@@ -265,6 +268,14 @@ func createFolderVMs(ctx context.Context, c *vim25.Client, o *options) error {
 	nic, err := vmNIC(ctx, c, dc)
 	if err != nil {
 		return err
+	}
+	for i := range plans {
+		plans[i].hardware = hardwareVersion
+		for glob, version := range o.vmHardware {
+			if ok, _ := path.Match(glob, plans[i].name); ok {
+				plans[i].hardware = version
+			}
+		}
 	}
 	return runBounded(len(plans), 4, func(i int) error {
 		return createVM(ctx, c, plans[i], pool, hosts[i%len(hosts)], ds, nic)
@@ -364,7 +375,7 @@ func createVM(ctx context.Context, c *vim25.Client, p vmPlan, pool *object.Resou
 		GuestId:  string(types.VirtualMachineGuestOsIdentifierUbuntu64Guest),
 		NumCPUs:  2,
 		MemoryMB: 4096,
-		Version:  hardwareVersion,
+		Version:  p.hardware,
 		Files:    &types.VirtualMachineFileInfo{VmPathName: "[" + ds + "]"},
 	}
 	spec.DeviceChange, _ = devices.ConfigSpec(types.VirtualDeviceConfigSpecOperationAdd)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -64,6 +65,13 @@ type options struct {
 	// login: a test rewrites it to change an account's password, as an
 	// admin does in SSO (sessions already open stay, as in vCenter).
 	loginFile string
+	// vcenterVersion is "X.Y.Z" (AboutInfo version X.Y.Z, apiVersion
+	// X.Y.Z.0) or "stock", the simulator's own 6.5.
+	vcenterVersion string
+	// esxiVersion is every host's product version "X.Y.Z", or "stock".
+	esxiVersion string
+	// vmHardware maps VM name globs to a virtual hardware version (vmx-NN).
+	vmHardware map[string]string
 }
 
 func parseServeFlags(args []string) (*options, error) {
@@ -102,6 +110,17 @@ func parseServeFlags(args []string) (*options, error) {
 		o.logins[principal] = password
 		return nil
 	})
+	fs.StringVar(&o.vcenterVersion, "vcenter-version", vcenterAbout.version, `vCenter version X.Y.Z ("7.0.3" is 7.0 U3), or "stock" for the simulator's own 6.5`)
+	fs.StringVar(&o.esxiVersion, "esxi-version", "stock", "every host's ESXi version X.Y.Z (\"6.7.3\" is 6.7 U3), or \"stock\" for the simulator's own 8.0.2")
+	o.vmHardware = map[string]string{}
+	fs.Func("vm-hardware", "virtual hardware of the folder VMs whose name matches, as glob=vmx-NN (repeatable)", func(v string) error {
+		glob, version, ok := strings.Cut(v, "=")
+		if !ok || !strings.HasPrefix(version, "vmx-") {
+			return fmt.Errorf("want glob=vmx-NN")
+		}
+		o.vmHardware[glob] = version
+		return nil
+	})
 	fs.StringVar(&o.loginFile, "login-file", "", "file of principal=password lines, read at every login; overrides -login (for password changes while running)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -114,6 +133,12 @@ func parseServeFlags(args []string) (*options, error) {
 	o.users = splitList(*users)
 	for p := range o.logins {
 		o.users = append(o.users, p)
+	}
+	if o.vcenterVersion != "stock" && !isVersion(o.vcenterVersion) {
+		return nil, fmt.Errorf("-vcenter-version %q: want X.Y.Z or stock", o.vcenterVersion)
+	}
+	if o.esxiVersion != "stock" && !isVersion(o.esxiVersion) {
+		return nil, fmt.Errorf("-esxi-version %q: want X.Y.Z or stock", o.esxiVersion)
 	}
 	if o.dc < 1 || o.cluster < 0 || o.host < 0 || o.ds < 0 {
 		return nil, fmt.Errorf("-dc must be >= 1 and -cluster/-host/-ds >= 0")
@@ -131,6 +156,19 @@ func parseServeFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("folder VMs need -ds >= 1")
 	}
 	return o, nil
+}
+
+func isVersion(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func splitList(s string) []string {
@@ -166,12 +204,29 @@ func runServe(args []string) error {
 	prepareAuthorization(o) // must run before the model builds its AuthorizationManager
 
 	model := simulator.VPX()
-	about := &model.ServiceContent.About
-	about.Version = vcenterAbout.version
-	about.ApiVersion = vcenterAbout.apiVersion
-	about.Build = vcenterAbout.build
-	about.FullName = fmt.Sprintf("%s %s build-%s", about.Name, about.Version, about.Build)
-	about.LicenseProductVersion = "8.0"
+	if o.vcenterVersion != "stock" {
+		about := &model.ServiceContent.About
+		about.Version = o.vcenterVersion
+		about.ApiVersion = o.vcenterVersion + ".0"
+		about.Build = vcenterAbout.build
+		about.FullName = fmt.Sprintf("%s %s build-%s", about.Name, about.Version, about.Build)
+		about.LicenseProductVersion = strings.Join(strings.Split(o.vcenterVersion, ".")[:2], ".")
+	}
+	if o.esxiVersion != "stock" {
+		// Every host copies this template (and its summary points at it).
+		p := &esx.HostConfigInfo.Product
+		p.ApiVersion = o.esxiVersion + ".0"
+		p.FullName = fmt.Sprintf("VMware ESXi %s build-%s", o.esxiVersion, p.Build)
+		// The simulator derives each host's newest hardware from
+		// product.version and knows only its own list (no 6.7.3, no 8.0.3):
+		// outside it, version keeps the release's X.Y.0, as real hosts
+		// before their update level showed in apiVersion.
+		p.Version = o.esxiVersion
+		if _, err := types.ParseESXiVersion(p.Version); err != nil {
+			parts := strings.Split(o.esxiVersion, ".")
+			p.Version = parts[0] + "." + parts[1] + ".0"
+		}
+	}
 	esx.HardwareVersion = hardwareVersion // the stock model's own VMs (-vm)
 	model.Datacenter = o.dc
 	model.Cluster = o.cluster
