@@ -68,7 +68,7 @@ function failing(byId: Map<string, Check>): string[] {
   return [...byId.values()].filter((c) => c.status !== 'pass').map((c) => `${c.id}:${c.status}`);
 }
 
-const CHECKS = 19;
+const CHECKS = 20;
 const port = () => Number(sim().host.split(':')[1]);
 
 interface DriverConf {
@@ -363,6 +363,7 @@ describe('vk doctor', () => {
       'datacenters',
       'nodes-vms',
       'disk-uuid',
+      'node-addresses',
       'vsphere-version',
       'vm-hardware',
       'vmware-tools',
@@ -385,6 +386,7 @@ describe('vk doctor', () => {
       'vCenter 8.0 U3, ESXi 8.0 U2 on 3 hosts: the vSphere CSI driver v3.8.0 (the release for Kubernetes 1.36) and all its features',
     );
     expect(byId.get('vm-hardware')!.detail).toBe('3 node VMs at vmx-21');
+    expect(byId.get('node-addresses')!.detail).toBe('3 nodes on an IP of their VM');
     expect(byId.get('vmware-tools')!.detail).toBe('running on all 3 node VMs');
     expect(byId.get('tls-trust')!.detail).toContain('CPI pins the server');
     expect(r.stdout).not.toContain('s3cret');
@@ -401,6 +403,28 @@ describe('vk doctor', () => {
       expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 1} pass, 1 fail$`, 'm'));
     } finally {
       await removeNode(node4.name);
+    }
+  });
+
+  it("fails node-addresses only when a node's InternalIP is not an IP of its VM, naming the CPI option", async () => {
+    const spec = box.vmNodeSpecs.find((n) => n.name === 'k8s-node-0003')!;
+    const vm = (await sim().inspect('vms')).find((v) => v.name === spec.name)!;
+    const providerID = `vsphere://${spec.systemUUID}`;
+    await removeNode(spec.name);
+    await joinNode({ ...spec, ip: '192.168.99.7' }, providerID);
+    try {
+      const { code, byId } = await checks();
+      expect(failing(byId)).toEqual(['node-addresses:fail']);
+      expect(byId.get('node-addresses')!.detail).toBe(
+        `k8s-node-0003: InternalIP 192.168.99.7 is not an IP of VM k8s-node-0003 (${vm.ipAddress})`,
+      );
+      expect(byId.get('node-addresses')!.fix).toMatch(
+        /^tell the CPI which NIC is internal: vk install cpi --internal-network-subnet-cidr 10\.0\.0\.0\/16 /,
+      );
+      expect(code).toBe(1);
+    } finally {
+      await removeNode(spec.name);
+      await joinNode(spec, providerID);
     }
   });
 
@@ -577,7 +601,7 @@ describe('vk doctor', () => {
     ]) {
       expect(byId.get(id)!.status, id).toBe('pass');
     }
-    expect(r.stderr).toMatch(/^19 checks: 10 pass, 1 fail, 8 skip$/m);
+    expect(r.stderr).toMatch(/^20 checks: 10 pass, 1 fail, 9 skip$/m);
   });
 
   it('fails datacenters only when the CPI config names a datacenter vCenter does not have', async () => {

@@ -53,6 +53,59 @@ describe('the real drivers in the box', () => {
   );
 
   it(
+    "the real CPI reads vk's nodes options: an excluded external subnet takes the nodes' ExternalIP away",
+    { timeout: 300_000 },
+    async () => {
+      const vms = await box.vcsim!.inspect('vms');
+      const addresses = async () =>
+        new Map<string, string[]>(
+          ((await box.getJson('/api/v1/nodes')).items as any[]).map((n) => [
+            n.metadata.name,
+            n.status.addresses.map((a: any) => `${a.type}=${a.address}`).sort(),
+          ]),
+        );
+      // Without options the CPI takes the VM's first IP as both addresses.
+      for (const [name, addrs] of await addresses()) {
+        const ip = vms.find((v) => v.name === name)!.ipAddress;
+        expect(addrs).toEqual(expect.arrayContaining([`InternalIP=${ip}`, `ExternalIP=${ip}`]));
+      }
+      const network = vms.find((v) => v.name === 'k8s-node-0001')!.networks[0]!;
+      const r = await vk([
+        'install',
+        'cpi',
+        '--timeout',
+        '240s',
+        '--internal-network-subnet-cidr',
+        '10.0.0.0/16',
+        '--internal-vm-network-name',
+        network,
+        '--exclude-external-network-subnet-cidr',
+        '10.0.0.0/16',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const conf = await box.kubectl([
+        '-n',
+        'kube-system',
+        'get',
+        'configmap',
+        'vsphere-cloud-config',
+        '-o',
+        'jsonpath={.data.vsphere\\.conf}',
+      ]);
+      expect(conf).toContain('excludeExternalNetworkSubnetCidr: 10.0.0.0/16');
+      // The CPI restarts on the new config and updates every node's addresses.
+      await waitFor(
+        'no ExternalIP on any node',
+        async () => [...(await addresses()).values()].every((a) => !a.some((x) => x.startsWith('ExternalIP='))),
+        { timeoutMs: 120_000 },
+      );
+      for (const [name, addrs] of await addresses()) {
+        expect(addrs).toContain(`InternalIP=${vms.find((v) => v.name === name)!.ipAddress}`);
+      }
+    },
+  );
+
+  it(
     'vk install csi + storageclass create: a PVC is Bound by the real csi-provisioner to a CNS volume; a pod gets it attached by the real csi-attacher',
     { timeout: 400_000 },
     async () => {
@@ -199,7 +252,11 @@ describe('the real drivers in the box', () => {
       const r = await runVk(['install', 'cpi', '--insecure', '--timeout', '90s'], env, { timeoutMs: 180_000 });
       expect(r.code, r.stderr).toBe(1);
       const error = r.stderr.split('\n').find((l) => l.startsWith('error: '));
-      expect(error).toMatch(
+      // On a mismatch, say what the CCM had logged by then.
+      const ccmLog = /VM not found/.test(error ?? '')
+        ? ''
+        : await box.kubectl(['-n', 'kube-system', 'logs', 'ds/vsphere-cloud-controller-manager', '--tail=40']);
+      expect(error, ccmLog).toMatch(
         /^error: 1 of 4 nodes not initialized by the CPI: k8s-node-0009: VM not found in DC0 \(CCM log: "[^"]+"\)/,
       );
       // Read back: the nodes of existing VMs were initialized by the real CPI, this one was not.

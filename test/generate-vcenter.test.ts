@@ -21,6 +21,34 @@ describe('vk generate with a vCenter session', () => {
     expect(r.stdout).toMatch(/datacenters:\n\s+- DC0\n\s+- DC1/);
   });
 
+  it("checks --internal-vm-network-name against the datacenter's networks, case as the CPI compares it", async () => {
+    const ok = await vk([
+      'generate',
+      'cpi',
+      '--datacenter',
+      'DC0',
+      '--no-verify',
+      '--internal-vm-network-name',
+      'vm network',
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('internalVmNetworkName: vm network');
+    const bad = await vk([
+      'generate',
+      'cpi',
+      '--datacenter',
+      'DC0',
+      '--no-verify',
+      '--internal-vm-network-name',
+      'VM Netwrok',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^error: --internal-vm-network-name "VM Netwrok": no such network in DC0 \(vCenter has [^)]*VM Network[^)]*\); did you mean --internal-vm-network-name "VM Network"\?\n$/,
+    );
+    expect(bad.stdout).toBe('');
+  });
+
   it('checks the CSI credentials with a login and refuses wrong ones, naming the user and the fix', async () => {
     const ok = await vk([
       'generate',

@@ -227,6 +227,42 @@ describe('vk generate cpi', () => {
     expect(conf.labels).toEqual({ region: 'k8s-region', zone: 'k8s-zone' });
   });
 
+  it("writes the CPI's nodes options as the CPI reads them: CIDR lists comma-joined", async () => {
+    const r = await vk(
+      [
+        ...cpiBase,
+        '--internal-network-subnet-cidr',
+        '10.0.0.0/16,10.1.0.0/16',
+        '--exclude-external-network-subnet-cidr',
+        'fd00::/64',
+        '--exclude-external-network-subnet-cidr',
+        '192.168.0.0/24',
+        '--no-verify',
+      ],
+      { ...driverCreds, GOVC_INSECURE: '1' },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const [, cm] = parse('objects-yaml', r.stdout) as Array<{ data?: Record<string, string> }>;
+    const conf = parse('cpi-yaml', cm!.data!['vsphere.conf']!) as { nodes: Record<string, string> };
+    expect(conf.nodes).toEqual({
+      internalNetworkSubnetCidr: '10.0.0.0/16,10.1.0.0/16',
+      externalNetworkSubnetCidr: '',
+      internalVmNetworkName: '',
+      externalVmNetworkName: '',
+      excludeInternalNetworkSubnetCidr: '',
+      excludeExternalNetworkSubnetCidr: 'fd00::/64,192.168.0.0/24',
+    });
+  });
+
+  it('refuses a CIDR that does not parse, in one line naming the flag (exit 2)', async () => {
+    const r = await vk([...cpiBase, '--internal-network-subnet-cidr', '10.0.0.0/33', '--no-verify'], driverCreds);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: invalid --internal-network-subnet-cidr "10.0.0.0/33": expected a CIDR such as 10.0.0.0/16 or fd00::/64\n',
+    );
+    expect(r.stdout).toBe('');
+  });
+
   it('honours --secret-name, --secret-namespace and --server-name', async () => {
     const r = await vk([
       ...cpiBase,

@@ -108,3 +108,31 @@ describe('vSphere versions', () => {
     expect(vmHardwareCheck([on('n3', 'h1')])).toMatchObject({ status: 'pass', detail: '1 node VM at vmx-21' });
   });
 });
+
+describe('node addresses', () => {
+  it('names the IPv4 subnet of a VM address for the CPI option', async () => {
+    const { ipv4Subnet } = await import('../src/lib/steps/node-addresses.js');
+    expect(ipv4Subnet('10.0.3.7', 16)).toBe('10.0.0.0/16');
+    expect(ipv4Subnet('192.168.10.200', 25)).toBe('192.168.10.128/25');
+    expect(ipv4Subnet('10.0.3.7', undefined)).toBeUndefined();
+    expect(ipv4Subnet('fd00::1', 64)).toBeUndefined();
+  });
+
+  it('checks only nodes whose VMs report an IP, and suggests the network name without a prefix length', async () => {
+    const { nodeAddressesCheck } = await import('../src/lib/steps/node-addresses.js');
+    const nodes = [
+      { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.1.5' }] } },
+      { metadata: { name: 'n2' }, status: { addresses: [] } },
+    ];
+    const matches: NodeMatch[] = [
+      { node: 'n1', vm: { name: 'vm1', ips: [{ ip: '10.1.0.5', network: 'k8s-net' }] } },
+      { node: 'n2', vm: { name: 'vm2', ips: [] } },
+    ];
+    const r = nodeAddressesCheck(nodes, matches);
+    expect(r.status).toBe('fail');
+    expect(r.detail).toBe(
+      'n1: InternalIP 192.168.1.5 is not an IP of VM vm1 (10.1.0.5); 1 VM reports no IP (VMware Tools)',
+    );
+    expect(r.fix).toContain('vk install cpi --internal-vm-network-name "k8s-net"');
+  });
+});

@@ -121,7 +121,20 @@ interface PodInstance {
   uid: string;
   dir: string;
   containers: RunningContainer[];
+  /** The pod as started, for refreshing its volumes. */
+  pod?: Pod;
 }
+
+/** How often the runtime refreshes running pods' Secret and ConfigMap volumes (kubelet: within its ~1 min sync). */
+const VOLUME_REFRESH_MS = 5_000;
+
+const readIfExists = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
 
 /** How long a container's process must stay up before the runtime reports it Ready. */
 const READY_AFTER_MS = 2_000;
@@ -161,11 +174,23 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     configMap: (ns: string, n: string) => read('configmaps', ns, n),
   };
 
-  /** Writes each volume's files (or an empty dir) under dir/v/<volume>; returns volume → dir. */
-  const writeVolumes = async (pod: Pod, dir: string): Promise<Map<string, string>> => {
+  /**
+   * Writes each volume's files (or an empty dir) under dir/v/<volume>;
+   * returns volume → dir. With `refresh`, as kubelet's volume sync does for
+   * a running pod: only Secret and ConfigMap contents, only files whose
+   * content changed, and not for volumes a container mounts with subPath
+   * (kubelet never updates those); tokens are left as they are.
+   */
+  const writeVolumes = async (pod: Pod, dir: string, refresh = false): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
     const ns = pod.metadata.namespace;
+    const subPathVolumes = new Set(
+      (pod.spec.containers as Container[]).flatMap((c) =>
+        (c.volumeMounts ?? []).filter((m: any) => m.subPath).map((m: any) => m.name as string),
+      ),
+    );
     for (const v of pod.spec.volumes ?? []) {
+      if (refresh && subPathVolumes.has(v.name)) continue;
       const vdir = join(dir, 'v', v.name);
       mkdirSync(vdir, { recursive: true });
       out.set(v.name, vdir);
@@ -173,8 +198,10 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
         for (const [k, val] of Object.entries(data ?? {})) {
           const path = items ? items.find((i) => i.key === k)?.path : k;
           if (!path) continue;
-          mkdirSync(join(vdir, path, '..'), { recursive: true });
-          writeFileSync(join(vdir, path), val);
+          const file = join(vdir, path);
+          if (refresh && readIfExists(file) === val) continue;
+          mkdirSync(join(file, '..'), { recursive: true });
+          writeFileSync(file, val);
         }
       };
       if (v.secret) put(await sources.secret(ns, v.secret.secretName), v.secret.items);
@@ -182,7 +209,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
       for (const s of v.projected?.sources ?? []) {
         if (s.secret) put(await sources.secret(ns, s.secret.name), s.secret.items);
         if (s.configMap) put(await sources.configMap(ns, s.configMap.name), s.configMap.items);
-        if (s.serviceAccountToken) writeFileSync(join(vdir, s.serviceAccountToken.path), await token(pod));
+        if (s.serviceAccountToken && !refresh) writeFileSync(join(vdir, s.serviceAccountToken.path), await token(pod));
       }
     }
     return out;
@@ -234,7 +261,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     if (known.length === 0) return undefined;
     const dir = join(root, pod.metadata.uid.slice(0, 8));
     mkdirSync(dir, { recursive: true });
-    const instance: PodInstance = { key, uid: pod.metadata.uid, dir, containers: [] };
+    const instance: PodInstance = { key, uid: pod.metadata.uid, dir, containers: [], pod };
     const volumes = await writeVolumes(pod, dir);
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, await token(pod));
@@ -551,11 +578,23 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     }
   };
 
+  let lastRefresh = Date.now();
+  const refreshVolumes = async () => {
+    if (Date.now() - lastRefresh < VOLUME_REFRESH_MS) return;
+    lastRefresh = Date.now();
+    for (const inst of pods.values()) {
+      if (inst.pod && inst.containers.length > 0) await writeVolumes(inst.pod, inst.dir, true);
+    }
+  };
+
   let loop: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    loop = loop.then(sync).catch((err: Error) => {
-      process.stderr.write(`box runtime: ${err.message}\n`);
-    });
+    loop = loop
+      .then(sync)
+      .then(refreshVolumes)
+      .catch((err: Error) => {
+        process.stderr.write(`box runtime: ${err.message}\n`);
+      });
   }, 500);
 
   return {

@@ -5,6 +5,8 @@ import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { cpiSecretDefaults } from '../../lib/config/cpi.js';
 import { planCpi } from '../../lib/steps/generate.js';
 import {
+  cpiConfigFlags,
+  cpiConfigOptions,
   driverCredentialFlags,
   driverCredentials,
   emitGenerated,
@@ -41,8 +43,7 @@ Passwords print as <redacted> unless --show-secrets; --file writes the real valu
       summary: `Namespace of the credentials Secret (default ${cpiSecretDefaults.namespace}).`,
     }),
     'server-name': Flags.string({ summary: 'Key of the vcenter entry in vsphere.conf (default: the server).' }),
-    region: Flags.string({ summary: 'vSphere tag category whose tags become the region label of nodes.' }),
-    zone: Flags.string({ summary: 'vSphere tag category whose tags become the zone label of nodes.' }),
+    ...cpiConfigFlags,
   };
 
   async run(): Promise<void> {
@@ -58,8 +59,7 @@ Passwords print as <redacted> unless --show-secrets; --file writes the real valu
         secretName: f['secret-name'],
         secretNamespace: f['secret-namespace'],
         serverName: f['server-name'],
-        region: f.region,
-        zone: f.zone,
+        ...cpiConfigOptions(f),
       },
       deps,
     );

@@ -1,7 +1,13 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { driverCredentialFlags, driverCredentials, generateFlags } from '../../lib/steps/generate-cli.js';
+import {
+  cpiConfigFlags,
+  cpiConfigOptions,
+  driverCredentialFlags,
+  driverCredentials,
+  generateFlags,
+} from '../../lib/steps/generate-cli.js';
 import {
   appliedTable,
   installFlags,
@@ -35,8 +41,7 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
     ...driverCredentialFlags('cpi'),
     ...installFlags,
     'no-taint': Flags.boolean({ summary: 'Do not taint uninitialized nodes first.' }),
-    region: Flags.string({ summary: 'vSphere tag category whose tags become the region label of nodes.' }),
-    zone: Flags.string({ summary: 'vSphere tag category whose tags become the zone label of nodes.' }),
+    ...cpiConfigFlags,
   };
 
   async run(): Promise<void> {
@@ -53,8 +58,7 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
         credentials: driverCredentials(f, 'cpi'),
         verify: false,
         checkDatacenters: true,
-        region: f.region,
-        zone: f.zone,
+        ...cpiConfigOptions(f),
       },
     };
     const plan = await steps.planInstallCpi(this.ctx, input);

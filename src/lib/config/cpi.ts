@@ -2,12 +2,13 @@
 // `vsphere-cloud-config` ConfigMap whose `vsphere.conf` is the CPI's YAML
 // format. Key names and shape follow kubernetes/cloud-provider-vsphere
 // pkg/common/config/types_yaml.go (CommonConfigYAML: `global`, `vcenter`,
-// `labels`; yaml tags insecureFlag, secretName, secretNamespace, caFile,
+// `labels`, and the CPI's own `nodes`; yaml tags insecureFlag, secretName, secretNamespace, caFile,
 // thumbprint, server, port, datacenters) read with gopkg.in/yaml.v2; the
 // Secret keys `<server>.username` / `<server>.password` follow
 // pkg/common/credentialmanager/credentialmanager.go (parseConfig), which
 // looks credentials up by the `server` value and trims one trailing newline.
 
+import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import type { ConfigMapObject, GeneratedObject, SecretObject } from './objects.js';
@@ -43,7 +44,35 @@ export interface CpiConfigInput {
   /** vSphere tag categories for the region and zone node labels. */
   region?: string;
   zone?: string;
+  /** How the CPI picks each node's addresses from its VM's NICs (the `nodes` section). */
+  nodes?: CpiNodeAddresses;
 }
+
+/**
+ * The CPI's `nodes` options (NodesYAML in pkg/cloudprovider/vsphere/config/
+ * types_yaml.go): which of a VM's IPs become the node's InternalIP and
+ * ExternalIP. Subnets are CIDR lists, written comma-separated as the CPI's
+ * parseCIDRs splits them; networks are vSphere network (port group) names,
+ * compared case-insensitively.
+ */
+export interface CpiNodeAddresses {
+  internalNetworkSubnetCidr?: string[];
+  externalNetworkSubnetCidr?: string[];
+  internalVmNetworkName?: string;
+  externalVmNetworkName?: string;
+  excludeInternalNetworkSubnetCidr?: string[];
+  excludeExternalNetworkSubnetCidr?: string[];
+}
+
+/** Each option with the flag that sets it, for messages and flag help. */
+export const CPI_NODE_OPTIONS = {
+  internalNetworkSubnetCidr: '--internal-network-subnet-cidr',
+  externalNetworkSubnetCidr: '--external-network-subnet-cidr',
+  internalVmNetworkName: '--internal-vm-network-name',
+  externalVmNetworkName: '--external-vm-network-name',
+  excludeInternalNetworkSubnetCidr: '--exclude-internal-network-subnet-cidr',
+  excludeExternalNetworkSubnetCidr: '--exclude-external-network-subnet-cidr',
+} as const satisfies Record<keyof CpiNodeAddresses, string>;
 
 /** The YAML document of vsphere.conf, as yaml.v2 reads it into CommonConfigYAML. */
 export interface CpiVsphereConf {
@@ -57,6 +86,7 @@ export interface CpiVsphereConf {
   };
   vcenter: Record<string, { server: string; datacenters: string[]; thumbprint?: string }>;
   labels?: { region?: string; zone?: string };
+  nodes?: Partial<Record<keyof CpiNodeAddresses, string>>;
 }
 
 export function validateCpiInput(input: CpiConfigInput): void {
@@ -81,6 +111,33 @@ export function validateCpiInput(input: CpiConfigInput): void {
   ] as const) {
     if (v !== undefined && v.trim() === '') throw new UsageError(`${flag} is empty`);
   }
+  validateNodeAddresses(input.nodes ?? {});
+}
+
+/** A CIDR as Go's net.ParseCIDR takes it: an IPv4 or IPv6 address, a slash, a prefix length in range. */
+export function isCidr(value: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!m) return false;
+  const family = isIP(m[1]!);
+  const bits = Number(m[2]);
+  return family !== 0 && bits <= (family === 4 ? 32 : 128);
+}
+
+function validateNodeAddresses(nodes: CpiNodeAddresses): void {
+  for (const key of Object.keys(CPI_NODE_OPTIONS) as Array<keyof CpiNodeAddresses>) {
+    const flag = CPI_NODE_OPTIONS[key];
+    const v = nodes[key];
+    if (v === undefined) continue;
+    if (typeof v === 'string') {
+      if (v.trim() === '') throw new UsageError(`${flag} is empty`);
+      continue;
+    }
+    for (const cidr of v) {
+      if (!isCidr(cidr)) {
+        throw new UsageError(`invalid ${flag} "${cidr}": expected a CIDR such as 10.0.0.0/16 or fd00::/64`);
+      }
+    }
+  }
 }
 
 export function cpiVsphereConf(input: CpiConfigInput): CpiVsphereConf {
@@ -101,6 +158,10 @@ export function cpiVsphereConf(input: CpiConfigInput): CpiVsphereConf {
       },
     },
   };
+  const nodes = Object.entries(input.nodes ?? {}).filter(([, v]) => v !== undefined && v.length > 0);
+  if (nodes.length > 0) {
+    conf.nodes = Object.fromEntries(nodes.map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+  }
   if (input.region !== undefined || input.zone !== undefined) {
     conf.labels = {
       ...(input.region !== undefined && { region: input.region }),

@@ -16,6 +16,7 @@ import * as drivers from './doctor-drivers.js';
 import * as drift from './doctor-drift.js';
 import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch, type NodeVm } from './node-vms.js';
 import * as requirements from './vsphere-requirements.js';
+import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from './node-addresses.js';
 export { matchNodes, providerUuid, type NodeMatch } from './node-vms.js';
 
 import type { CheckResult, CheckStatus } from './checks.js';
@@ -128,6 +129,7 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
           ? [
               skip('nodes-vms', 'Every node matched to its VM', reason),
               skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', reason),
+              skip('node-addresses', NODE_ADDRESSES_TITLE, reason),
             ]
           : [
               // Connected, but the VMs could not be read (e.g. a wrong --datacenter): that is a failure.
@@ -139,12 +141,15 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
                 fix: 'check --datacenter and that the user may read the VMs',
               },
               skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', 'the VMs could not be read'),
+              skip('node-addresses', NODE_ADDRESSES_TITLE, 'the VMs could not be read'),
             ],
       ),
     );
   } else {
     matches = matchNodes(kr.value[1], vms.value);
-    checks.push(Promise.resolve([nodesVmsCheck(matches), diskUuidCheck(matches)]));
+    checks.push(
+      Promise.resolve([nodesVmsCheck(matches), diskUuidCheck(matches), nodeAddressesCheck(kr.value[1], matches)]),
+    );
   }
   checks.push(vsphereRequirementChecks(session, kr.ok ? kr.value[0].gitVersion : undefined, matches, hostReads));
 

@@ -17,6 +17,7 @@ import {
   type ApplyResult,
   type DriverCredentials,
   type GenerateDeps,
+  type CpiOptions,
   type GeneratePlan,
 } from './generate.js';
 
@@ -48,6 +49,61 @@ export const generateFlags = {
   }),
 };
 
+const NODE_ADDRESSES = 'NODE ADDRESSES (CPI)';
+const cidrs = (summary: string) =>
+  Flags.string({
+    helpGroup: NODE_ADDRESSES,
+    multiple: true,
+    delimiter: ',',
+    summary: `${summary}; comma-separated or repeatable.`,
+  });
+
+/** The CPI's own settings: topology label categories and how node addresses are picked (shared by generate and install). */
+export const cpiConfigFlags = {
+  region: Flags.string({
+    helpGroup: DRIVER,
+    summary: 'vSphere tag category whose tags become the region label of nodes.',
+  }),
+  zone: Flags.string({ helpGroup: DRIVER, summary: 'vSphere tag category whose tags become the zone label of nodes.' }),
+  'internal-network-subnet-cidr': cidrs("Node InternalIP: the VM's IP within these CIDRs"),
+  'external-network-subnet-cidr': cidrs("Node ExternalIP: the VM's IP within these CIDRs"),
+  'internal-vm-network-name': Flags.string({
+    helpGroup: NODE_ADDRESSES,
+    summary: "Node InternalIP: the IP of the VM's NIC on this vSphere network (checked to exist).",
+  }),
+  'external-vm-network-name': Flags.string({
+    helpGroup: NODE_ADDRESSES,
+    summary: "Node ExternalIP: the IP of the VM's NIC on this vSphere network (checked to exist).",
+  }),
+  'exclude-internal-network-subnet-cidr': cidrs('Never an InternalIP from these CIDRs'),
+  'exclude-external-network-subnet-cidr': cidrs('Never an ExternalIP from these CIDRs'),
+};
+
+/** The CPI options of cpiConfigFlags as the generate step takes them. */
+export function cpiConfigOptions(f: {
+  region?: string;
+  zone?: string;
+  'internal-network-subnet-cidr'?: string[];
+  'external-network-subnet-cidr'?: string[];
+  'internal-vm-network-name'?: string;
+  'external-vm-network-name'?: string;
+  'exclude-internal-network-subnet-cidr'?: string[];
+  'exclude-external-network-subnet-cidr'?: string[];
+}): Pick<CpiOptions, 'region' | 'zone' | 'nodes'> {
+  return {
+    region: f.region,
+    zone: f.zone,
+    nodes: {
+      internalNetworkSubnetCidr: f['internal-network-subnet-cidr'],
+      externalNetworkSubnetCidr: f['external-network-subnet-cidr'],
+      internalVmNetworkName: f['internal-vm-network-name'],
+      externalVmNetworkName: f['external-vm-network-name'],
+      excludeInternalNetworkSubnetCidr: f['exclude-internal-network-subnet-cidr'],
+      excludeExternalNetworkSubnetCidr: f['exclude-external-network-subnet-cidr'],
+    },
+  };
+}
+
 export function driverCredentialFlags(which: 'cpi' | 'csi') {
   const upper = which.toUpperCase();
   return {
@@ -77,6 +133,26 @@ export function driverCredentials(flags: Record<string, unknown>, which: 'cpi' |
 export function generateDeps(ctx: Context, opts: { folder?: string } = {}): GenerateDeps {
   return {
     listDatacenters: async () => (await (await ctx.vsphere()).datacenters()).map((dc) => dc.name),
+    listNetworks: async (datacenters) => {
+      const session = await ctx.vsphere();
+      const [{ retrieveFromContainer }, { datacenterArg }] = await Promise.all([
+        import('../vsphere/property-collector.js'),
+        import('../vsphere/inventory.js'),
+      ]);
+      const dcs = (await session.datacenters()).filter(
+        (dc) => datacenters.includes(datacenterArg(dc)) || datacenters.includes(dc.name),
+      );
+      const lists = await Promise.all(
+        dcs.map((dc) =>
+          retrieveFromContainer<{ name: string }>(session.client, {
+            container: dc.networkFolder,
+            type: 'Network',
+            paths: ['name'],
+          }),
+        ),
+      );
+      return [...new Set(lists.flat().map((n) => n.props.name ?? ''))].filter(Boolean).sort();
+    },
     kubeSystemUid: async () => {
       const kube = await ctx.kube();
       const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' });

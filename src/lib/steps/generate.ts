@@ -10,7 +10,7 @@ import { UsageError, VkError } from '../errors.js';
 import type { Logger } from '../cli/logger.js';
 import type { Secret } from '../secret.js';
 import { clusterIdFromNamespaceUid } from '../config/cluster-id.js';
-import { generateCpiObjects, type CpiConfigInput } from '../config/cpi.js';
+import { CPI_NODE_OPTIONS, generateCpiObjects, type CpiConfigInput, type CpiNodeAddresses } from '../config/cpi.js';
 import { generateCsiObjects, type CsiConfigInput, type NetPermission } from '../config/csi.js';
 import { newestCsiVersion } from '../config/csi-keys.js';
 import { defaultCsiVersion } from '../manifests/compatibility.js';
@@ -49,6 +49,8 @@ export interface GenerateDeps {
    * finds them), and the command that grants them.
    */
   missingCsiPrivileges?(username: string): Promise<{ missing: string[]; fix: string }>;
+  /** Names of the networks (port groups included) of these datacenters, for the CPI's network options. */
+  listNetworks?(datacenters: string[]): Promise<string[]>;
 }
 
 export interface DriverCredentials {
@@ -89,6 +91,7 @@ export interface CpiOptions extends CommonOptions {
   serverName?: string;
   region?: string;
   zone?: string;
+  nodes?: CpiNodeAddresses;
 }
 
 export interface CsiOptions extends CommonOptions {
@@ -171,6 +174,31 @@ function checkDatacentersExist(given: string[], existing: string[]): void {
   );
 }
 
+/** A network name the CPI cannot find on any NIC leaves every node without that address: refuse it up front. */
+async function checkNetworksExist(
+  nodes: CpiNodeAddresses | undefined,
+  datacenters: string[],
+  deps: GenerateDeps,
+): Promise<void> {
+  const wanted = (['internalVmNetworkName', 'externalVmNetworkName'] as const).filter((k) => nodes?.[k] !== undefined);
+  if (wanted.length === 0 || !deps.listNetworks) return;
+  const existing = await deps.listNetworks(datacenters);
+  for (const key of wanted) {
+    const name = nodes![key]!;
+    // The CPI compares network names case-insensitively (strings.EqualFold).
+    if (existing.some((n) => n.toLowerCase() === name.toLowerCase())) continue;
+    const near = closest(name, existing);
+    throw new UsageError(
+      `${CPI_NODE_OPTIONS[key]} "${name}": no such network in ${datacenters.join(', ')} (vCenter has ${existing.join(', ') || 'none'})`,
+      {
+        hint: near
+          ? `did you mean ${CPI_NODE_OPTIONS[key]} "${near}"?`
+          : "give the name of the port group the node VMs' NICs are on",
+      },
+    );
+  }
+}
+
 async function verify(
   opts: CommonOptions,
   deps: GenerateDeps,
@@ -216,10 +244,12 @@ export async function planCpi(opts: CpiOptions, deps: GenerateDeps): Promise<Gen
     secretNamespace: opts.secretNamespace,
     region: opts.region,
     zone: opts.zone,
+    nodes: opts.nodes,
   });
   // Validate everything the flags decide before the first request.
   await generateCpiObjects(input(opts.datacenters.length > 0 ? opts.datacenters : [pendingDatacenter]));
   const datacenters = await resolveDatacenters(opts, deps);
+  await checkNetworksExist(opts.nodes, datacenters, deps);
   const objects = await generateCpiObjects(input(datacenters));
   await verify(opts, deps, cred, 'CPI');
   return { objects, secrets: cred.password ? [cred.password] : [] };

@@ -20,6 +20,30 @@ export interface NodeVm {
   hardware?: string;
   /** guest.toolsRunningStatus: "guestToolsRunning" when VMware Tools run. */
   tools?: string;
+  /** Every IP VMware Tools report on the VM's NICs, with its NIC's network and prefix length. */
+  ips?: GuestIp[];
+}
+
+export interface GuestIp {
+  ip: string;
+  network?: string;
+  prefixLength?: number;
+}
+
+interface GuestNic {
+  network?: string;
+  ipAddress?: string[];
+  ipConfig?: { ipAddress?: Array<{ ipAddress: string; prefixLength?: number }> };
+}
+
+function guestIps(nics: GuestNic[] | undefined): GuestIp[] {
+  return (nics ?? []).flatMap((nic) =>
+    (nic.ipAddress ?? []).map((ip) => ({
+      ip,
+      network: nic.network,
+      prefixLength: nic.ipConfig?.ipAddress?.find((a) => a.ipAddress === ip)?.prefixLength,
+    })),
+  );
 }
 
 /** An ESXi host: its name and product (version, apiVersion). */
@@ -71,6 +95,7 @@ interface VmProps {
   'config.version': string;
   'runtime.host': MoRef;
   'guest.toolsRunningStatus': string;
+  'guest.net': GuestNic[];
 }
 
 const containerOf = async (session: VsphereSession, folder: 'vmFolder' | 'hostFolder') =>
@@ -87,7 +112,15 @@ export async function readVms(session: VsphereSession): Promise<NodeVm[]> {
   const read = await retrieveWithExtraConfig<VmProps>(
     session.client,
     [ENABLE_UUID_KEY],
-    ['name', 'config.uuid', 'config.template', 'config.version', 'runtime.host', 'guest.toolsRunningStatus'],
+    [
+      'name',
+      'config.uuid',
+      'config.template',
+      'config.version',
+      'runtime.host',
+      'guest.toolsRunningStatus',
+      'guest.net',
+    ],
     (paths) =>
       retrieveFromContainer<VmProps>(session.client, {
         container,
@@ -106,6 +139,7 @@ export async function readVms(session: VsphereSession): Promise<NodeVm[]> {
       host: o.props['runtime.host'] ? refKey(o.props['runtime.host']) : undefined,
       hardware: o.props['config.version'],
       tools: o.props['guest.toolsRunningStatus'],
+      ips: guestIps(o.props['guest.net']),
     }));
 }
 

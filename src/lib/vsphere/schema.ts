@@ -95,6 +95,12 @@ export const schema: Record<string, TypeSchema> = {
   HostScsiDiskPartition: { fields: { partition: 'int' } },
   DatastoreHostMount: { fields: { key: MoRef, mountInfo: 'HostMountInfo' } },
   HostMountInfo: { fields: { mounted: 'boolean', accessible: 'boolean', vmknicActive: 'boolean' } },
+  // The guest's NICs as VMware Tools report them (guest.net: node addresses).
+  GuestNicInfo: {
+    fields: { ipAddress: 'string[]', connected: 'boolean', deviceConfigId: 'int', ipConfig: 'NetIpConfigInfo' },
+  },
+  NetIpConfigInfo: { fields: { ipAddress: 'NetIpConfigInfoIpAddress[]' } },
+  NetIpConfigInfoIpAddress: { fields: { prefixLength: 'int', lifetime: 'dateTime' } },
   // AuthorizationManager and UserDirectory (vk roles).
   AuthorizationRole: { fields: { roleId: 'int', system: 'boolean', privilege: 'string[]' } },
   Permission: { fields: { entity: MoRef, group: 'boolean', roleId: 'int', propagate: 'boolean' } },
