@@ -5,7 +5,7 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
-import { refOf } from './client.js';
+import { refOf } from './resources.js';
 
 export interface ApplyOptions {
   /** --force-conflicts: take over fields owned by another manager. */

@@ -5,12 +5,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../cli/logger.js';
 import { isNotFound } from './errors.js';
-import { ResourceMapper, type ObjectRef } from './resources.js';
+import { ResourceMapper, refOf, type ObjectRef } from './resources.js';
 import type { Query, Transport, WatchEvent } from './transport.js';
 import { applyObjects, type ApplyOptions, type ApplyResult } from './apply.js';
 import * as waiters from './wait.js';
 
-export type { ObjectRef } from './resources.js';
+export { refOf, type ObjectRef } from './resources.js';
 export type { WatchEvent } from './transport.js';
 
 /** Patch flavours: RFC 7386 merge, Kubernetes strategic merge, RFC 6902 JSON patch. */
@@ -240,13 +240,6 @@ export class KubeClient {
   async close(): Promise<void> {
     this.transport.close();
   }
-}
-
-export function refOf(obj: KubernetesObject): ObjectRef {
-  if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) {
-    throw new TypeError('a Kubernetes object needs apiVersion, kind and metadata.name');
-  }
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
 }
 
 function writeQuery(opts: WriteOptions): Query {

@@ -1,6 +1,7 @@
 // apiVersion + kind → REST path. Kinds vk works with are known up front (no
 // discovery round trip); anything else is looked up once through discovery.
 
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { UsageError } from '../errors.js';
 import type { Transport } from './transport.js';
 
@@ -114,4 +115,12 @@ function unknownKind(apiVersion: string, kind: string): UsageError {
   return new UsageError(`the server does not serve kind "${kind}" in ${apiVersion}`, {
     hint: 'check apiVersion/kind, or install the CRD that defines it',
   });
+}
+
+/** The reference of an object: its apiVersion, kind, name and namespace. */
+export function refOf(obj: KubernetesObject): ObjectRef {
+  if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) {
+    throw new TypeError('a Kubernetes object needs apiVersion, kind and metadata.name');
+  }
+  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
 }

@@ -9,7 +9,8 @@ import type { VsphereSession } from '../vsphere/connect.js';
 import { TlsVerificationError } from '../vsphere/faults.js';
 import { resolveVsphereSettings } from '../vsphere/settings.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
-import { checkDatastore, checkFolder, readDatacenterInventory, type InitAnswers, type InitFlags } from './init.js';
+import { checkDatastore, checkFolder, readDatacenterInventory } from './init-inventory.js';
+import type { InitAnswers, InitFlags } from './init.js';
 
 const NONE = '';
 
