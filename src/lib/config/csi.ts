@@ -8,12 +8,13 @@
 import { UsageError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import { validateClusterId } from './cluster-id.js';
+import { CSI_NAMESPACE } from '../drivers/names.js';
 import { csiKeysFor, csiReads, newestCsiVersion, type CsiKeySet, type CsiSection } from './csi-keys.js';
 import { renderIni, type IniSection, type IniValue } from './ini.js';
 import { SecretText, type GeneratedObject, type SecretObject } from './objects.js';
 import { validateListItems, validatePassword } from './validate.js';
 
-export const csiSecret = { name: 'vsphere-config-secret', namespace: 'vmware-system-csi' } as const;
+export const csiSecret = { name: 'vsphere-config-secret', namespace: CSI_NAMESPACE } as const;
 export const csiConfKey = 'csi-vsphere.conf';
 export const maxVcenters = 5;
 export const maxTopologyCategories = 5;

@@ -4,6 +4,7 @@
 import { parseImageRef } from './images.js';
 import { containersOf, findObject, podSpecOf, type KubeObject } from './objects.js';
 import type { Component } from './compatibility.js';
+import * as names from '../drivers/names.js';
 
 /**
  * The example configuration the release manifests carry. vk applies its own
@@ -29,9 +30,9 @@ export function dropPlaceholders(objects: readonly KubeObject[]): KubeObject[] {
 }
 
 // Where each driver's own image runs: the workload, then the container.
-const CPI_DAEMONSET = 'vsphere-cloud-controller-manager';
-export const CSI_CONTROLLER_DEPLOYMENT = 'vsphere-csi-controller';
-const CSI_NODE_DAEMONSET = 'vsphere-csi-node';
+const CPI_DAEMONSET = names.CPI_DAEMONSET.name;
+export const CSI_CONTROLLER_DEPLOYMENT = names.CSI_CONTROLLER.name;
+const CSI_NODE_DAEMONSET = names.CSI_NODE.name;
 
 function tagOf(obj: KubeObject | undefined, container: string): string | undefined {
   const spec = obj && podSpecOf(obj);
@@ -52,8 +53,8 @@ export function cpiVersionOf(objects: readonly KubeObject[]): string | undefined
 /** The CSI driver version, from the controller's driver image (else the node DaemonSet's). */
 export function csiVersionOf(objects: readonly KubeObject[]): string | undefined {
   return (
-    tagOf(findObject(objects, 'Deployment', CSI_CONTROLLER_DEPLOYMENT), 'vsphere-csi-controller') ??
-    tagOf(findObject(objects, 'DaemonSet', CSI_NODE_DAEMONSET), 'vsphere-csi-node')
+    tagOf(findObject(objects, 'Deployment', CSI_CONTROLLER_DEPLOYMENT), names.CSI_CONTROLLER.container) ??
+    tagOf(findObject(objects, 'DaemonSet', CSI_NODE_DAEMONSET), names.CSI_NODE.container)
   );
 }
 

@@ -33,6 +33,7 @@ import { loadManifest } from '../manifests/load.js';
 import { containersOf, podSpecOf, type Container, type KubeObject } from '../manifests/objects.js';
 import { VERSION_LABEL } from '../manifests/transforms.js';
 import type { CheckResult } from './checks.js';
+import { CPI_DAEMONSET, CSI_CONTROLLER } from '../drivers/names.js';
 
 /** Downloads of the release manifest give up after this long (doctor should not hang on a dead network). */
 const MANIFEST_TIMEOUT_MS = 10_000;
@@ -47,23 +48,13 @@ interface DriverWorkloads {
 const CPI: DriverWorkloads = {
   component: 'cpi',
   title: 'vSphere CPI release and images match the table and its manifest',
-  driver: {
-    kind: 'DaemonSet',
-    namespace: 'kube-system',
-    name: 'vsphere-cloud-controller-manager',
-    container: 'vsphere-cloud-controller-manager',
-  },
+  driver: CPI_DAEMONSET,
 };
 
 const CSI: DriverWorkloads = {
   component: 'csi',
   title: 'vSphere CSI release and images match the table and its manifest',
-  driver: {
-    kind: 'Deployment',
-    namespace: 'vmware-system-csi',
-    name: 'vsphere-csi-controller',
-    container: 'vsphere-csi-controller',
-  },
+  driver: CSI_CONTROLLER,
 };
 
 export const DRIFT_CHECK_IDS = { cpi: 'cpi-drift', csi: 'csi-drift' } as const;

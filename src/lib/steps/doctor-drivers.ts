@@ -14,10 +14,12 @@ import { serverCertificates } from '../vsphere/tls.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
 import type { DatastoreHostMount, DatastoreSummary } from '../vsphere/types.js';
 import type { DriverConfig, DriverVcenter } from '../config/driver-config.js';
+import { csiSecret } from '../config/csi.js';
 import type { StoragePolicy } from '../vsphere/pbm.js';
 import { userWithDomain } from '../config/csi.js';
 import { isDefaultStorageClass } from '../kube/storage-class.js';
 import type { CheckResult } from './checks.js';
+import { CSI_DRIVER_NAME } from '../drivers/names.js';
 
 type Result = CheckResult;
 
@@ -25,7 +27,7 @@ const CPI_CONFIG_OBJECT = 'ConfigMap kube-system/vsphere-cloud-config';
 const CSI_CONFIG_OBJECT = 'Secret vmware-system-csi/vsphere-config-secret';
 export const CPI_CONFIG_SOURCE = `${CPI_CONFIG_OBJECT} (vsphere.conf)`;
 export const CSI_CONFIG_SOURCE = `${CSI_CONFIG_OBJECT} (csi-vsphere.conf)`;
-const CSI_DRIVER = 'csi.vsphere.vmware.com';
+const CSI_DRIVER = CSI_DRIVER_NAME;
 
 /** A driver config as read: absent (undefined), read, or unreadable (the reason). */
 export type ConfigRead = { ok: true; value: DriverConfig | undefined } | { ok: false; reason: string };
@@ -78,7 +80,7 @@ export async function readDriverConfigs(client: KubeClient): Promise<DriverConfi
         kind: string;
         data?: Record<string, string>;
         stringData?: Record<string, string>;
-      }>({ apiVersion: 'v1', kind: 'Secret', name: 'vsphere-config-secret', namespace: 'vmware-system-csi' });
+      }>({ apiVersion: 'v1', kind: 'Secret', ...csiSecret });
       const data: Record<string, string> = { ...secret?.stringData };
       for (const [k, v] of Object.entries(secret?.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
       const text = data['csi-vsphere.conf'];

@@ -20,6 +20,7 @@ import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from './node-addresses.js';
 export { matchNodes, providerUuid, type NodeMatch } from './node-vms.js';
 
 import type { CheckResult, CheckStatus } from './checks.js';
+import * as names from '../drivers/names.js';
 export type { CheckResult, CheckStatus } from './checks.js';
 
 export interface DoctorReport {
@@ -28,12 +29,13 @@ export interface DoctorReport {
 }
 
 export const UNINITIALIZED_TAINT_KEY = 'node.cloudprovider.kubernetes.io/uninitialized';
-export const CSI_DRIVER = 'csi.vsphere.vmware.com';
-export const IN_TREE_PROVISIONER = 'kubernetes.io/vsphere-volume';
-const CPI_DAEMONSET = 'vsphere-cloud-controller-manager';
-const CSI_CONTROLLER = 'vsphere-csi-controller';
-const CSI_NODE = 'vsphere-csi-node';
-const CSI_NAMESPACE = 'vmware-system-csi';
+export { CSI_DRIVER_NAME as CSI_DRIVER, IN_TREE_PROVISIONER } from '../drivers/names.js';
+const CSI_DRIVER = names.CSI_DRIVER_NAME;
+const IN_TREE_PROVISIONER = names.IN_TREE_PROVISIONER;
+const CPI_DAEMONSET = names.CPI_DAEMONSET.name;
+const CSI_CONTROLLER = names.CSI_CONTROLLER.name;
+const CSI_NODE = names.CSI_NODE.name;
+const CSI_NAMESPACE = names.CSI_NAMESPACE;
 
 /** One VM as the node checks need it. */
 export type DoctorVm = NodeVm;

@@ -32,8 +32,9 @@ import {
 } from './install-common.js';
 import { applyTaintNodes, planTaintNodes, UNINITIALIZED_TAINT } from './taint-nodes.js';
 import { applyPrune, planPrune, type UninstallObject } from './uninstall.js';
+import { CPI_DAEMONSET } from '../drivers/names.js';
 
-export const CPI_DAEMONSET = { namespace: 'kube-system', name: 'vsphere-cloud-controller-manager' };
+export { CPI_DAEMONSET } from '../drivers/names.js';
 
 export interface InstallCpiPlan {
   options: InstallCpiInput;

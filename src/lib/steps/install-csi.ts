@@ -36,10 +36,10 @@ import {
   type InstallResult,
   type PreparedManifest,
 } from './install-common.js';
+import { CSI_DRIVER_NAME, CSI_NAMESPACE, CSI_NODE } from '../drivers/names.js';
 
-export const CSI_NAMESPACE = 'vmware-system-csi';
-export const CSI_DRIVER_NAME = 'csi.vsphere.vmware.com';
-const NODE_DAEMONSET = 'vsphere-csi-node';
+export { CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
+const NODE_DAEMONSET = CSI_NODE.name;
 
 export interface InstallCsiInput extends InstallOptions {
   generate: Omit<CsiOptions, 'log'>;

@@ -20,8 +20,8 @@ import { isDefaultStorageClass } from '../kube/storage-class.js';
 import { iniValue, parseIni, setIniValue, type ParsedIniSection } from '../config/ini.js';
 import { csiConfKey, csiSecret } from '../config/csi.js';
 import { cpiSecretDefaults } from '../config/cpi.js';
-import { CSI_CONTROLLER_DEPLOYMENT } from '../manifests/transforms.js';
 import { timedRollout, type Rollout } from './install-common.js';
+import { CPI_DAEMONSET, CSI_CONTROLLER, CSI_DRIVER_NAME, type DriverWorkload } from '../drivers/names.js';
 
 export type RotateComponent = 'cpi' | 'csi';
 
@@ -36,28 +36,8 @@ export interface RotateInput {
   storageClass?: string;
 }
 
-interface Workload {
-  kind: 'DaemonSet' | 'Deployment';
-  namespace: string;
-  name: string;
-  /** The container whose log shows the login. */
-  container: string;
-}
-
-const WORKLOADS: Record<RotateComponent, Workload> = {
-  cpi: {
-    kind: 'DaemonSet',
-    namespace: 'kube-system',
-    name: 'vsphere-cloud-controller-manager',
-    container: 'vsphere-cloud-controller-manager',
-  },
-  csi: {
-    kind: 'Deployment',
-    namespace: csiSecret.namespace,
-    name: CSI_CONTROLLER_DEPLOYMENT,
-    container: 'vsphere-csi-controller',
-  },
-};
+/** The workload each component restarts; its driver container's log shows the login. */
+const WORKLOADS: Record<RotateComponent, DriverWorkload> = { cpi: CPI_DAEMONSET, csi: CSI_CONTROLLER };
 const SECRETS: Record<RotateComponent, { namespace: string; name: string }> = {
   cpi: cpiSecretDefaults,
   csi: csiSecret,
@@ -73,7 +53,7 @@ export interface RotatePlan {
   data: Record<string, string>;
   /** The new password is the one the Secret holds already. */
   unchanged: boolean;
-  workload: Workload;
+  workload: DriverWorkload;
   /** CSI: where the proving volume is made; undefined: none (with the reason in `volumeSkipped`). */
   storageClass?: string;
   volumeSkipped?: string;
@@ -217,7 +197,7 @@ async function provingClass(
     }
     return { storageClass: wanted };
   }
-  const def = classes.find((c) => isDefaultStorageClass(c) && c.provisioner === 'csi.vsphere.vmware.com');
+  const def = classes.find((c) => isDefaultStorageClass(c) && c.provisioner === CSI_DRIVER_NAME);
   return def
     ? { storageClass: def.metadata!.name! }
     : { volumeSkipped: 'no default StorageClass of the CSI driver (pass --storage-class to prove it with a volume)' };
@@ -275,7 +255,7 @@ export async function applyRotate(ctx: Context, plan: RotatePlan, progress: Prog
 /** How long the restarted pods must stay ready, without a restart or a login failure, to count as logged in. */
 const SETTLE_MS = 10_000;
 
-async function proveLogin(kube: KubeClient, w: Workload, since: Date, deadline: number): Promise<string[]> {
+async function proveLogin(kube: KubeClient, w: DriverWorkload, since: Date, deadline: number): Promise<string[]> {
   let stableSince: number | undefined;
   for (;;) {
     const pods = (await kube.list<V1Pod>('v1', 'Pod', { namespace: w.namespace })).items.filter(

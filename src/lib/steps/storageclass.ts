@@ -15,8 +15,9 @@ import {
   DEFAULT_CLASS_ANNOTATION,
   isDefaultStorageClass,
 } from '../kube/storage-class.js';
+import { CSI_DRIVER_NAME } from '../drivers/names.js';
 
-export const CSI_PROVISIONER = 'csi.vsphere.vmware.com';
+export const CSI_PROVISIONER = CSI_DRIVER_NAME;
 export const reclaimPolicies = ['Delete', 'Retain'] as const;
 export const bindingModes = ['Immediate', 'WaitForFirstConsumer'] as const;
 
