@@ -3,7 +3,13 @@ import { VkCommand } from '../lib/cli/base-command.js';
 import { dryRunFlag, dryRunOf, isDryRun, kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
 import { ExitCode, InterruptedError, VkError } from '../lib/errors.js';
-import { driverCredentialFlags, driverCredentials, generateFlags } from '../lib/steps/generate-cli.js';
+import {
+  cpiConfigFlags,
+  cpiConfigOptions,
+  driverCredentialFlags,
+  driverCredentials,
+  generateFlags,
+} from '../lib/steps/generate-cli.js';
 import type { TaskOutcome } from '../lib/cli/progress.js';
 import { UP_STEPS, type UpStep } from '../lib/steps/up.js';
 
@@ -68,6 +74,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     datacenter: generateFlags.datacenter,
     ...driverCredentialFlags('cpi'),
     ...driverCredentialFlags('csi'),
+    ...cpiConfigFlags,
     'cluster-id': Flags.string({
       helpGroup: INSTALL,
       summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).',
@@ -164,6 +171,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
           credentials: driverCredentials(f, 'cpi'),
           verify: false,
           checkDatacenters: true,
+          ...cpiConfigOptions(f),
         },
       },
       csi: {

@@ -20,7 +20,7 @@ The password comes from --cpi-password, VK_CPI_PASSWORD, or a prompt on a termin
   static override flags = {
     ...vsphereFlags,
     ...kubeFlags,
-    ...driverCredentialFlags('cpi'),
+    ...driverCredentialFlags('cpi', 'rotate'),
     ...rotateFlags,
   };
 

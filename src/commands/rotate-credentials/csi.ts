@@ -21,7 +21,7 @@ The password comes from --csi-password, VK_CSI_PASSWORD, or a prompt on a termin
   static override flags = {
     ...vsphereFlags,
     ...kubeFlags,
-    ...driverCredentialFlags('csi'),
+    ...driverCredentialFlags('csi', 'rotate'),
     ...rotateFlags,
     'storage-class': Flags.string({
       summary:

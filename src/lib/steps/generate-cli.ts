@@ -104,18 +104,28 @@ export function cpiConfigOptions(f: {
   };
 }
 
-export function driverCredentialFlags(which: 'cpi' | 'csi') {
+/**
+ * --cpi-username/--cpi-password (or csi). For `rotate`, they name the
+ * account whose password changes and its new password, with no fallback to
+ * vk's own login.
+ */
+export function driverCredentialFlags(which: 'cpi' | 'csi', purpose: 'config' | 'rotate' = 'config') {
   const upper = which.toUpperCase();
+  const rotate = purpose === 'rotate';
   return {
     [`${which}-username`]: Flags.string({
       helpGroup: DRIVER,
       env: `VK_${upper}_USERNAME`,
-      summary: `vCenter user the ${upper} logs in as (env VK_${upper}_USERNAME; default: --username).`,
+      summary: rotate
+        ? `The ${upper} account (env VK_${upper}_USERNAME; default: the only user in the ${upper}'s Secret).`
+        : `vCenter user the ${upper} logs in as (env VK_${upper}_USERNAME; default: --username).`,
     }),
     [`${which}-password`]: Flags.string({
       helpGroup: DRIVER,
       env: `VK_${upper}_PASSWORD`,
-      summary: `Password of the ${upper} user (env VK_${upper}_PASSWORD; default: --password).`,
+      summary: rotate
+        ? `Its new password (env VK_${upper}_PASSWORD; asked without echo on a terminal).`
+        : `Password of the ${upper} user (env VK_${upper}_PASSWORD; default: --password).`,
     }),
   };
 }
