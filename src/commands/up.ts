@@ -194,12 +194,12 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
       smoke: { storageClass: f['storage-class'], image: f['smoke-image'], timeoutMs: cpiInstall.timeoutMs },
     };
     await up.validateUpInput(input);
-    await up.preflightUp(this.ctx, input);
+    const checked = await up.preflightUp(this.ctx, input);
 
     const interactive = this.ctx.interactive && this.ctx.output === 'table';
     const messages = { info: [] as string[], warnings: [] as string[] };
     const progress = createProgress({ interactive, log: this.ctx.log, signal: this.ctx.signal });
-    const result = await progress.list(up.upTasks(this.ctx, input, interactive ? messages : undefined));
+    const result = await progress.list(up.upTasks(this.ctx, checked, interactive ? messages : undefined));
     for (const m of messages.info) this.ctx.log.info(m);
     for (const w of messages.warnings) this.ctx.log.warn(w);
     const steps = (r: { steps: TaskOutcome[] }): Table => ({

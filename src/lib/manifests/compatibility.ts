@@ -206,8 +206,6 @@ export interface ResolvedRelease {
   supported: boolean;
   /** The range the table covers, e.g. "1.27–1.36", for messages. */
   supportedRange: string;
-  /** CSI: the oldest vCenter and ESXi it runs on (every 2.x/3.x release: 6.7 U3). */
-  vsphere?: VsphereMinimum;
 }
 
 interface Semver {
@@ -358,10 +356,7 @@ export function resolveCsi(k8sVersion: string, opts: ResolveOptions = {}): Resol
     const version = formatVersion(v);
     const row = CSI_RELEASES.find((r) => r.version === version);
     // A patch release of a line inherits the line's range.
-    const line = CSI_RELEASES.find((r) => {
-      const lv = parseReleaseVersion(r.version, 'csi');
-      return lv.major === v.major && lv.minor === v.minor;
-    });
+    const line = csiLine(v);
     return {
       component: 'csi',
       version,
@@ -371,7 +366,6 @@ export function resolveCsi(k8sVersion: string, opts: ResolveOptions = {}): Resol
       known: row !== undefined,
       supported: line !== undefined && inRange(minor, line.kubernetes),
       supportedRange: range,
-      vsphere: line?.vsphere ?? CNS_MINIMUM,
     };
   }
   const row = CSI_RELEASES.find((r) => inRange(minor, r.kubernetes));
@@ -385,7 +379,6 @@ export function resolveCsi(k8sVersion: string, opts: ResolveOptions = {}): Resol
     known: true,
     supported: true,
     supportedRange: range,
-    vsphere: row.vsphere,
   };
 }
 
@@ -431,9 +424,15 @@ export function compatibilityTable(): { kubernetes: string; cpi?: string; csi?: 
 
 /** The oldest vCenter and ESXi a CSI release runs on (a release the table does not know: the driver's own 6.7 U3). */
 export function csiVsphereMinimum(version: string | undefined): VsphereMinimum {
-  const v = version ? RELEASE_VERSION.exec(version.trim()) : null;
-  const line = v
-    ? CSI_RELEASES.find((r) => r.version.split('.').slice(0, 2).join('.') === `v${v[1]}.${v[2]}`)
-    : undefined;
-  return line?.vsphere ?? CNS_MINIMUM;
+  const v =
+    version !== undefined && RELEASE_VERSION.test(version.trim()) ? parseReleaseVersion(version, 'csi') : undefined;
+  return (v && csiLine(v))?.vsphere ?? CNS_MINIMUM;
+}
+
+/** The table's row of a release's line (same major.minor): patch releases inherit its range and minimum. */
+function csiLine(v: Semver): CsiRelease | undefined {
+  return CSI_RELEASES.find((r) => {
+    const lv = parseReleaseVersion(r.version, 'csi');
+    return lv.major === v.major && lv.minor === v.minor;
+  });
 }

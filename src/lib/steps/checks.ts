@@ -10,3 +10,8 @@ export interface CheckResult {
   detail: string;
   fix?: string;
 }
+
+/** The first `n` items joined, then "and N more": how a check names what it found. */
+export function firstOf(items: string[], n = 5, separator = ', '): string {
+  return items.length > n ? `${items.slice(0, n).join(separator)} and ${items.length - n} more` : items.join(separator);
+}

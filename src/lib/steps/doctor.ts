@@ -14,12 +14,12 @@ import type { DatacenterRef } from '../vsphere/inventory.js';
 import { DEFAULT_CLASS_ANNOTATION, isDefaultStorageClass } from '../kube/storage-class.js';
 import * as drivers from './doctor-drivers.js';
 import * as drift from './doctor-drift.js';
-import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch, type NodeVm } from './node-vms.js';
+import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch } from './node-vms.js';
 import * as requirements from './vsphere-requirements.js';
 import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from './node-addresses.js';
 export { matchNodes, providerUuid, type NodeMatch } from './node-vms.js';
 
-import type { CheckResult, CheckStatus } from './checks.js';
+import { firstOf, type CheckResult, type CheckStatus } from './checks.js';
 import * as names from '../drivers/names.js';
 export type { CheckResult, CheckStatus } from './checks.js';
 
@@ -37,11 +37,6 @@ const CSI_CONTROLLER = names.CSI_CONTROLLER.name;
 const CSI_NODE = names.CSI_NODE.name;
 const CSI_NAMESPACE = names.CSI_NAMESPACE;
 
-/** One VM as the node checks need it. */
-export type DoctorVm = NodeVm;
-
-const first = (names: string[], n = 5) =>
-  names.length > n ? `${names.slice(0, n).join(', ')} and ${names.length - n} more` : names.join(', ');
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
@@ -209,14 +204,10 @@ async function vsphereRequirementChecks(
       ...nodeChecks('vCenter not reachable'),
     ];
   }
-  const { resolveCsi, csiVsphereMinimum, newestCsiRelease, kubernetesMinor } =
-    await import('../manifests/compatibility.js');
-  const version = k8sVersion ? resolveCsi(k8sVersion).version : newestCsiRelease();
-  const why = k8sVersion ? `the release for Kubernetes ${kubernetesMinor(k8sVersion)}` : 'the newest vk knows';
   const hosts = await hostReads;
   const versionCheck = requirements.vsphereVersionCheck({
     vcenter: session.about,
-    release: { version, minimum: csiVsphereMinimum(version), why },
+    release: requirements.tableCsiRelease(k8sVersion),
     matches: matches ?? [],
     hosts: hosts.ok ? hosts.value : new Map(),
   });
@@ -319,7 +310,7 @@ function nodesVmsCheck(matches: NodeMatch[]): CheckResult {
       id: 'nodes-vms',
       title,
       status: 'fail',
-      detail: `${plural(missing.length, 'node')} match no VM by UUID or name: ${first(missing)}`,
+      detail: `${plural(missing.length, 'node')} match no VM by UUID or name: ${firstOf(missing)}`,
       fix: "the CPI finds a node's VM by its system UUID or by name: rename the VM (or node) to match, or check --datacenter",
     };
   }
@@ -352,7 +343,7 @@ export function diskUuidCheck(matches: NodeMatch[]): CheckResult {
       id: 'disk-uuid',
       title,
       status: 'fail',
-      detail: `${plural(bad.length, 'VM')} without disk.enableUUID=TRUE: ${first(bad)}`,
+      detail: `${plural(bad.length, 'VM')} without disk.enableUUID=TRUE: ${firstOf(bad)}`,
       fix: 'vk prepare-vms FOLDER, then power cycle those VMs',
     };
   }
@@ -367,8 +358,8 @@ function nodesInitializedCheck(nodes: V1Node[]): CheckResult {
   const noId = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
   if (tainted.length || noId.length) {
     const parts = [
-      ...(tainted.length ? [`still tainted ${UNINITIALIZED_TAINT_KEY}: ${first(tainted)}`] : []),
-      ...(noId.length ? [`no providerID: ${first(noId)}`] : []),
+      ...(tainted.length ? [`still tainted ${UNINITIALIZED_TAINT_KEY}: ${firstOf(tainted)}`] : []),
+      ...(noId.length ? [`no providerID: ${firstOf(noId)}`] : []),
     ];
     return {
       id: 'nodes-initialized',
@@ -478,7 +469,7 @@ async function csiCheck(client: KubeClient, nodes: V1Node[]): Promise<CheckResul
     csiNodes.items.filter((c) => c.spec?.drivers?.some((d) => d.name === CSI_DRIVER)).map((c) => c.metadata!.name!),
   );
   const unregistered = nodes.map((n) => n.metadata!.name!).filter((n) => !registered.has(n));
-  if (unregistered.length) problems.push(`driver not registered on ${first(unregistered)} (CSINode)`);
+  if (unregistered.length) problems.push(`driver not registered on ${firstOf(unregistered)} (CSINode)`);
   if (problems.length) {
     return {
       id,
@@ -575,7 +566,7 @@ export function defaultClassCheck(classes: V1StorageClass[]): CheckResult {
       id,
       title,
       status: 'fail',
-      detail: `default ${first(names)} provisioned by ${defaults[0]!.provisioner}, not ${CSI_DRIVER}`,
+      detail: `default ${firstOf(names)} provisioned by ${defaults[0]!.provisioner}, not ${CSI_DRIVER}`,
       fix: `create a StorageClass with provisioner ${CSI_DRIVER} and make it the default`,
     };
   }
@@ -584,7 +575,7 @@ export function defaultClassCheck(classes: V1StorageClass[]): CheckResult {
       id,
       title,
       status: 'warn',
-      detail: `${defaults.length} default StorageClasses: ${first(names)}`,
+      detail: `${defaults.length} default StorageClasses: ${firstOf(names)}`,
       fix: `keep ${DEFAULT_CLASS_ANNOTATION}=true on one of them only`,
     };
   }
@@ -598,8 +589,8 @@ export function inTreeCheck(classes: V1StorageClass[], pvs: V1PersistentVolume[]
   const vols = pvs.filter((p) => p.spec?.vsphereVolume).map((p) => p.metadata!.name!);
   if (scs.length || vols.length) {
     const parts = [
-      ...(scs.length ? [`StorageClasses ${first(scs)} use ${IN_TREE_PROVISIONER}`] : []),
-      ...(vols.length ? [`${plural(vols.length, 'PV')} are in-tree vsphereVolume: ${first(vols)}`] : []),
+      ...(scs.length ? [`StorageClasses ${firstOf(scs)} use ${IN_TREE_PROVISIONER}`] : []),
+      ...(vols.length ? [`${plural(vols.length, 'PV')} are in-tree vsphereVolume: ${firstOf(vols)}`] : []),
     ];
     return {
       id,

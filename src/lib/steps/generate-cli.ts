@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { VkError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { redactedObjects, renderObjects, revealObjects } from '../config/objects.js';
+import { CPI_NODE_OPTIONS, type CpiNodeAddresses } from '../config/cpi.js';
 import type { Table } from '../cli/output.js';
 import { dryRunFlag } from '../cli/flags.js';
 import {
@@ -79,29 +80,13 @@ export const cpiConfigFlags = {
   'exclude-external-network-subnet-cidr': cidrs('Never an ExternalIP from these CIDRs'),
 };
 
-/** The CPI options of cpiConfigFlags as the generate step takes them. */
-export function cpiConfigOptions(f: {
-  region?: string;
-  zone?: string;
-  'internal-network-subnet-cidr'?: string[];
-  'external-network-subnet-cidr'?: string[];
-  'internal-vm-network-name'?: string;
-  'external-vm-network-name'?: string;
-  'exclude-internal-network-subnet-cidr'?: string[];
-  'exclude-external-network-subnet-cidr'?: string[];
-}): Pick<CpiOptions, 'region' | 'zone' | 'nodes'> {
-  return {
-    region: f.region,
-    zone: f.zone,
-    nodes: {
-      internalNetworkSubnetCidr: f['internal-network-subnet-cidr'],
-      externalNetworkSubnetCidr: f['external-network-subnet-cidr'],
-      internalVmNetworkName: f['internal-vm-network-name'],
-      externalVmNetworkName: f['external-vm-network-name'],
-      excludeInternalNetworkSubnetCidr: f['exclude-internal-network-subnet-cidr'],
-      excludeExternalNetworkSubnetCidr: f['exclude-external-network-subnet-cidr'],
-    },
-  };
+/** The CPI options of cpiConfigFlags as the generate step takes them (flag names from CPI_NODE_OPTIONS). */
+export function cpiConfigOptions(f: { region?: string; zone?: string }): Pick<CpiOptions, 'region' | 'zone' | 'nodes'> {
+  const flags = f as Record<string, string | string[] | undefined>;
+  const nodes = Object.fromEntries(
+    Object.entries(CPI_NODE_OPTIONS).map(([key, flag]) => [key, flags[flag.slice('--'.length)]]),
+  ) as CpiNodeAddresses;
+  return { region: f.region, zone: f.zone, nodes };
 }
 
 /**

@@ -46,6 +46,8 @@ export interface InstallCsiInput extends InstallOptions {
   skipPreflight: boolean;
   /** What to do when the preflight fails (default: the vk install csi way). */
   preflightHint?: string;
+  /** The caller already checked vSphere against the release (vk up, before its first step). */
+  vsphereChecked?: boolean;
 }
 
 export interface InstallCsiPlan {
@@ -77,7 +79,7 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
   validateInstallOptions(input);
   const kube = await ctx.kube();
   const nodes = (await kube.list<V1Node>('v1', 'Node')).items;
-  if (!input.skipPreflight) {
+  if (!input.skipPreflight && !input.vsphereChecked) {
     // First: on a vSphere the release cannot run, nothing else matters.
     const { refuseUnsupportedVsphere } = await import('./vsphere-requirements.js');
     await refuseUnsupportedVsphere(await ctx.vsphere(), nodes, await csiCheckedRelease(kube, input), {
@@ -142,16 +144,8 @@ export async function csiCheckedRelease(
 ): Promise<CheckedRelease> {
   if (input.version) return { version: input.version, why: '--version' };
   if (input.manifest !== undefined) return { version: 'of --manifest', why: 'a 3.x release' };
-  const { resolveCsi, kubernetesMinor } = await import('../manifests/compatibility.js');
-  const { gitVersion } = await kube.version();
-  try {
-    return {
-      version: resolveCsi(gitVersion).version,
-      why: `the release for Kubernetes ${kubernetesMinor(gitVersion)}`,
-    };
-  } catch {
-    return { version: 'of the install', why: 'a 3.x release' }; // prepareManifest names the range problem
-  }
+  const { tableCsiRelease } = await import('./vsphere-requirements.js');
+  return tableCsiRelease((await kube.version()).gitVersion);
 }
 
 /** Namespaces first, then the config secret, then the rest of the manifest, all with vk's labels. */

@@ -5,13 +5,12 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import { CPI_NODE_OPTIONS } from '../config/cpi.js';
-import type { CheckResult } from './checks.js';
+import { firstOf, type CheckResult } from './checks.js';
 import type { GuestIp, NodeMatch } from './node-vms.js';
 
 export const NODE_ADDRESSES_TITLE = 'Node InternalIPs are IPs of their VMs';
 
-const first = (items: string[], n = 3) =>
-  items.length > n ? `${items.slice(0, n).join('; ')} and ${items.length - n} more` : items.join('; ');
+const first = (items: string[]) => firstOf(items, 3, '; ');
 
 /** The IPv4 subnet of an address, "10.0.0.0/16"; undefined for IPv6 or without a prefix length. */
 export function ipv4Subnet(ip: string, prefixLength: number | undefined): string | undefined {

@@ -108,11 +108,12 @@ export async function validateUpInput(input: UpInput): Promise<void> {
 /**
  * Before any step changes anything: a vSphere the CSI release cannot run on
  * (vCenter, the node VMs' hosts or hardware) stops the run here, rather than
- * after the VMs were reconfigured and the CPI installed. Warnings are left to
- * the install-csi step, which checks again and says them once.
+ * after the VMs were reconfigured and the CPI installed. Its warnings are said
+ * here, before the task list; the install-csi step then does not read and
+ * check vSphere again.
  */
-export async function preflightUp(ctx: Context, input: UpInput): Promise<void> {
-  if (selectSteps(input.skip, input.from).get('install-csi') !== undefined || input.csi.skipPreflight) return;
+export async function preflightUp(ctx: Context, input: UpInput): Promise<UpInput> {
+  if (selectSteps(input.skip, input.from).get('install-csi') !== undefined || input.csi.skipPreflight) return input;
   const [{ refuseUnsupportedVsphere }, { csiCheckedRelease }] = await Promise.all([
     import('./vsphere-requirements.js'),
     import('./install-csi.js'),
@@ -123,7 +124,11 @@ export async function preflightUp(ctx: Context, input: UpInput): Promise<void> {
     kube.list<V1Node>('v1', 'Node').then((l) => l.items),
     csiCheckedRelease(kube, input.csi),
   ]);
-  await refuseUnsupportedVsphere(session, nodes, release, { warn: () => {}, hint: '--skip install-csi' });
+  await refuseUnsupportedVsphere(session, nodes, release, {
+    warn: (m) => ctx.log.warn(m),
+    hint: '--skip install-csi',
+  });
+  return { ...input, csi: { ...input.csi, vsphereChecked: true } };
 }
 
 const prepareInput = (input: UpInput, datacenter: string | undefined) => ({

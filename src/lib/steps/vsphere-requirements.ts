@@ -7,7 +7,14 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { VkError } from '../errors.js';
 import type { VsphereSession } from '../vsphere/connect.js';
-import { CSI_VSPHERE_FEATURES, MIN_VM_HARDWARE, type VsphereMinimum } from '../manifests/compatibility.js';
+import {
+  CSI_VSPHERE_FEATURES,
+  csiVsphereMinimum,
+  kubernetesMinor,
+  MIN_VM_HARDWARE,
+  newestCsiRelease,
+  resolveCsi,
+} from '../manifests/compatibility.js';
 import type { AboutInfo } from '../vsphere/types.js';
 import {
   atLeast,
@@ -17,22 +24,19 @@ import {
   vmHardwareNumber,
   vsphereLabel,
 } from '../vsphere/versions.js';
-import type { CheckResult } from './checks.js';
+import { firstOf, type CheckResult } from './checks.js';
 import type { NodeHost, NodeMatch } from './node-vms.js';
 
 export const VSPHERE_VERSION_TITLE = 'vCenter and ESXi versions run the CSI release';
 export const VM_HARDWARE_TITLE = `Node VMs at virtual hardware ${MIN_VM_HARDWARE} or later`;
 export const VMWARE_TOOLS_TITLE = 'VMware Tools running on node VMs';
 
-const first = (names: string[], n = 5) =>
-  names.length > n ? `${names.slice(0, n).join(', ')} and ${names.length - n} more` : names.join(', ');
-
 const nodeVms = (n: number) => `${n} node VM${n === 1 ? '' : 's'}`;
 
 export interface VersionInput {
   vcenter: Pick<AboutInfo, 'apiVersion' | 'version'>;
-  /** The CSI release checked against, "v3.8.0", and why that one ("installed", "for Kubernetes 1.36"). */
-  release: { version: string; minimum: VsphereMinimum; why: string };
+  /** The CSI release checked against; its minimum comes from the table (csiVsphereMinimum). */
+  release: CheckedRelease;
   matches: NodeMatch[];
   hosts: Map<string, NodeHost>;
 }
@@ -68,7 +72,7 @@ export function vsphereVersionCheck(input: VersionInput): CheckResult {
   if (!vc) {
     return { id, title, status: 'warn', detail: `cannot read vCenter's version ("${input.vcenter.apiVersion}")` };
   }
-  const min = release.minimum;
+  const min = csiVsphereMinimum(release.version);
   const driver = `the vSphere CSI driver ${release.version} (${release.why})`;
   const { read, unread } = nodeHosts(input.matches, input.hosts);
   // Every shortfall at once: an admin planning the upgrade wants the whole list.
@@ -80,7 +84,7 @@ export function vsphereVersionCheck(input: VersionInput): CheckResult {
   }
   const old = read.filter((h) => !atLeast(h.version, min.esxi));
   if (old.length > 0) {
-    short.push(`ESXi ${first(old.map((h) => `${h.name} ${vsphereLabel(h.version)} (${first(h.nodes, 3)})`))}`);
+    short.push(`ESXi ${firstOf(old.map((h) => `${h.name} ${vsphereLabel(h.version)} (${firstOf(h.nodes, 3)})`))}`);
     fixes.push(`upgrade those hosts to ESXi ${vsphereLabel(min.esxi)} or later, or move the node VMs to newer hosts`);
   }
   if (short.length > 0) {
@@ -101,9 +105,9 @@ export function vsphereVersionCheck(input: VersionInput): CheckResult {
   const oldestHost = read[0];
   const hostOlder = oldestHost !== undefined && compareVsphere(oldestHost.version, vc) < 0;
   const gaps = CSI_VSPHERE_FEATURES.flatMap((f) => {
-    if (!atLeast(vc, f.vsphere)) return [{ f, who: `vCenter ${vsphereLabel(vc)}` }];
+    if (!atLeast(vc, f.vsphere)) return [{ f, host: false, who: `vCenter ${vsphereLabel(vc)}` }];
     if (f.scope === 'vcenter+esxi' && hostOlder && !atLeast(oldestHost.version, f.vsphere)) {
-      return [{ f, who: `ESXi ${oldestHost.name} ${vsphereLabel(oldestHost.version)}` }];
+      return [{ f, host: true, who: `ESXi ${oldestHost.name} ${vsphereLabel(oldestHost.version)}` }];
     }
     return [];
   });
@@ -112,7 +116,7 @@ export function vsphereVersionCheck(input: VersionInput): CheckResult {
     read.length === 0
       ? 'no node VM host read'
       : `ESXi ${[...new Set(read.map((h) => vsphereLabel(h.version)))].join(', ')} on ${read.length} host${read.length === 1 ? '' : 's'}`;
-  const unreadText = unread.length ? `; version of ${first(unread)} unreadable` : '';
+  const unreadText = unread.length ? `; version of ${firstOf(unread)} unreadable` : '';
   if (missing.length > 0) {
     const newest = missing[missing.length - 1]!.vsphere;
     return {
@@ -120,7 +124,7 @@ export function vsphereVersionCheck(input: VersionInput): CheckResult {
       title,
       status: 'warn',
       detail: `${driver} runs, but without ${gaps.map((g) => `${g.f.feature} (${vsphereLabel(g.f.vsphere)}; ${g.who})`).join(', ')}${unreadText}`,
-      fix: `upgrade vCenter${gaps.some((g) => g.who.startsWith('ESXi')) ? ' and the hosts' : ''} to ${vsphereLabel(newest)} for those features; until then do not use ${missing.map((f) => f.usedBy).join(', ')}`,
+      fix: `upgrade vCenter${gaps.some((g) => g.host) ? ' and the hosts' : ''} to ${vsphereLabel(newest)} for those features; until then do not use ${missing.map((f) => f.usedBy).join(', ')}`,
     };
   }
   return {
@@ -145,7 +149,7 @@ export function vmHardwareCheck(matches: NodeMatch[]): CheckResult {
       id,
       title,
       status: 'fail',
-      detail: `${first(old.map((m) => `${m.vm!.name} (${m.vm!.hardware})`))}: the CSI driver needs vmx-${MIN_VM_HARDWARE} or later`,
+      detail: `${firstOf(old.map((m) => `${m.vm!.name} (${m.vm!.hardware})`))}: the CSI driver needs vmx-${MIN_VM_HARDWARE} or later`,
       fix: `power each off and upgrade it: govc vm.upgrade -version=${MIN_VM_HARDWARE} -vm NAME`,
     };
   }
@@ -154,7 +158,7 @@ export function vmHardwareCheck(matches: NodeMatch[]): CheckResult {
       id,
       title,
       status: 'warn',
-      detail: `cannot read the virtual hardware of ${first(unread.map((m) => m.vm!.name))}`,
+      detail: `cannot read the virtual hardware of ${firstOf(unread.map((m) => m.vm!.name))}`,
     };
   }
   const versions = [...new Set(vms.map((m) => m.vm!.hardware!))].sort();
@@ -176,7 +180,7 @@ export function vmwareToolsCheck(matches: NodeMatch[]): CheckResult {
       id,
       title,
       status: 'fail',
-      detail: `not running on ${first(off.map((m) => `${m.vm!.name} (${m.vm!.tools ?? 'unknown'})`))}: the CPI reads node addresses from VMware Tools`,
+      detail: `not running on ${firstOf(off.map((m) => `${m.vm!.name} (${m.vm!.tools ?? 'unknown'})`))}: the CPI reads node addresses from VMware Tools`,
       fix: 'power the VM on and run open-vm-tools in its guest (systemctl enable --now open-vm-tools)',
     };
   }
@@ -190,10 +194,25 @@ export function vmwareToolsCheck(matches: NodeMatch[]): CheckResult {
   };
 }
 
-/** The release a check is against: "v3.8.0" and why that one. */
+/** The release a check is against: "v3.8.0" and why that one ("--version", "the release for Kubernetes 1.36"). */
 export interface CheckedRelease {
   version: string;
   why: string;
+}
+
+/** The CSI release vk's table installs on a cluster of this version; the newest it knows when unknown or outside the table. */
+export function tableCsiRelease(gitVersion: string | undefined): CheckedRelease {
+  if (gitVersion !== undefined) {
+    try {
+      return {
+        version: resolveCsi(gitVersion).version,
+        why: `the release for Kubernetes ${kubernetesMinor(gitVersion)}`,
+      };
+    } catch {
+      // Outside the table: the install names that problem itself.
+    }
+  }
+  return { version: newestCsiRelease(), why: 'the newest vk knows' };
 }
 
 /**
@@ -206,13 +225,12 @@ export async function checkVsphereRequirements(
   release: CheckedRelease,
 ): Promise<CheckResult[]> {
   const { matchNodes, readHosts, readVms } = await import('./node-vms.js');
-  const { csiVsphereMinimum } = await import('../manifests/compatibility.js');
   const [vms, hosts] = await Promise.all([readVms(session), readHosts(session)]);
   const matches = matchNodes(nodes, vms);
   return [
     vsphereVersionCheck({
       vcenter: session.about,
-      release: { ...release, minimum: csiVsphereMinimum(release.version) },
+      release,
       matches,
       hosts,
     }),
