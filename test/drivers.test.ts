@@ -94,10 +94,11 @@ describe('the real drivers in the box', () => {
       ]);
       expect(conf).toContain('excludeExternalNetworkSubnetCidr: 10.0.0.0/16');
       // The CPI restarts on the new config and updates every node's addresses.
+      // The restart waits for the runtime's volume refresh, the CPI's exit and its back-off: slow under load.
       await waitFor(
         'no ExternalIP on any node',
         async () => [...(await addresses()).values()].every((a) => !a.some((x) => x.startsWith('ExternalIP='))),
-        { timeoutMs: 120_000 },
+        { timeoutMs: 200_000 },
       );
       for (const [name, addrs] of await addresses()) {
         expect(addrs).toContain(`InternalIP=${vms.find((v) => v.name === name)!.ipAddress}`);

@@ -5,6 +5,7 @@
 // to get a vsphere:// providerID and lose the uninitialized taint. For nodes
 // that do not, the CCM's own log lines decide the likely cause.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LOGIN_FAILURE, logExcerpt } from '../kube/logs.js';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Progress } from '../cli/progress.js';
@@ -182,7 +183,7 @@ async function verifyNodes(kube: KubeClient, plan: InstallCpiPlan, deadline: num
   const names = (await kube.list<V1Node>('v1', 'Node')).items.map((n) => n.metadata!.name!).sort();
   const state = await waitForAll<V1Node>(kube, 'v1', 'Node', names, initialized, deadline);
   const failed = names.filter((n) => !initialized(state.get(n)));
-  const logLines = failed.length ? await ccmLog(kube, plan) : [];
+  const logLines = failed.length ? await ccmLogAbout(kube, plan, failed) : [];
   return {
     nodes: names.map((name) => {
       const node = state.get(name);
@@ -195,6 +196,21 @@ async function verifyNodes(kube: KubeClient, plan: InstallCpiPlan, deadline: num
       };
     }),
   };
+}
+
+/** How long to wait before reading the CCM log again when it says nothing of the failed nodes yet. */
+const CCM_LOG_RETRY_MS = 3_000;
+
+/**
+ * The CCM log for explaining these nodes: read again once, after a pause,
+ * when it names none of them (a log endpoint that answered empty, a pod that
+ * just restarted), so the cause quotes the CCM's own words.
+ */
+async function ccmLogAbout(kube: KubeClient, plan: InstallCpiPlan, nodes: string[]): Promise<string[]> {
+  const lines = await ccmLog(kube, plan);
+  if (lines.some((l) => nodes.some((n) => l.includes(n)))) return lines;
+  await sleep(CCM_LOG_RETRY_MS);
+  return ccmLog(kube, plan);
 }
 
 /** The last lines of the CCM pods' logs (empty when they cannot be read). */
