@@ -1,9 +1,9 @@
 // The drivers' configuration read back from the cluster, for `vk doctor`:
 // CPI vsphere.conf (YAML, or the legacy INI format the CPI still accepts)
 // and CSI csi-vsphere.conf (gcfg INI), reduced to what can be checked
-// against vCenter: servers, ports, datacenters, TLS trust, the CSI user and
-// cluster-id. Values a vcenter entry leaves unset inherit [Global] / global,
-// as both drivers do. Passwords are not kept.
+// against vCenter: servers, ports, datacenters, TLS trust, the CSI user,
+// cluster-id and file-share targets. Values a vcenter entry leaves unset
+// inherit [Global] / global, as both drivers do. Passwords are not kept.
 
 import { iniValue, parseIni, type ParsedIniSection } from './ini.js';
 
@@ -22,6 +22,9 @@ export interface DriverVcenter {
   caPem?: string | null;
   /** CSI only: the user the driver logs in as. */
   user?: string;
+  /** CSI only: targetvSANFileShareClusters and targetvSANFileShareDatastoreURLs (file volumes). */
+  fileShareClusters?: string[];
+  fileShareDatastoreUrls?: string[];
 }
 
 export interface DriverConfig {
@@ -56,7 +59,13 @@ function vcentersFromIni(sections: ParsedIniSection[], withUser: boolean): Drive
       insecure: bool(g(s, 'insecure-flag')),
       thumbprint: g(s, 'thumbprint') || undefined,
       caFile: g(s, 'ca-file') || undefined,
-      ...(withUser ? { user: g(s, 'user') ?? '' } : {}),
+      ...(withUser
+        ? {
+            user: g(s, 'user') ?? '',
+            fileShareClusters: list(iniValue(s, 'targetvSANFileShareClusters')),
+            fileShareDatastoreUrls: list(iniValue(s, 'targetvSANFileShareDatastoreURLs')),
+          }
+        : {}),
     }));
 }
 

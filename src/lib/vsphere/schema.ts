@@ -105,6 +105,10 @@ export const schema: Record<string, TypeSchema> = {
   AuthorizationRole: { fields: { roleId: 'int', system: 'boolean', privilege: 'string[]' } },
   Permission: { fields: { entity: MoRef, group: 'boolean', roleId: 'int', propagate: 'boolean' } },
   UserSearchResult: { fields: { group: 'boolean' } },
+  // vSAN management API (urn:vsan at /vsanHealth): VsanClusterGetConfig.
+  VsanClusterConfigInfo: { fields: { enabled: 'boolean', vsanEsaEnabled: 'boolean' } },
+  VsanConfigInfoEx: { base: 'VsanClusterConfigInfo', fields: { fileServiceConfig: 'VsanFileServiceConfig' } },
+  VsanFileServiceConfig: { fields: { enabled: 'boolean', network: MoRef } },
   // Faults whose fields users see in messages.
   NoPermission: { base: 'SecurityError', fields: { object: MoRef, missingPrivileges: 'EntityPrivilege[]' } },
   EntityPrivilege: { fields: { entity: MoRef, privAvailability: 'PrivilegeAvailability[]' } },
