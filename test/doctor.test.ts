@@ -12,6 +12,7 @@ import { objectPath } from './box/kinds.js';
 import { waitFor } from './box/process.js';
 import { useBox } from './support/box.js';
 import { runVk } from './support/run-vk.js';
+import { fileServicesEnabled, setFileServices } from './support/vsan-config.js';
 
 interface Check {
   id: string;
@@ -64,11 +65,12 @@ async function checks(...args: string[]): Promise<{ code: number | null; byId: M
   return { code: r.code, byId: new Map(list.map((c) => [c.id, c])), stderr: r.stderr };
 }
 
+// Skips are left out: on a healthy cluster vsan-file-services skips (no ReadWriteMany claims).
 function failing(byId: Map<string, Check>): string[] {
-  return [...byId.values()].filter((c) => c.status !== 'pass').map((c) => `${c.id}:${c.status}`);
+  return [...byId.values()].filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => `${c.id}:${c.status}`);
 }
 
-const CHECKS = 20;
+const CHECKS = 21;
 const port = () => Number(sim().host.split(':')[1]);
 
 interface DriverConf {
@@ -347,7 +349,7 @@ async function replaceClass(sc: KubeObject): Promise<void> {
 describe('vk doctor', () => {
   it('passes every check on a healthy setup and exits 0', async () => {
     const r = await doctor();
-    expect(r.stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS} pass$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 1} pass, 1 skip$`, 'm'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^CHECK\s+STATUS\s+DETAIL/im);
     expect(r.stdout).not.toMatch(/\bFIX\b/i);
@@ -367,6 +369,7 @@ describe('vk doctor', () => {
       'vsphere-version',
       'vm-hardware',
       'vmware-tools',
+      'vsan-file-services',
       'nodes-initialized',
       'cpi',
       'csi',
@@ -400,7 +403,7 @@ describe('vk doctor', () => {
       expect(byId.get('disk-uuid')!.detail).toContain('k8s-node-0004');
       expect(byId.get('disk-uuid')!.fix).toMatch(/vk prepare-vms FOLDER.*power cycle/);
       expect(code).toBe(1);
-      expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 1} pass, 1 fail$`, 'm'));
+      expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 2} pass, 1 fail, 1 skip$`, 'm'));
     } finally {
       await removeNode(node4.name);
     }
@@ -601,7 +604,43 @@ describe('vk doctor', () => {
     ]) {
       expect(byId.get(id)!.status, id).toBe('pass');
     }
-    expect(r.stderr).toMatch(/^20 checks: 10 pass, 1 fail, 9 skip$/m);
+    expect(r.stderr).toMatch(/^21 checks: 10 pass, 1 fail, 10 skip$/m);
+  });
+
+  it('with a ReadWriteMany claim: fails vsan-file-services naming the cluster until vSAN File Services is on, then passes', async () => {
+    const account = { url: sim().url, username: sim().username, password: sim().password };
+    const claim: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'shared', namespace: 'default' },
+      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } },
+    };
+    await box.store.put(claim);
+    try {
+      expect(await fileServicesEnabled(account, '/DC0/host/DC0_C0')).toBe(false);
+      const off = await checks();
+      expect(failing(off.byId)).toEqual(['vsan-file-services:fail']);
+      expect(off.byId.get('vsan-file-services')).toEqual({
+        id: 'vsan-file-services',
+        title: 'vSAN File Services enabled for ReadWriteMany volumes',
+        status: 'fail',
+        detail: 'not enabled on cluster DC0_C0; used by 1 ReadWriteMany/ReadOnlyMany claim (default/shared)',
+        fix: 'enable vSAN File Services in the vSphere Client: Cluster > Configure > vSAN > Services > File Service',
+      });
+      expect(off.code).toBe(1);
+
+      await setFileServices(account, '/DC0/host/DC0_C0', true);
+      const on = await checks();
+      expect(on.byId.get('vsan-file-services')).toMatchObject({
+        status: 'pass',
+        detail: 'enabled on cluster DC0_C0; used by 1 ReadWriteMany/ReadOnlyMany claim (default/shared)',
+      });
+      expect(failing(on.byId)).toEqual([]);
+      expect(on.code).toBe(0);
+    } finally {
+      await setFileServices(account, '/DC0/host/DC0_C0', false);
+      await box.store.delete('PersistentVolumeClaim', 'shared', 'default');
+    }
   });
 
   it('fails datacenters only when the CPI config names a datacenter vCenter does not have', async () => {

@@ -17,6 +17,7 @@ import * as drift from './doctor-drift.js';
 import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch } from './node-vms.js';
 import * as requirements from './vsphere-requirements.js';
 import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from './node-addresses.js';
+import { vsanFileServicesCheck } from './file-services.js';
 export { matchNodes, providerUuid, type NodeMatch } from './node-vms.js';
 
 import { firstOf, type CheckResult, type CheckStatus } from './checks.js';
@@ -149,6 +150,9 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
     );
   }
   checks.push(vsphereRequirementChecks(session, kr.ok ? kr.value[0].gitVersion : undefined, matches, hostReads));
+  checks.push(
+    vsanFileServicesCheck({ client: kr.ok ? client : undefined, session, matches, classReads, csiConfig: configReads }),
+  );
 
   if (!client || !kr.ok) {
     const reason = 'Kubernetes not reachable';
