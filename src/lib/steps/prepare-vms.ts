@@ -6,6 +6,7 @@
 // powerCycleVms() then applies the value to running VMs, one at a time.
 
 import picomatch from 'picomatch';
+import { mapLimit } from '../concurrency.js';
 import { UsageError, VkError } from '../errors.js';
 import type { VimClient } from '../vsphere/client.js';
 import { NoPermissionError, VimFault } from '../vsphere/faults.js';
@@ -216,20 +217,6 @@ export function faultText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export interface ApplyOptions {
   concurrency: number;
   dryRun: boolean;
@@ -250,7 +237,7 @@ export async function applyPrepareVms(
   if (!options.dryRun && toSet.length > 0) {
     const tasks = new Map<string, VmPlan>();
     let started = 0;
-    await mapBounded(toSet, Math.max(1, options.concurrency), async (vm) => {
+    await mapLimit(toSet, options.concurrency, async (vm) => {
       if (options.signal?.aborted) {
         errors.set(refKey(vm.ref), 'not started: interrupted');
         return;

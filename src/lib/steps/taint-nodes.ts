@@ -8,6 +8,7 @@ import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import { UsageError, VkError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict, KubeApiError } from '../kube/errors.js';
+import { mapLimit } from '../concurrency.js';
 
 export const UNINITIALIZED_TAINT: Readonly<V1Taint> = Object.freeze({
   key: 'node.cloudprovider.kubernetes.io/uninitialized',
@@ -170,20 +171,25 @@ export async function applyTaintNodes(
   opts: ApplyTaintOptions,
 ): Promise<TaintNodesResult> {
   const taint = opts.taint ?? UNINITIALIZED_TAINT;
-  const results = await mapLimit(plan.nodes, opts.concurrency, client.signal, async (node) => {
-    if (opts.dryRun || node.action === 'none') return resultOf(node, plan.operation);
-    try {
-      return await writeNode(client, node, taint, plan.operation, opts.maxAttempts ?? 5);
-    } catch (err) {
-      if (client.signal.aborted) throw err;
-      return {
-        name: node.name,
-        action: 'failed' as const,
-        taints: node.taints.map(formatTaint),
-        error: (err as Error).message,
-      };
-    }
-  });
+  const results = await mapLimit(
+    plan.nodes,
+    opts.concurrency,
+    async (node) => {
+      if (opts.dryRun || node.action === 'none') return resultOf(node, plan.operation);
+      try {
+        return await writeNode(client, node, taint, plan.operation, opts.maxAttempts ?? 5);
+      } catch (err) {
+        if (client.signal.aborted) throw err;
+        return {
+          name: node.name,
+          action: 'failed' as const,
+          taints: node.taints.map(formatTaint),
+          error: (err as Error).message,
+        };
+      }
+    },
+    client.signal,
+  );
   return { taint: plan.taint, operation: plan.operation, dryRun: opts.dryRun === true, nodes: results };
 }
 
@@ -257,23 +263,4 @@ export function summarizeTaintResult(r: TaintNodesResult): string {
     .map((a) => `${counts.get(a)} ${r.dryRun && (a === 'tainted' || a === 'untainted') ? `would be ${a}` : a}`);
   const total = r.nodes.length;
   return `${total} node${total === 1 ? '' : 's'}: ${parts.join(', ')}${r.dryRun ? ' (dry run, nothing changed)' : ''}`;
-}
-
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  signal: AbortSignal,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      if (signal.aborted) throw signal.reason;
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
