@@ -157,18 +157,70 @@ export class VimClient {
   }
 
   /**
-   * One POST through undici's `request` (not `fetch`: the WHATWG Request,
+   * One SOAP POST: the answer's text, or a VkError for an HTTP status that
+   * carries no SOAP fault.
+   */
+  async #post(url: URL, soapAction: string, method: string, body: string): Promise<string> {
+    const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction };
+    const { status, text } = await this.#send(url, { method: 'POST', headers, body }, method);
+    if (status !== 200 && !(status === 500 && text.includes('Fault>'))) {
+      const { STATUS_CODES } = await import('node:http');
+      throw new VkError(
+        `vCenter at ${this.hostPort} answered ${method} with HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
+        {
+          hint:
+            status === 404 ? `check the URL path (${this.url.pathname}); vCenter's SDK endpoint is /sdk` : undefined,
+        },
+      );
+    }
+    return text;
+  }
+
+  /**
+   * One JSON request to the REST API beside the SDK (vAPI, e.g.
+   * `/rest/com/vmware/cis/tagging/tag`), with this client's TLS policy,
+   * timeout, signal and request count. Answers the HTTP status and the
+   * parsed body (undefined when empty); the caller owns the status.
+   */
+  async rest<T = unknown>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string>; what: string },
+  ): Promise<{ status: number; body: T | undefined }> {
+    const url = new URL(path, this.url);
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    const { status, text } = await this.#send(url, { method, headers, body }, opts.what);
+    let parsed: T | undefined;
+    if (text.trim() !== '') {
+      try {
+        parsed = JSON.parse(text) as T;
+      } catch {
+        throw new VkError(`vCenter at ${this.hostPort} answered ${opts.what} with HTTP ${status} and no JSON`, {
+          hint: `check that ${url.origin} is a vCenter Server`,
+        });
+      }
+    }
+    return { status, body: parsed };
+  }
+
+  /**
+   * One request through undici's `request` (not `fetch`: the WHATWG Request,
    * Headers and stream wrappers cost more per call than the SOAP work itself
    * when a step sends a thousand small requests). The deadline is one timer
    * and one AbortController per request, tied to the process's signal.
    */
-  async #post(url: URL, soapAction: string, method: string, body: string): Promise<string> {
+  async #send(
+    url: URL,
+    req: { method: string; headers: Record<string, string>; body?: string },
+    what: string,
+  ): Promise<{ status: number; text: string }> {
     undici ??= await import('undici');
-    const headers: Record<string, string> = {
-      'content-type': 'text/xml; charset=utf-8',
-      soapaction: soapAction,
-      'user-agent': 'vk',
-    };
+    const headers: Record<string, string> = { ...req.headers, 'user-agent': 'vk' };
     if (this.cookie) headers.cookie = this.cookie;
     const abort = new AbortController();
     let timedOut = false;
@@ -185,33 +237,22 @@ export class VimClient {
     let status = 0;
     try {
       const res = await undici.request(url, {
-        method: 'POST',
+        method: req.method as Undici.Dispatcher.HttpMethod,
         headers,
-        body,
+        body: req.body,
         signal: abort.signal,
         dispatcher: this.#agent,
       });
       status = res.statusCode;
       const session = sessionCookie(res.headers['set-cookie']);
       if (session) this.cookie = session;
-      const text = await res.body.text();
-      if (status !== 200 && !(status === 500 && text.includes('Fault>'))) {
-        const { STATUS_CODES } = await import('node:http');
-        throw new VkError(
-          `vCenter at ${this.hostPort} answered ${method} with HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
-          {
-            hint:
-              status === 404 ? `check the URL path (${this.url.pathname}); vCenter's SDK endpoint is /sdk` : undefined,
-          },
-        );
-      }
-      return text;
+      return { status, text: await res.body.text() };
     } catch (err) {
-      throw this.#transportError(err, method, timedOut);
+      throw this.#transportError(err, what, timedOut);
     } finally {
       clearTimeout(timer);
       processSignal?.removeEventListener('abort', interrupted);
-      this.#log.debug(() => `${method} ${status || 'failed'} ${Math.round(performance.now() - started)}ms`);
+      this.#log.debug(() => `${what} ${status || 'failed'} ${Math.round(performance.now() - started)}ms`);
     }
   }
 

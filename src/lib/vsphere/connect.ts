@@ -13,6 +13,7 @@ import { currentSession, login, logout, SessionStore, sessionFile } from './sess
 import { resolveVsphereSettings } from './settings.js';
 import { parseThumbprint, readCaFiles, type TlsSettings } from './tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
+import type { TaggingClient } from './tagging.js';
 
 /** The vSphere flags as parsed by oclif (before environment fallbacks). */
 export interface RawVsphereFlags {
@@ -133,6 +134,7 @@ export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.
 /** The process's one vSphere session, shared by every step. */
 export class VsphereSession {
   #datacenters?: Promise<DatacenterRef[]>;
+  #tagging?: Promise<TaggingClient>;
   #released = false;
 
   constructor(
@@ -170,12 +172,20 @@ export class VsphereSession {
     return chooseDatacenter(await this.datacenters(), name);
   }
 
+  /** The vAPI tagging client, logged in on first use with this session's credentials, logged out by release(). */
+  tagging(): Promise<TaggingClient> {
+    return (this.#tagging ??= import('./tagging.js').then(({ TaggingClient }) =>
+      TaggingClient.login(this.client, this.options.userName, this.options.password),
+    ));
+  }
+
   /** Logs out unless the session is persisted for the next command; closes connections. */
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
     this.client.detachSignal();
     try {
+      if (this.#tagging) await (await this.#tagging.catch(() => undefined))?.logout();
       if (!this.options.persistSession && this.client.cookie) await logout(this.client);
     } finally {
       this.log.debug(`${this.client.requestCount} vSphere requests`);
