@@ -142,6 +142,8 @@ describe('driver config parsing', () => {
         thumbprint: 'AA:BB',
         caFile: undefined,
         user: 'k8s-csi@vsphere.local',
+        fileShareClusters: [],
+        fileShareDatastoreUrls: [],
       },
     ]);
     expect(parseCsiConf('[VirtualCenter "vc1"]\nuser = "u@d"', 'test').clusterId).toBe('');

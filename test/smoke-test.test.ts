@@ -13,6 +13,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { waitFor } from './box/process.js';
 import { readToken, standInDisks, useCsiBox } from './support/csi-box.js';
 import { runVk } from './support/run-vk.js';
+import { fileServicesEnabled, setFileServices } from './support/vsan-config.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as served */
 
@@ -26,6 +27,19 @@ const smokeNamespaces = async () =>
     .map((n) => n.metadata.name as string)
     .filter((n) => n.startsWith('vk-smoke-'));
 const diskDir = (handle: string) => join(csi.box.dir, 'volumes', handle);
+// The nodes' VMs run on the hosts of this cluster; ReadWriteMany needs vSAN File Services there.
+const NODE_CLUSTER = '/DC0/host/DC0_C0';
+const vsanAccount = () => ({
+  url: csi.box.vcsim!.url,
+  username: csi.box.vcsim!.username,
+  password: csi.box.vcsim!.password,
+});
+/** vSAN File Services on for the rest of the test, off again after it (checked by reading vcsim, not vk). */
+async function withFileServices(): Promise<void> {
+  await setFileServices(vsanAccount(), NODE_CLUSTER, true);
+  onTestFinished(() => setFileServices(vsanAccount(), NODE_CLUSTER, false));
+  expect(await fileServicesEnabled(vsanAccount(), NODE_CLUSTER)).toBe(true);
+}
 
 // Each run provisions, attaches and deletes a real (simulated) volume; a loaded machine needs minutes.
 const T = 300_000;
@@ -217,9 +231,51 @@ describe('vk smoke-test in the box', () => {
   );
 
   it(
+    "RWX with vSAN File Services off on the nodes' cluster: exit 1 before anything is created, naming the cluster and the fix",
+    async () => {
+      expect(await fileServicesEnabled(vsanAccount(), NODE_CLUSTER)).toBe(false);
+      const junit = join(tmp, 'no-file-services.xml');
+      const r = await csi.vk(['smoke-test', '--access-mode', 'RWX', '--timeout', '20s', '--junit', junit]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+        "error: vSAN File Services is not enabled on cluster DC0_C0 of the nodes' hosts: ReadWriteMany volumes cannot be created there; enable vSAN File Services in the vSphere Client: Cluster > Configure > vSAN > Services > File Service",
+      ]);
+      expect(r.stdout).toBe('');
+      // Nothing was created: no namespace, no claim, no report.
+      expect(await smokeNamespaces()).toEqual([]);
+      const claims = (await csi.box.getJson('/api/v1/persistentvolumeclaims')).items as any[];
+      expect(claims.filter((c) => c.metadata.name === 'vk-smoke')).toEqual([]);
+      expect(existsSync(junit)).toBe(false);
+    },
+    T,
+  );
+
+  it(
+    'RWX without a vCenter to ask: warns that vSAN File Services cannot be checked and goes on',
+    async () => {
+      const env = Object.fromEntries(Object.entries(csi.box.env).filter(([k]) => !k.startsWith('GOVC_')));
+      const r = await runVk(['smoke-test', '--access-mode', 'RWX', '--timeout', '3s', '-o', 'json'], {
+        ...env,
+        NO_COLOR: '1',
+      });
+      expect(r.stderr).toMatch(
+        /^warning: cannot check vSAN File Services: no vCenter configured \(pass --url or set GOVC_URL\); going on$/m,
+      );
+      // It went on: the claim was created (and then timed out Pending), the namespace cleaned up.
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.steps.find((s: { name: string }) => s.name === 'namespace').status).toBe('passed');
+      expect(doc.steps.find((s: { name: string }) => s.name === 'pvc-bound').status).toBe('failed');
+      expect(await smokeNamespaces()).toEqual([]);
+    },
+    T,
+  );
+
+  it(
     'fails with exit 1 when the PVC never binds, naming the provisioner failure, and cleans up',
     async () => {
-      // ReadWriteMany needs vSAN file services; the CSI controller refuses the block volume.
+      // With vSAN File Services on, the RWX claim reaches the CSI controller, which refuses the block volume.
+      await withFileServices();
       const junit = join(tmp, 'unbound.xml');
       const r = await csi.vk(['smoke-test', '--access-mode', 'RWX', '--timeout', '20s', '--junit', junit]);
       expect(r.code).toBe(1);
@@ -246,6 +302,7 @@ describe('vk smoke-test in the box', () => {
       let sent = false;
       const earlier = new Set(await smokeNamespaces());
       // An RWX claim stays Pending (see above) until the signal.
+      await withFileServices();
       const r = await csi.vk(['smoke-test', '--access-mode', 'RWX', '--junit', junit], {
         during: (child) => {
           const poll = setInterval(async () => {

@@ -9,6 +9,8 @@ export default class SmokeTest extends VkCommand<typeof SmokeTest> {
 
   static override description = `In a fresh namespace vk-smoke-<random>, creates a PersistentVolumeClaim of the StorageClass (default: the cluster's default class) and waits until it is Bound; checks in vCenter, through the CNS query API, that the volume behind it exists and on which datastore (SKIPPED when no vCenter is configured or the API is not served — never PASSED); runs a writer pod that writes a random token to the volume and a reader pod that must read the same token back.
 
+With --access-mode RWX on a class of the vSphere CSI driver, vk first checks that vSAN File Services is enabled on the clusters of the nodes' ESXi hosts and refuses (exit 1, nothing created) when it is not; when that cannot be checked (no vCenter configured or reachable, no vSAN API) it warns and goes on.
+
 --timeout bounds each wait (PVC Bound, each pod's completion); on a timeout the error names what was still pending and the object's latest events, such as the provisioner's ProvisioningFailed.
 
 The namespace is deleted, and waited for, on success, failure, timeout and Ctrl-C/SIGTERM, unless --keep.
@@ -64,6 +66,8 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
     };
     steps.validateSmokeTestInput(input);
     const plan = await steps.planSmokeTest(await this.ctx.kube(), input);
+    // Nothing is created when ReadWriteMany cannot work on the nodes' clusters.
+    await (await import('../lib/steps/file-services.js')).assertFileServicesForRwx(this.ctx, plan, this.flags);
 
     const [{ volumeChecker }, { createProgress }] = await Promise.all([
       import('../lib/steps/cns-volume.js'),

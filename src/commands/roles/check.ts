@@ -26,7 +26,10 @@ and prints what is missing with the command that fixes it. Exit 1 when anything 
       multiple: true,
       summary: 'Datastore volumes live on; repeatable (default: shared ones).',
     }),
-    'file-volumes': Flags.boolean({ default: false, summary: 'Also check what vSAN file volumes need.' }),
+    'file-volumes': Flags.boolean({
+      default: false,
+      summary: 'Also check what vSAN file volumes need; warns when no cluster has vSAN File Services on.',
+    }),
     'role-prefix': Flags.string({ default: '', summary: 'Role name prefix used with roles create (for the fix).' }),
   };
 

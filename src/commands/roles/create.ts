@@ -35,7 +35,8 @@ with the difference and only changed with --force.`;
     }),
     'file-volumes': Flags.boolean({
       default: false,
-      summary: 'Also grant what vSAN file (ReadWriteMany) volumes need.',
+      summary:
+        'Also grant what vSAN file (ReadWriteMany) volumes need; warns when no cluster has vSAN File Services on.',
     }),
     'role-prefix': Flags.string({ default: '', summary: 'Prefix for the role names, e.g. K8S-.' }),
     group: Flags.boolean({ default: false, summary: 'The principals are groups (DOMAIN\\group), not users.' }),

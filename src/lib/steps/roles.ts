@@ -17,6 +17,7 @@ import {
   type PermissionRule,
 } from '../roles/privileges.js';
 import { findTargets, type RoleTarget } from '../roles/targets.js';
+import { warnWithoutFileServices } from './file-services.js';
 import {
   addRole,
   assertPrincipalExists,
@@ -315,6 +316,7 @@ export async function createRoles(ctx: Context, opts: CreateRolesOptions): Promi
   ]);
   const plan = planCreateRoles({ principals, targets, existing, ...opts });
   if (!opts.dryRun) await applyCreateRoles(client, plan, existing);
+  if (opts.fileVolumes) await warnWithoutFileServices(ctx, session, fileServiceClusters(targets));
   return {
     dryRun: opts.dryRun,
     roles: plan.roles.map(({ roleId: _id, ...r }) => ({ ...r, action: actionText(r.action, opts.dryRun) })),
@@ -355,6 +357,7 @@ export async function checkRoles(ctx: Context, opts: CheckRolesOptions): Promise
   });
   const required = requirements(opts.driver, targets, opts);
   const missing = await missingPrivileges(session.client, opts.user, required);
+  if (opts.fileVolumes) await warnWithoutFileServices(ctx, session, fileServiceClusters(targets));
   const fix = fixCommand(opts);
   return {
     user: opts.user,
@@ -363,6 +366,8 @@ export async function checkRoles(ctx: Context, opts: CheckRolesOptions): Promise
     missing: missing.map((m) => ({ ...m, fix })),
   };
 }
+
+const fileServiceClusters = (targets: RoleTarget[]) => targets.filter((t) => t.scope === 'fileServiceCluster');
 
 function fixCommand(opts: CheckRolesOptions): string {
   const q = (s: string) => (/^[\w@./:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
