@@ -1,6 +1,7 @@
 // What vk changes in a release manifest before applying it, and what it reads
 // back from one. Pure functions over object lists: inputs are never mutated.
 
+import { createHash } from 'node:crypto';
 import { parseImageRef } from './images.js';
 import { containersOf, findObject, podSpecOf, type KubeObject } from './objects.js';
 import type { Component } from './compatibility.js';
@@ -120,4 +121,37 @@ export function stampManagedBy(
       },
     },
   }));
+}
+
+/**
+ * The pod-template annotation holding a digest of the configuration a
+ * workload reads from its mounted ConfigMap: a changed config changes the
+ * template, so the workload rolls out at once instead of whenever kubelet
+ * refreshes the volume and the driver notices.
+ */
+export const CONFIG_HASH_ANNOTATION = 'vk.io/config-hash';
+
+/** A copy of `objects` whose `workload` pod template carries the digest of `data` (key-order independent). */
+export function stampConfigHash(
+  objects: readonly KubeObject[],
+  workload: names.DriverWorkload,
+  data: Record<string, string>,
+): KubeObject[] {
+  const canonical = JSON.stringify(
+    Object.keys(data)
+      .sort()
+      .map((k) => [k, data[k]]),
+  );
+  const digest = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  return objects.map((obj) => {
+    if (obj.kind !== workload.kind || obj.metadata.name !== workload.name) return obj;
+    const copy = structuredClone(obj);
+    const template = ((copy.spec as { template?: { metadata?: { annotations?: Record<string, string> } } }).template ??=
+      {});
+    template.metadata = {
+      ...template.metadata,
+      annotations: { ...template.metadata?.annotations, [CONFIG_HASH_ANNOTATION]: digest },
+    };
+    return copy;
+  });
 }

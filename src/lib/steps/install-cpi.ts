@@ -1,8 +1,9 @@
 // Step: install the vSphere CPI (cloud-controller-manager). plan() reads the
 // cluster version, the manifest and the nodes and builds the config objects;
-// apply() taints the nodes the CPI has not initialized yet, server-side
-// applies config + manifest, waits for the DaemonSet and then for every node
-// to get a vsphere:// providerID and lose the uninitialized taint. For nodes
+// apply() server-side applies config + manifest, waits for the DaemonSet
+// (rolled out again when vsphere.conf changed), taints the nodes the CPI has
+// not initialized yet (or, with zones, not labelled) and then waits for every
+// node to get a vsphere:// providerID and lose the uninitialized taint. For nodes
 // that do not, the CCM's own log lines decide the likely cause.
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +17,7 @@ import type { KubeClient } from '../kube/client.js';
 import { redactedObjects, revealObjects } from '../config/objects.js';
 import type { KubeObject } from '../manifests/objects.js';
 import { findObject } from '../manifests/objects.js';
-import { stampManagedBy } from '../manifests/transforms.js';
+import { stampConfigHash, stampManagedBy } from '../manifests/transforms.js';
 import { planCpi, type CpiOptions, type GeneratePlan } from './generate.js';
 import { CA_BUNDLE_KEY } from '../config/ca-bundle.js';
 import { cpiConfigMap } from '../config/cpi.js';
@@ -33,7 +34,7 @@ import {
 } from './install-common.js';
 import { applyTaintNodes, planTaintNodes, UNINITIALIZED_TAINT } from './taint-nodes.js';
 import { applyPrune, planPrune, type UninstallObject } from './uninstall.js';
-import { CPI_DAEMONSET } from '../drivers/names.js';
+import { CPI_DAEMONSET, REGION_LABEL, ZONE_LABEL } from '../drivers/names.js';
 
 export { CPI_DAEMONSET } from '../drivers/names.js';
 
@@ -52,6 +53,9 @@ export interface NodeVerification {
   name: string;
   providerID: string | null;
   initialized: boolean;
+  /** With zones configured: the labels the CPI set. */
+  region?: string;
+  zone?: string;
   /** For nodes that were not initialized: the likely cause. */
   cause?: string;
 }
@@ -86,7 +90,11 @@ export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Prom
     generateDeps(ctx),
   );
   const nodes = await kube.list<V1Node>('v1', 'Node');
-  const taintNodes = input.noTaint ? [] : nodes.items.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+  // The CPI sets the zone labels only when it initializes a node: nodes initialized before zones were configured are tainted again.
+  const zoned = zonesConfigured(input);
+  const taintNodes = input.noTaint
+    ? []
+    : nodes.items.filter((n) => !n.spec?.providerID || (zoned && !hasZoneLabels(n))).map((n) => n.metadata!.name!);
   const cm = config.objects.find((o) => o.kind === 'ConfigMap');
   const datacenters = cm ? await datacentersOf(cm.data['vsphere.conf'] ?? '') : [];
   const plan = { options: input, manifest, config, datacenters, taintNodes, prune: [] };
@@ -100,12 +108,21 @@ async function datacentersOf(conf: string): Promise<string[]> {
   return Object.values(doc?.vcenter ?? {}).flatMap((vc) => vc.datacenters ?? []);
 }
 
-/** Config objects (real values unless `redacted`) then the manifest, all with vk's labels. */
+/**
+ * Config objects (real values unless `redacted`) then the manifest, all with
+ * vk's labels. The DaemonSet's template carries a digest of the ConfigMap, so
+ * a changed vsphere.conf rolls the CPI out during the install (the Secret's
+ * credentials the CPI reads through the API, no restart needed).
+ */
 export function cpiObjects(plan: InstallCpiPlan, redacted = false): KubeObject[] {
   const config = (redacted
     ? redactedObjects(plan.config.objects)
     : revealObjects(plan.config.objects)) as unknown as KubeObject[];
-  return [...stampManagedBy(config, { component: 'cpi', version: plan.manifest.version }), ...plan.manifest.objects];
+  const configMap = plan.config.objects.find((o) => o.kind === 'ConfigMap');
+  const manifest = configMap
+    ? stampConfigHash(plan.manifest.objects, CPI_DAEMONSET, configMap.data)
+    : plan.manifest.objects;
+  return [...stampManagedBy(config, { component: 'cpi', version: plan.manifest.version }), ...manifest];
 }
 
 export async function applyInstallCpi(
@@ -129,17 +146,6 @@ export async function applyInstallCpi(
   const deadline = Date.now() + opts.timeoutMs;
   const dryRun = opts.dryRun === 'server';
 
-  if (plan.taintNodes.length === 0) {
-    await progress.skip('Taint uninitialized nodes', opts.noTaint ? '--no-taint' : 'every node has a providerID');
-  } else {
-    await progress.step(`Taint ${plan.taintNodes.length} uninitialized nodes`, async () => {
-      const taintPlan = await planTaintNodes(kube, { names: plan.taintNodes, operation: 'add' });
-      const r = await applyTaintNodes(kube, taintPlan, { concurrency: 16, dryRun });
-      const failed = r.nodes.find((n) => n.action === 'failed');
-      if (failed) throw new VkError(`tainting node ${failed.name} failed: ${failed.error}`);
-    });
-  }
-
   const objects = await progress.step(
     `Apply ${plan.manifest.objects.length + plan.config.objects.length} objects`,
     async (update) =>
@@ -152,12 +158,15 @@ export async function applyInstallCpi(
       ).map(appliedObject),
   );
   if (dryRun) {
+    await taintUninitialized(kube, plan, progress, true);
     return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
   }
 
   const rollout = await progress.step('Wait for the CPI DaemonSet', (update) =>
     timedRollout(kube, 'DaemonSet', CPI_DAEMONSET, deadline, update),
   );
+  // Only now: a CPI of the earlier config would initialize the nodes again without the new labels.
+  await taintUninitialized(kube, plan, progress, false);
   const verification = await progress.step('Verify every node is initialized', () => verifyNodes(kube, plan, deadline));
   const result = { ...base, objects, pruned: [], rollouts: [rollout], verification };
   // The earlier release's leftovers go only once this one works: a failed upgrade keeps them.
@@ -168,6 +177,23 @@ export async function applyInstallCpi(
   return { ...result, pruned };
 }
 
+/** Taints the nodes the CPI must (re)initialize; it initializes only nodes with the uninitialized taint. */
+async function taintUninitialized(kube: KubeClient, plan: InstallCpiPlan, progress: Progress, dryRun: boolean) {
+  if (plan.taintNodes.length === 0) {
+    await progress.skip(
+      'Taint uninitialized nodes',
+      plan.options.noTaint ? '--no-taint' : 'every node has a providerID',
+    );
+    return;
+  }
+  await progress.step(`Taint ${plan.taintNodes.length} uninitialized nodes`, async () => {
+    const taintPlan = await planTaintNodes(kube, { names: plan.taintNodes, operation: 'add' });
+    const r = await applyTaintNodes(kube, taintPlan, { concurrency: 16, dryRun });
+    const failed = r.nodes.find((n) => n.action === 'failed');
+    if (failed) throw new VkError(`tainting node ${failed.name} failed: ${failed.error}`);
+  });
+}
+
 const refOf = (o: KubeObject) => ({
   apiVersion: o.apiVersion,
   kind: o.kind,
@@ -175,11 +201,18 @@ const refOf = (o: KubeObject) => ({
   name: o.metadata.name,
 });
 
-const initialized = (n: V1Node | undefined) =>
+const zonesConfigured = (input: InstallCpiInput) =>
+  input.generate.region !== undefined && input.generate.zone !== undefined;
+const hasZoneLabels = (n: V1Node | undefined) =>
+  !!n?.metadata?.labels?.[ZONE_LABEL] && !!n.metadata.labels[REGION_LABEL];
+
+const initializedNode = (n: V1Node | undefined) =>
   !!n?.spec?.providerID?.startsWith('vsphere://') &&
   !(n.spec.taints ?? []).some((t) => t.key === UNINITIALIZED_TAINT.key);
 
 async function verifyNodes(kube: KubeClient, plan: InstallCpiPlan, deadline: number): Promise<CpiVerification> {
+  const zoned = zonesConfigured(plan.options);
+  const initialized = (n: V1Node | undefined) => initializedNode(n) && (!zoned || hasZoneLabels(n));
   const names = (await kube.list<V1Node>('v1', 'Node')).items.map((n) => n.metadata!.name!).sort();
   const state = await waitForAll<V1Node>(kube, 'v1', 'Node', names, initialized, deadline);
   const failed = names.filter((n) => !initialized(state.get(n)));
@@ -192,7 +225,17 @@ async function verifyNodes(kube: KubeClient, plan: InstallCpiPlan, deadline: num
         name,
         providerID: node?.spec?.providerID ?? null,
         initialized: ok,
-        ...(ok ? {} : { cause: likelyCause(name, node, logLines, plan.datacenters) }),
+        ...(zoned && node?.metadata?.labels?.[ZONE_LABEL]
+          ? { region: node.metadata.labels[REGION_LABEL], zone: node.metadata.labels[ZONE_LABEL] }
+          : {}),
+        ...(ok
+          ? {}
+          : {
+              cause:
+                zoned && (initializedNode(node) || logLines.some((l) => NO_ZONE_TAG.test(l)))
+                  ? zoneCause(plan.options.generate, logLines)
+                  : likelyCause(name, node, logLines, plan.datacenters),
+            }),
       };
     }),
   };
@@ -255,6 +298,18 @@ export function likelyCause(name: string, node: V1Node | undefined, log: string[
     `not initialized; likely causes: the VM is not in ${dcs}, disk.enableUUID is not set or the VM was not ` +
     `power-cycled after setting it, or the credentials in the CPI Secret are wrong; check ` +
     `'kubectl -n kube-system logs ds/${CPI_DAEMONSET.name}'`
+  );
+}
+
+const NO_ZONE_TAG = /does not match any tags|zone category|region category/i;
+
+/** Why an initialized node got no zone labels: no tag of the categories above its host, in the CPI's words. */
+function zoneCause(generate: InstallCpiInput['generate'], log: string[]): string {
+  const line = log.findLast((l) => NO_ZONE_TAG.test(l));
+  return (
+    `no ${ZONE_LABEL} and ${REGION_LABEL}: the CPI found no ${generate.zone} or ${generate.region} tag above the node's host; ` +
+    `run 'vk topology' to see the tags, 'vk topology --create' to add them` +
+    (line ? ` (CCM log: "${logExcerpt(line)}")` : '')
   );
 }
 
