@@ -65,12 +65,12 @@ async function checks(...args: string[]): Promise<{ code: number | null; byId: M
   return { code: r.code, byId: new Map(list.map((c) => [c.id, c])), stderr: r.stderr };
 }
 
-// Skips are left out: on a healthy cluster vsan-file-services skips (no ReadWriteMany claims).
+// Skips are left out: on a healthy cluster zone-tags (no zones configured) and vsan-file-services (no ReadWriteMany claims) skip.
 function failing(byId: Map<string, Check>): string[] {
   return [...byId.values()].filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => `${c.id}:${c.status}`);
 }
 
-const CHECKS = 21;
+const CHECKS = 22;
 const port = () => Number(sim().host.split(':')[1]);
 
 interface DriverConf {
@@ -349,7 +349,7 @@ async function replaceClass(sc: KubeObject): Promise<void> {
 describe('vk doctor', () => {
   it('passes every check on a healthy setup and exits 0', async () => {
     const r = await doctor();
-    expect(r.stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 1} pass, 1 skip$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 2} pass, 2 skip$`, 'm'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^CHECK\s+STATUS\s+DETAIL/im);
     expect(r.stdout).not.toMatch(/\bFIX\b/i);
@@ -369,6 +369,7 @@ describe('vk doctor', () => {
       'vsphere-version',
       'vm-hardware',
       'vmware-tools',
+      'zone-tags',
       'vsan-file-services',
       'nodes-initialized',
       'cpi',
@@ -391,6 +392,10 @@ describe('vk doctor', () => {
     expect(byId.get('vm-hardware')!.detail).toBe('3 node VMs at vmx-21');
     expect(byId.get('node-addresses')!.detail).toBe('3 nodes on an IP of their VM');
     expect(byId.get('vmware-tools')!.detail).toBe('running on all 3 node VMs');
+    expect(byId.get('zone-tags')).toMatchObject({
+      status: 'skip',
+      detail: 'no zones configured (no CPI labels, no CSI topology-categories)',
+    });
     expect(byId.get('tls-trust')!.detail).toContain('CPI pins the server');
     expect(r.stdout).not.toContain('s3cret');
   });
@@ -403,7 +408,7 @@ describe('vk doctor', () => {
       expect(byId.get('disk-uuid')!.detail).toContain('k8s-node-0004');
       expect(byId.get('disk-uuid')!.fix).toMatch(/vk prepare-vms FOLDER.*power cycle/);
       expect(code).toBe(1);
-      expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 2} pass, 1 fail, 1 skip$`, 'm'));
+      expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 3} pass, 1 fail, 2 skip$`, 'm'));
     } finally {
       await removeNode(node4.name);
     }
@@ -604,7 +609,7 @@ describe('vk doctor', () => {
     ]) {
       expect(byId.get(id)!.status, id).toBe('pass');
     }
-    expect(r.stderr).toMatch(/^21 checks: 10 pass, 1 fail, 10 skip$/m);
+    expect(r.stderr).toMatch(/^22 checks: 10 pass, 1 fail, 11 skip$/m);
   });
 
   it('with a ReadWriteMany claim: fails vsan-file-services naming the cluster until vSAN File Services is on, then passes', async () => {

@@ -6,6 +6,8 @@ import { Agent, request } from 'undici';
 export interface CnsVolume {
   id: string;
   name: string;
+  /** ds:/// URL of the datastore holding it */
+  datastoreUrl: string;
 }
 
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
@@ -49,7 +51,8 @@ export async function cnsVolumes(sdkUrl: string, username: string, password: str
   for (const m of q.text.matchAll(/<volumes>([\s\S]*?)<\/volumes>/g)) {
     const id = /<volumeId><id>([^<]+)<\/id><\/volumeId>/.exec(m[1]!)?.[1];
     const name = /<name>([^<]*)<\/name>/.exec(m[1]!)?.[1];
-    if (id) out.push({ id, name: name ?? '' });
+    const datastoreUrl = /<datastoreUrl>([^<]*)<\/datastoreUrl>/.exec(m[1]!)?.[1] ?? '';
+    if (id) out.push({ id, name: name ?? '', datastoreUrl });
   }
   return out;
 }

@@ -33,6 +33,10 @@ export interface VcsimOptions {
   nfs?: number;
   /** -ds-partial: NFS datastores PartialNFS_0.. mounted on the first host of the first cluster only (default 0) */
   dsPartial?: number;
+  /** -cluster-nfs: NFS datastores <cluster>_NFS_0.. per cluster, mounted on that cluster's hosts only (default 0) */
+  clusterNfs?: number;
+  /** -spread-clusters: folder VMs round-robin over every cluster of the datacenter (default: the first cluster) */
+  spreadClusters?: boolean;
   /** -vm: the stock model's own VMs per host/pool, DC0_C0_RP0_VM0.. (default 0) */
   vm?: number;
   /** -folder: VM folder to create, e.g. /DC0/vm/k8s */
@@ -285,6 +289,8 @@ export function vcsimArgs(opts: VcsimOptions): string[] {
   num('ds', opts.ds);
   num('nfs', opts.nfs);
   num('ds-partial', opts.dsPartial);
+  num('cluster-nfs', opts.clusterNfs);
+  if (opts.spreadClusters) args.push('-spread-clusters');
   num('vm', opts.vm);
   str('folder', opts.folder);
   num('folder-vms', opts.folderVms);

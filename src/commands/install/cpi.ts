@@ -24,7 +24,9 @@ Secret and vsphere.conf ConfigMap (as 'vk generate cpi' makes them) and the rele
 apply (field manager vk; the manifest's example Secret/ConfigMap are dropped), waits for the
 vsphere-cloud-controller-manager DaemonSet, then for every node to get a vsphere:// providerID and lose the
 node.cloudprovider.kubernetes.io/uninitialized taint. For a node that does not, it names the likely cause from
-the CCM's log. Re-running with nothing to change reports every object unchanged; a newer --version upgrades in
+the CCM's log. With --region and --zone (tag categories; vk topology creates them) it also waits for every
+node's topology.kubernetes.io/region and /zone labels, tainting nodes initialized before zones were configured
+so the CPI initializes them again (it sets those labels only then). Re-running with nothing to change reports every object unchanged; a newer --version upgrades in
 place and waits for the rollout. Needs vCenter only to list datacenters when no --datacenter is given.`;
 
   static override examples = [
@@ -71,6 +73,10 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
     const result = await steps.applyInstallCpi(this.ctx, plan, progress);
     await this.print(result, appliedTable);
     logSummary(this.ctx, result);
+    const zoned = result.verification?.nodes.filter((n) => n.zone) ?? [];
+    if (zoned.length > 0) {
+      this.ctx.log.info(`zones: ${zoned.map((n) => `${n.name} ${n.region}/${n.zone}`).join(', ')}`);
+    }
     const err = steps.cpiVerificationError(result);
     if (err) throw err;
   }

@@ -55,6 +55,14 @@ Re-running with the same values changes nothing. Provisioner, parameters, reclai
       default: 'Immediate',
     }),
     'allow-expansion': Flags.boolean({ summary: 'Allow claims to be resized.' }),
+    zone: Flags.string({
+      multiple: true,
+      summary: 'Restrict volumes to these zones (allowedTopologies; repeatable). vk topology lists the zones.',
+    }),
+    'zone-category': Flags.string({
+      dependsOn: ['zone'],
+      summary: "Tag category of --zone (default: the CPI's zone category, else the CSI driver's only one).",
+    }),
     'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): show what would be written; write nothing.' }),
   };
 
@@ -69,6 +77,8 @@ Re-running with the same values changes nothing. Provisioner, parameters, reclai
       reclaimPolicy: this.flags['reclaim-policy'] as 'Delete' | 'Retain',
       bindingMode: this.flags['binding-mode'] as 'Immediate' | 'WaitForFirstConsumer',
       allowExpansion: this.flags['allow-expansion'],
+      zones: this.flags.zone,
+      zoneCategory: this.flags['zone-category'],
     };
     steps.validateStorageClassInput(input);
     const plan = await steps.planStorageClass(this.ctx, input, {

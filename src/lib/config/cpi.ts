@@ -111,6 +111,13 @@ export function validateCpiInput(input: CpiConfigInput): void {
   ] as const) {
     if (v !== undefined && v.trim() === '') throw new UsageError(`${flag} is empty`);
   }
+  // The CPI's zones lookup returns nothing unless both categories are set (cloud-provider-vsphere zones.go).
+  if ((input.region === undefined) !== (input.zone === undefined)) {
+    throw new UsageError(
+      `--${input.region === undefined ? 'zone' : 'region'} alone: the CPI sets zone and region labels only when both categories are set`,
+      { hint: 'pass both --region and --zone (vk topology --create makes the categories k8s-region and k8s-zone)' },
+    );
+  }
   validateNodeAddresses(input.nodes ?? {});
 }
 

@@ -34,6 +34,14 @@ export interface DriverConfig {
   vcenters: DriverVcenter[];
   /** CSI only: [Global] cluster-id; '' when absent or empty (the driver treats both alike). */
   clusterId?: string;
+  /**
+   * The vSphere tag categories the driver reads zones from: the CPI's
+   * `labels` region/zone, the CSI driver's `[Labels] topology-categories`.
+   * Empty when topology is not configured.
+   */
+  topologyCategories?: string[];
+  /** CPI only: the `labels` region and zone categories (the CPI sets zone labels only when both are set). */
+  labels?: { region?: string; zone?: string };
 }
 
 const list = (v: string | undefined) =>
@@ -73,15 +81,18 @@ function vcentersFromIni(sections: ParsedIniSection[], withUser: boolean): Drive
 export function parseCsiConf(text: string, source: string): DriverConfig {
   const sections = parseIni(text);
   const global = sections.find((s) => s.name.toLowerCase() === 'global');
+  const labels = sections.find((s) => s.name.toLowerCase() === 'labels');
   return {
     driver: 'csi',
     source,
     vcenters: vcentersFromIni(sections, true),
     clusterId: iniValue(global, 'cluster-id') ?? '',
+    topologyCategories: list(iniValue(labels, 'topology-categories')),
   };
 }
 
 interface CpiYaml {
+  labels?: { region?: string; zone?: string };
   global?: { port?: number | string; insecureFlag?: boolean; caFile?: string; thumbprint?: string };
   vcenter?: Record<
     string,
@@ -94,6 +105,15 @@ interface CpiYaml {
       thumbprint?: string;
     }
   >;
+}
+
+function cpiLabels(region: unknown, zone: unknown): Pick<DriverConfig, 'labels' | 'topologyCategories'> {
+  const r = typeof region === 'string' && region.trim() ? region.trim() : undefined;
+  const z = typeof zone === 'string' && zone.trim() ? zone.trim() : undefined;
+  return {
+    topologyCategories: [r, z].filter((c): c is string => c !== undefined),
+    ...(r || z ? { labels: { ...(r && { region: r }), ...(z && { zone: z }) } } : {}),
+  };
 }
 
 /** CPI vsphere.conf: YAML when it parses to a mapping with `vcenter`/`global`, else legacy INI. */
@@ -116,7 +136,14 @@ export async function parseCpiConf(text: string, source: string): Promise<Driver
       thumbprint: vc?.thumbprint || g.thumbprint || undefined,
       caFile: vc?.caFile || g.caFile || undefined,
     }));
-    return { driver: 'cpi', source, vcenters };
+    return { driver: 'cpi', source, vcenters, ...cpiLabels(y.labels?.region, y.labels?.zone) };
   }
-  return { driver: 'cpi', source, vcenters: vcentersFromIni(parseIni(text), false) };
+  const sections = parseIni(text);
+  const labels = sections.find((s) => s.name.toLowerCase() === 'labels');
+  return {
+    driver: 'cpi',
+    source,
+    vcenters: vcentersFromIni(sections, false),
+    ...cpiLabels(iniValue(labels, 'region'), iniValue(labels, 'zone')),
+  };
 }

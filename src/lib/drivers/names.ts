@@ -39,3 +39,9 @@ export const CSI_NODE: DriverWorkload = {
   name: 'vsphere-csi-node',
   container: 'vsphere-csi-node',
 };
+
+/** Node labels the CPI sets from the region and zone tag categories. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export const REGION_LABEL = 'topology.kubernetes.io/region';
+/** The CSI driver's topology keys: this prefix and a tag category name (`topology.csi.vmware.com/k8s-zone`). */
+export const CSI_TOPOLOGY_PREFIX = 'topology.csi.vmware.com/';

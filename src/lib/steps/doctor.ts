@@ -17,6 +17,7 @@ import * as drift from './doctor-drift.js';
 import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch } from './node-vms.js';
 import * as requirements from './vsphere-requirements.js';
 import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from './node-addresses.js';
+import { zoneTagsDoctorCheck } from './topology.js';
 import { vsanFileServicesCheck } from './file-services.js';
 export { matchNodes, providerUuid, type NodeMatch } from './node-vms.js';
 
@@ -150,6 +151,7 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
     );
   }
   checks.push(vsphereRequirementChecks(session, kr.ok ? kr.value[0].gitVersion : undefined, matches, hostReads));
+  checks.push(zoneTagsDoctorCheck({ session, matches, configs: configReads }).then((c) => [c]));
   checks.push(
     vsanFileServicesCheck({ client: kr.ok ? client : undefined, session, matches, classReads, csiConfig: configReads }),
   );

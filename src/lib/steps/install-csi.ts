@@ -36,7 +36,14 @@ import {
   type InstallResult,
   type PreparedManifest,
 } from './install-common.js';
-import { CSI_DRIVER_NAME, CSI_NAMESPACE, CSI_NODE } from '../drivers/names.js';
+import {
+  CSI_DRIVER_NAME,
+  CSI_NAMESPACE,
+  CSI_NODE,
+  CSI_TOPOLOGY_PREFIX,
+  REGION_LABEL,
+  ZONE_LABEL,
+} from '../drivers/names.js';
 
 export { CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
 const NODE_DAEMONSET = CSI_NODE.name;
@@ -64,7 +71,8 @@ export interface InstallCsiPlan {
 
 export interface CsiVerification {
   csiDriver: boolean;
-  nodes: { name: string; registered: boolean }[];
+  /** With topology: each node's topology (category → value) as the driver reports it, and what is wrong with it. */
+  nodes: { name: string; registered: boolean; topology?: Record<string, string>; topologyProblem?: string }[];
 }
 
 export type InstallCsiResult = InstallResult<CsiVerification>;
@@ -204,11 +212,16 @@ export async function applyInstallCsi(
       (d) => d !== undefined,
       deadline,
     );
-    const lists = (n: V1CSINode | undefined) => !!n?.spec?.drivers?.some((d) => d.name === CSI_DRIVER_NAME);
+    const keys = plan.topology.categories.map((c) => CSI_TOPOLOGY_PREFIX + c);
+    const lists = (n: V1CSINode | undefined) =>
+      !!n?.spec?.drivers?.some(
+        (d) => d.name === CSI_DRIVER_NAME && keys.every((k) => (d.topologyKeys ?? []).includes(k)),
+      );
     const csiNodes = await waitForAll<V1CSINode>(kube, 'storage.k8s.io/v1', 'CSINode', plan.nodes, lists, deadline);
+    const topology = plan.topology.enabled ? await nodeTopology(kube, plan.topology.categories) : undefined;
     return {
       csiDriver: drivers.get(CSI_DRIVER_NAME) !== undefined,
-      nodes: plan.nodes.map((name) => ({ name, registered: lists(csiNodes.get(name)) })),
+      nodes: plan.nodes.map((name) => ({ name, registered: lists(csiNodes.get(name)), ...topology?.get(name) })),
     };
   });
   const result = { ...base, objects, pruned: [], rollouts: [controller, node], verification };
@@ -220,16 +233,65 @@ export async function applyInstallCsi(
   return { ...result, pruned };
 }
 
+/**
+ * Each node's topology as the CSI driver reports it (its node labels
+ * topology.csi.vmware.com/<category>), checked against the zone and region
+ * labels the CPI set from the same categories.
+ */
+async function nodeTopology(
+  kube: KubeClient,
+  categories: readonly string[],
+): Promise<Map<string, { topology: Record<string, string>; topologyProblem?: string }>> {
+  const { readDriverConfigs } = await import('./doctor-drivers.js');
+  const [nodes, configs] = await Promise.all([kube.list<V1Node>('v1', 'Node'), readDriverConfigs(kube)]);
+  const cpiLabels = configs.cpi.ok ? configs.cpi.value?.labels : undefined;
+  const cpiLabelOf: Record<string, string> = {
+    ...(cpiLabels?.region ? { [cpiLabels.region]: REGION_LABEL } : {}),
+    ...(cpiLabels?.zone ? { [cpiLabels.zone]: ZONE_LABEL } : {}),
+  };
+  const out = new Map<string, { topology: Record<string, string>; topologyProblem?: string }>();
+  for (const n of nodes.items) {
+    const labels = n.metadata?.labels ?? {};
+    const topology: Record<string, string> = {};
+    const problems: string[] = [];
+    for (const c of categories) {
+      const v = labels[CSI_TOPOLOGY_PREFIX + c];
+      if (!v) {
+        problems.push(`no ${CSI_TOPOLOGY_PREFIX + c} label`);
+        continue;
+      }
+      topology[c] = v;
+      const cpiLabel = cpiLabelOf[c];
+      if (cpiLabel && labels[cpiLabel] && labels[cpiLabel] !== v) {
+        problems.push(`${c} ${v} for the CSI driver but ${cpiLabel}=${labels[cpiLabel]} from the CPI`);
+      }
+    }
+    out.set(n.metadata!.name!, { topology, ...(problems.length ? { topologyProblem: problems.join(', ') } : {}) });
+  }
+  return out;
+}
+
 /** The error for a verification that did not complete, if any. */
 export function csiVerificationError(result: InstallCsiResult): VkError | undefined {
   const v = result.verification;
   if (!v) return undefined;
   const missing = v.nodes.filter((n) => !n.registered).map((n) => n.name);
-  if (v.csiDriver && missing.length === 0) return undefined;
+  const topology = v.nodes.filter((n) => n.registered && n.topologyProblem);
+  if (v.csiDriver && missing.length === 0 && topology.length === 0) return undefined;
   const parts = [
     ...(v.csiDriver ? [] : [`CSIDriver ${CSI_DRIVER_NAME} does not exist`]),
-    ...(missing.length ? [`the CSINode of ${missing.join(', ')} does not list ${CSI_DRIVER_NAME}`] : []),
+    ...(missing.length
+      ? [
+          `the CSINode of ${missing.join(', ')} does not list ${CSI_DRIVER_NAME}${v.nodes.some((n) => n.topology) ? ' with its topology keys' : ''}`,
+        ]
+      : []),
+    ...topology.map((n) => `node ${n.name}: ${n.topologyProblem}`),
   ];
+  if (missing.length === 0) {
+    return new VkError(`the CSI driver's node topology is wrong: ${parts.join('; ')}`, {
+      hint: 'vk topology lists the tags above each node; vk doctor checks them (zone-tags)',
+    });
+  }
   return new VkError(`the CSI driver is not registered: ${parts.join('; ')}`, {
     hint: `check 'kubectl -n ${CSI_NAMESPACE} logs ds/${NODE_DAEMONSET} -c node-driver-registrar'`,
   });

@@ -31,6 +31,10 @@ export interface StorageClassInput {
   reclaimPolicy?: (typeof reclaimPolicies)[number];
   bindingMode?: (typeof bindingModes)[number];
   allowExpansion?: boolean;
+  /** Zones (allowedTopologies): volumes only on datastores the zones' hosts mount, for pods in those zones. */
+  zones?: string[];
+  /** The tag category of the zones (default: the CPI's zone category, else the CSI driver's only one). */
+  zoneCategory?: string;
 }
 
 export interface StorageClassPlan {
@@ -71,10 +75,20 @@ export function validateStorageClassInput(input: StorageClassInput): void {
   if (input.policy !== undefined && input.policy.trim() === '') {
     throw new UsageError('--policy is empty', { hint: 'pass a storage policy name' });
   }
+  if (input.zones?.some((z) => z.trim() === '')) {
+    throw new UsageError('--zone is empty', { hint: 'pass a zone tag name (vk topology lists them)' });
+  }
+  if (input.zoneCategory !== undefined && !input.zones?.length) {
+    throw new UsageError('--zone-category needs --zone', { hint: 'pass the zones, e.g. --zone zone-a' });
+  }
 }
 
 /** The StorageClass as it will be written. */
-export function storageClassObject(input: StorageClassInput, datastoreUrl?: string): V1StorageClass {
+export function storageClassObject(
+  input: StorageClassInput,
+  datastoreUrl?: string,
+  zones?: { key: string; values: string[] },
+): V1StorageClass {
   const parameters: Record<string, string> = {};
   if (datastoreUrl) parameters.datastoreurl = datastoreUrl;
   if (input.policy) parameters.storagepolicyname = input.policy;
@@ -91,6 +105,9 @@ export function storageClassObject(input: StorageClassInput, datastoreUrl?: stri
     reclaimPolicy: input.reclaimPolicy ?? 'Delete',
     volumeBindingMode: input.bindingMode ?? 'Immediate',
     allowVolumeExpansion: input.allowExpansion ?? false,
+    ...(zones && zones.values.length
+      ? { allowedTopologies: [{ matchLabelExpressions: [{ key: zones.key, values: [...zones.values] }] }] }
+      : {}),
   };
 }
 
@@ -165,8 +182,15 @@ export async function planStorageClass(
     }
   }
 
-  const desired = storageClassObject(input, datastoreUrl);
   const kube = await ctx.kube();
+  let zones: { key: string; values: string[] } | undefined;
+  if (input.zones?.length) {
+    const { resolveZones } = await import('./topology.js');
+    const selection = await resolveZones(kube, input.zones, input.zoneCategory);
+    warnings.push(...selection.warnings);
+    zones = selection;
+  }
+  const desired = storageClassObject(input, datastoreUrl, zones);
   const classes = (await kube.list<V1StorageClass>('storage.k8s.io/v1', 'StorageClass')).items;
   const existing = classes.find((c) => c.metadata?.name === input.name);
   if (existing) {
@@ -178,6 +202,7 @@ export async function planStorageClass(
         Object.entries(sc.parameters ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         sc.reclaimPolicy ?? 'Delete',
         sc.volumeBindingMode ?? 'Immediate',
+        sc.allowedTopologies ?? [],
       ]);
     if (immutable(existing) !== immutable(desired)) {
       throw new VkError(`storageclass "${input.name}" already exists with other provisioner, parameters or policies`, {

@@ -94,7 +94,7 @@ func sortedByName(refs []types.ManagedObjectReference) []types.ManagedObjectRefe
 // createNFS mounts NFS_N on every host of every cluster and PartialNFS_N on
 // the first host of the first cluster only.
 func (inv *inventory) createNFS(ctx context.Context, c *vim25.Client, o *options) error {
-	if o.nfs == 0 && o.dsPartial == 0 {
+	if o.nfs == 0 && o.dsPartial == 0 && o.clusterNFS == 0 {
 		return nil
 	}
 	root, err := os.MkdirTemp("", "vcsim-nfs-")
@@ -131,6 +131,16 @@ func (inv *inventory) createNFS(ctx context.Context, c *vim25.Client, o *options
 			dcName := strings.Split(entityPath(cl.Self), "/")[1]
 			for _, h := range sortedByName(cl.Host) {
 				if err := mount(h, fmt.Sprintf("NFS_%d", i), dcName, i); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for i := 0; i < o.clusterNFS; i++ {
+		for ci, cl := range all {
+			dcName := strings.Split(entityPath(cl.Self), "/")[1]
+			for _, h := range sortedByName(cl.Host) {
+				if err := mount(h, fmt.Sprintf("%s_NFS_%d", entityName(cl.Self), i), dcName, 200+100*ci+i); err != nil {
 					return err
 				}
 			}
@@ -260,11 +270,11 @@ func createFolderVMs(ctx context.Context, c *vim25.Client, o *options) error {
 		return fmt.Errorf("at most %d node VMs fit in %s", maxNodeIPs, nodeNet)
 	}
 
-	pool, hosts, err := placement(dc)
+	places, err := placement(dc, o.spreadClusters)
 	if err != nil {
 		return err
 	}
-	ds := entityName(sortedByName(mustHost(hosts[0]).Datastore)[0])
+	ds := entityName(sortedByName(mustHost(places[0].hosts[0]).Datastore)[0])
 	nic, err := vmNIC(ctx, c, dc)
 	if err != nil {
 		return err
@@ -278,7 +288,9 @@ func createFolderVMs(ctx context.Context, c *vim25.Client, o *options) error {
 		}
 	}
 	return runBounded(len(plans), 4, func(i int) error {
-		return createVM(ctx, c, plans[i], pool, hosts[i%len(hosts)], ds, nic)
+		pl := places[i%len(places)]
+		n := i / len(places)
+		return createVM(ctx, c, plans[i], pl.pool, pl.hosts[n%len(pl.hosts)], ds, nic)
 	})
 }
 
@@ -286,22 +298,36 @@ func mustHost(ref types.ManagedObjectReference) *simulator.HostSystem {
 	return reg.Get(ref).(*simulator.HostSystem)
 }
 
+// place is a resource pool and the hosts VMs placed in it run on.
+type place struct {
+	pool  *object.ResourcePool
+	hosts []types.ManagedObjectReference
+}
+
 // placement picks the first cluster of the datacenter (or its first
-// standalone host) for the folder VMs.
-func placement(dc *simulator.Datacenter) (*object.ResourcePool, []types.ManagedObjectReference, error) {
+// standalone host) for the folder VMs; with spread, every cluster in name
+// order.
+func placement(dc *simulator.Datacenter, spread bool) ([]place, error) {
 	dcPath := entityPath(dc.Self) + "/"
+	var out []place
 	for _, cl := range clusters() {
 		if strings.HasPrefix(entityPath(cl.Self), dcPath) && len(cl.Host) > 0 {
-			return object.NewResourcePool(nil, *cl.ResourcePool), sortedByName(cl.Host), nil
+			out = append(out, place{object.NewResourcePool(nil, *cl.ResourcePool), sortedByName(cl.Host)})
+			if !spread {
+				return out, nil
+			}
 		}
+	}
+	if len(out) > 0 {
+		return out, nil
 	}
 	for _, e := range reg.All("ComputeResource") {
 		cr := e.(*mo.ComputeResource)
 		if strings.HasPrefix(entityPath(cr.Self), dcPath) && len(cr.Host) > 0 {
-			return object.NewResourcePool(nil, *cr.ResourcePool), cr.Host, nil
+			return []place{{object.NewResourcePool(nil, *cr.ResourcePool), cr.Host}}, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("datacenter %s has no host to place VMs on", dc.Name)
+	return nil, fmt.Errorf("datacenter %s has no host to place VMs on", dc.Name)
 }
 
 func ensureFolder(ctx context.Context, c *vim25.Client, parent *object.Folder, names []string) (*object.Folder, error) {

@@ -45,7 +45,10 @@ type options struct {
 	listen, username, password string
 	tls, exitOnStdinEOF        bool
 
-	dc, cluster, host, standaloneHost, ds, nfs, dsPartial, vm int
+	dc, cluster, host, standaloneHost, ds, nfs, dsPartial, clusterNFS, vm int
+	// spreadClusters places the folder VMs round-robin over every cluster
+	// of the datacenter instead of the first one only.
+	spreadClusters bool
 
 	folder          string
 	folderVMs       int
@@ -89,6 +92,8 @@ func parseServeFlags(args []string) (*options, error) {
 	fs.IntVar(&o.ds, "ds", 1, "local (VMFS-like) datastores LocalDS_N, mounted on every host")
 	fs.IntVar(&o.nfs, "nfs", 0, "NFS datastores NFS_N, mounted on every host of every cluster")
 	fs.IntVar(&o.dsPartial, "ds-partial", 0, "NFS datastores PartialNFS_N, mounted on only the first host of the first cluster")
+	fs.IntVar(&o.clusterNFS, "cluster-nfs", 0, "NFS datastores <cluster>_NFS_N per cluster, each mounted on the hosts of its own cluster only")
+	fs.BoolVar(&o.spreadClusters, "spread-clusters", false, "place the folder VMs round-robin over all clusters of the datacenter (default: the first cluster)")
 	fs.IntVar(&o.vm, "vm", 0, "the model's own VMs per host / resource pool")
 	fs.StringVar(&o.folder, "folder", "", "VM folder to create, e.g. /DC0/vm/k8s")
 	fs.IntVar(&o.folderVMs, "folder-vms", 0, "VMs k8s-node-0001.. to create in -folder")
