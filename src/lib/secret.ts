@@ -40,15 +40,28 @@ export function secretOrUndefined(value: string | undefined): Secret | undefined
   return value === undefined || value === '' ? undefined : new Secret(value);
 }
 
-/** Replaces every occurrence of the secrets' values in text (for logs and errors). */
+/**
+ * Below this length a secret is replaced only where it stands alone (not
+ * inside a word), so a short password does not shred every message that
+ * happens to contain its letters (`htt<redacted>s://` for the password `p`).
+ */
+const SHORT_SECRET = 6;
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Replaces the secrets' values (and their URL encodings) in text, for logs and errors. */
 export function redact(text: string, secrets: Array<Secret | undefined>): string {
   let out = text;
   for (const s of secrets) {
     if (!s || s.isEmpty) continue;
     const v = s.reveal();
-    out = out.split(v).join(REDACTED);
     const enc = encodeURIComponent(v);
-    if (enc !== v) out = out.split(enc).join(REDACTED);
+    for (const form of enc === v ? [v] : [v, enc]) {
+      out =
+        form.length >= SHORT_SECRET
+          ? out.split(form).join(REDACTED)
+          : out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(form)}(?![\\p{L}\\p{N}])`, 'gu'), REDACTED);
+    }
   }
   return out;
 }
