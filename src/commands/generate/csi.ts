@@ -40,7 +40,11 @@ ca-file names it where the driver mounts the Secret (/etc/cloud/vcenter-ca.pem).
     }),
     'cluster-id': Flags.string({ summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).' }),
     'cluster-distribution': Flags.string({ summary: 'Kubernetes distribution name reported to vCenter.' }),
-    'topology-category': Flags.string({ multiple: true, summary: 'vSphere tag category for topology; repeatable.' }),
+    'topology-category': Flags.string({
+      multiple: true,
+      delimiter: ',',
+      summary: 'vSphere tag category for topology; repeatable or comma-separated (region first, then zone).',
+    }),
     'file-share-cluster': Flags.string({
       multiple: true,
       summary: 'vSAN cluster file volumes may be created on (targetvSANFileShareClusters); repeatable.',

@@ -98,8 +98,9 @@ export function csiInstallConfig(opts: {
 /** --topology-category of vk install csi and vk up. */
 export const topologyCategoryFlag = Flags.string({
   multiple: true,
+  delimiter: ',',
   summary:
-    "vSphere tag category for topology; repeatable. Writes [Labels] topology-categories and turns on csi-provisioner's Topology gate and --strict-topology.",
+    "vSphere tag category for topology; repeatable or comma-separated (region first, then zone). Writes [Labels] topology-categories and turns on csi-provisioner's Topology gate and --strict-topology.",
 });
 
 export const appliedTable = (r: InstallResult<unknown>): Table => ({
