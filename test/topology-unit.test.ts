@@ -157,6 +157,13 @@ describe('planTopology', () => {
     expect(() =>
       planTopology(tagged(), input({ zoneTags: [parseTagAssignment('cluster:DC0_C0=zone-x', '--zone-tag')] })),
     ).toThrow('cluster DC0_C0 already carries k8s-zone tag zone-0, not zone-x');
+    try {
+      planTopology(tagged(), input({ zoneTags: [parseTagAssignment('cluster:DC0_C0=zone-x', '--zone-tag')] }));
+    } catch (err) {
+      expect((err as VkError).hint).toBe(
+        'keep it (--zone-tag cluster:DC0_C0=zone-0), or detach it first: govc tags.detach -c k8s-zone zone-0 /DC0/host/DC0_C0',
+      );
+    }
     expect(() =>
       planTopology(
         tagged(),

@@ -284,7 +284,16 @@ export function planTopology(state: TopologyState, input: TopologyInput): Topolo
   }
   const plan: TopologyPlan = { createCategories: [], createTags: [], attach: [], unchanged: 0, nodes: [] };
   const objectsByKind = new Map<string, Ancestor>();
-  for (const p of state.places) for (const a of p.ancestors) if (a.kind) objectsByKind.set(`${a.kind}:${a.name}`, a);
+  const paths = new Map<string, string>();
+  for (const p of state.places) {
+    p.ancestors.forEach((a, i) => {
+      if (!a.kind) return;
+      objectsByKind.set(`${a.kind}:${a.name}`, a);
+      // The inventory path as govc takes it: the ancestors above, root folder left out.
+      const above = p.ancestors.slice(i, p.ancestors.length - 1).reverse();
+      paths.set(refKey(a.ref), `/${above.map((x) => x.name).join('/')}`);
+    });
+  }
 
   const roles = [
     { role: 'region' as const, category: input.regionCategory, flag: '--region-tag', given: input.regionTags },
@@ -334,7 +343,7 @@ export function planTopology(state: TopologyState, input: TopologyInput): Topolo
         throw new VkError(
           `${describeObject(obj)} already carries ${category} tag ${current.join(', ')}, not ${as.tag}`,
           {
-            hint: `keep it (${flag} ${as.kind}:${obj.name}=${current[0]}), or detach it first (govc tags.detach -c ${category} ${current[0]} <path of ${obj.name}>)`,
+            hint: `keep it (${flag} ${as.kind}:${obj.name}=${current[0]}), or detach it first: govc tags.detach -c ${category} ${current[0]} ${paths.get(refKey(obj.ref))}`,
           },
         );
       }

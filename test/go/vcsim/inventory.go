@@ -274,7 +274,6 @@ func createFolderVMs(ctx context.Context, c *vim25.Client, o *options) error {
 	if err != nil {
 		return err
 	}
-	ds := entityName(sortedByName(mustHost(places[0].hosts[0]).Datastore)[0])
 	nic, err := vmNIC(ctx, c, dc)
 	if err != nil {
 		return err
@@ -290,12 +289,25 @@ func createFolderVMs(ctx context.Context, c *vim25.Client, o *options) error {
 	return runBounded(len(plans), 4, func(i int) error {
 		pl := places[i%len(places)]
 		n := i / len(places)
-		return createVM(ctx, c, plans[i], pl.pool, pl.hosts[n%len(pl.hosts)], ds, nic)
+		host := pl.hosts[n%len(pl.hosts)]
+		return createVM(ctx, c, plans[i], pl.pool, host, vmDatastore(host), nic)
 	})
 }
 
 func mustHost(ref types.ManagedObjectReference) *simulator.HostSystem {
 	return reg.Get(ref).(*simulator.HostSystem)
+}
+
+// vmDatastore is where a node VM's files go: the host's first local
+// datastore (LocalDS_N, on every host), else its first datastore by name.
+func vmDatastore(host types.ManagedObjectReference) string {
+	all := sortedByName(mustHost(host).Datastore)
+	for _, ds := range all {
+		if strings.HasPrefix(entityName(ds), "LocalDS_") {
+			return entityName(ds)
+		}
+	}
+	return entityName(all[0])
 }
 
 // place is a resource pool and the hosts VMs placed in it run on.
