@@ -18,6 +18,7 @@ import {
   CSI_CONTROLLER_DEPLOYMENT,
   controllerReplicas,
   setControllerReplicas,
+  stampConfigHash,
   stampManagedBy,
 } from '../manifests/transforms.js';
 import { describeTopology, setCsiTopology, type TopologyPlan } from '../manifests/topology.js';
@@ -37,6 +38,7 @@ import {
   type PreparedManifest,
 } from './install-common.js';
 import {
+  CSI_CONTROLLER,
   CSI_DRIVER_NAME,
   CSI_NAMESPACE,
   CSI_NODE,
@@ -162,7 +164,22 @@ export function csiObjects(plan: InstallCsiPlan, redacted = false): KubeObject[]
   const config = stampManagedBy(raw as unknown as KubeObject[], { component: 'csi', version: plan.manifest.version });
   const namespaces = plan.manifest.objects.filter((o) => o.kind === 'Namespace');
   const rest = plan.manifest.objects.filter((o) => o.kind !== 'Namespace');
-  return [...namespaces, ...config, ...rest];
+  return [...namespaces, ...config, ...stampCsiConfigHash(rest, plan)];
+}
+
+/**
+ * The controller's and the node plugin's templates carry a digest of
+ * csi-vsphere.conf with its passwords left out (a digest of a password could
+ * be guessed offline; a new password reaches the driver through
+ * rotate-credentials). A changed config, such as topology categories added to
+ * a running install, so restarts the node plugin, which reports its topology
+ * only when it registers with kubelet.
+ */
+function stampCsiConfigHash(objects: KubeObject[], plan: InstallCsiPlan): KubeObject[] {
+  const secret = redactedObjects(plan.config.objects).find((o) => o.kind === 'Secret');
+  const data = secret?.stringData as Record<string, string> | undefined;
+  if (!data) return objects;
+  return stampConfigHash(stampConfigHash(objects, CSI_CONTROLLER, data), CSI_NODE, data);
 }
 
 export async function applyInstallCsi(
