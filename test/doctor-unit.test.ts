@@ -240,6 +240,28 @@ describe('driver config checks', () => {
     const noPolicy = storageClassDatastoreCheck(classes, ds, [], nodes.slice(0, 1));
     expect(noPolicy.detail).toContain('storage policy "Gold" not found');
   });
+
+  it("storageclass-datastore: a zoned class needs its datastore only on the hosts of its zones' nodes", () => {
+    const zoned = (zone: string): V1StorageClass => ({
+      metadata: { name: `in-${zone}` },
+      provisioner: 'csi.vsphere.vmware.com',
+      parameters: { datastoreurl: 'ds:///b/' },
+      allowedTopologies: [{ matchLabelExpressions: [{ key: 'topology.csi.vmware.com/k8s-zone', values: [zone] }] }],
+    });
+    const ds = [{ name: 'B', url: 'ds:///b/', hosts: new Set(['HostSystem:h2']) }];
+    const nodes = [
+      { node: 'n1', host: 'HostSystem:h1', labels: { 'topology.csi.vmware.com/k8s-zone': 'zone-a' } },
+      { node: 'n2', host: 'HostSystem:h2', labels: { 'topology.csi.vmware.com/k8s-zone': 'zone-b' } },
+    ];
+    expect(storageClassDatastoreCheck([zoned('zone-b')], ds, undefined, nodes)).toMatchObject({
+      status: 'pass',
+      detail: 'in-zone-b: B on the hosts of all 1 node of its zones',
+    });
+    const wrong = storageClassDatastoreCheck([zoned('zone-a')], ds, undefined, nodes);
+    expect(wrong.status).toBe('fail');
+    expect(wrong.detail).toBe('StorageClass in-zone-a: datastore B is not mounted on the host of node n1 of its zones');
+    expect(wrong.fix).toContain('--zone ZONE');
+  });
 });
 
 describe('tls-trust', () => {

@@ -189,9 +189,11 @@ describe('zones from vSphere tags, with the real CPI', () => {
   );
 
   it(
-    'vk install csi --topology-category: every node reports the same zone to the CSI driver',
-    { timeout: 300_000 },
+    'vk install csi --topology-category on a driver installed without: the node plugin restarts and every node reports the same zone to the CSI driver',
+    { timeout: 400_000 },
     async () => {
+      const plain = await vk(['install', 'csi', '--timeout', '240s']);
+      expect(plain.code, plain.stderr).toBe(0);
       const r = await vk(['install', 'csi', '--topology-category', 'k8s-region,k8s-zone', '--timeout', '240s']);
       expect(r.code, r.stderr).toBe(0);
       for (const n of await nodes()) {
@@ -271,6 +273,25 @@ describe('zones from vSphere tags, with the real CPI', () => {
       expect(event.message).toMatch(/not accessible to the requested topology/);
       const pending = await box.getJson('/api/v1/namespaces/default/persistentvolumeclaims/not-in-zone-a');
       expect(pending.status.phase).toBe('Pending');
+
+      // vk doctor sees the same: a zoned class needs its datastore on its zones' hosts only.
+      const zoneA = box.nodes.filter((n) => zoneOf(n.name) === 'zone-a').map((n) => n.name);
+      const before = (JSON.parse((await vk(['doctor', '-o', 'json'])).stdout) as any[]).find(
+        (c) => c.id === 'storageclass-datastore',
+      );
+      expect(before).toMatchObject({
+        status: 'fail',
+        detail: `StorageClass wrong-zone: datastore DC0_C1_NFS_0 is not mounted on the host of nodes ${zoneA.sort().join(', ')} of its zones`,
+      });
+      await box.kubectl(['delete', 'pvc', 'not-in-zone-a', '-n', 'default', '--wait=false']);
+      await box.kubectl(['delete', 'storageclass', 'wrong-zone']);
+      const after = (JSON.parse((await vk(['doctor', '-o', 'json'])).stdout) as any[]).find(
+        (c) => c.id === 'storageclass-datastore',
+      );
+      expect(after).toMatchObject({
+        status: 'pass',
+        detail: 'zoned-b: DC0_C1_NFS_0 on the hosts of all 2 nodes of its zones',
+      });
     },
   );
 

@@ -233,6 +233,17 @@ export const needsPolicies = (classes: V1StorageClass[]) =>
 export interface NodeHost {
   node: string;
   host?: string;
+  /** The node's labels, read when some class has allowedTopologies. */
+  labels?: Record<string, string>;
+}
+
+/** Whether a node may get volumes of the class: no allowedTopologies, or one term all of whose expressions it meets. */
+function inAllowedTopology(c: V1StorageClass, n: NodeHost): boolean {
+  const terms = c.allowedTopologies ?? [];
+  if (terms.length === 0) return true;
+  return terms.some((t) =>
+    (t.matchLabelExpressions ?? []).every((e) => (e.values ?? []).includes(n.labels?.[e.key] ?? '')),
+  );
 }
 
 export function storageClassDatastoreCheck(
@@ -266,17 +277,26 @@ export function storageClassDatastoreCheck(
         notes.push(`${name}: ${ds.name} (hosts not checked: the node VMs could not be read)`);
         continue;
       }
-      const cut = nodes.filter((n) => n.host !== undefined && !ds.hosts.has(n.host)).map((n) => n.node);
+      const scope = nodes.filter((n) => inAllowedTopology(c, n));
+      const zoned = scope.length < nodes.length;
+      const cut = scope.filter((n) => n.host !== undefined && !ds.hosts.has(n.host)).map((n) => n.node);
       if (cut.length) {
         return {
           id,
           title,
           status: 'fail',
-          detail: `StorageClass ${name}: datastore ${ds.name} is not mounted on the host of ${cut.length === 1 ? 'node' : 'nodes'} ${cut.join(', ')}`,
-          fix: `use a datastore every node's host mounts (vk datastores shows which are shared): vk storageclass create ${name} --datastore DATASTORE`,
+          detail: `StorageClass ${name}: datastore ${ds.name} is not mounted on the host of ${cut.length === 1 ? 'node' : 'nodes'} ${cut.join(', ')}${zoned ? ' of its zones' : ''}`,
+          fix: zoned
+            ? `use a datastore the hosts of its zones mount, or zones whose hosts mount ${ds.name} (vk datastores shows the mounts): vk storageclass create ${name} --datastore DATASTORE --zone ZONE`
+            : `use a datastore every node's host mounts (vk datastores shows which are shared): vk storageclass create ${name} --datastore DATASTORE`,
         };
       }
-      notes.push(`${name}: ${ds.name} on the hosts of all ${nodes.filter((n) => n.host).length} nodes`);
+      const count = scope.filter((n) => n.host).length;
+      notes.push(
+        zoned
+          ? `${name}: ${ds.name} on the hosts of all ${count} node${count === 1 ? '' : 's'} of its zones`
+          : `${name}: ${ds.name} on the hosts of all ${count} nodes`,
+      );
     } else if (policy) {
       if (typeof policies === 'string') notes.push(`${name}: policy "${policy}" not checked (${policies})`);
       else if (policies && !policies.some((p) => p.name === policy)) {

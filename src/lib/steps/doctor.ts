@@ -521,13 +521,14 @@ async function storageChecks(
   }
   return [
     defaultClassCheck(classes.value),
-    await datastoreCheck(classes.value, session, matches),
+    await datastoreCheck(client, classes.value, session, matches),
     pvs.ok ? inTreeCheck(classes.value, pvs.value) : cannot('in-tree', 'No in-tree vSphere volumes', pvs.reason),
   ];
 }
 
 /** The datastores and policies are read only when a CSI StorageClass names one. */
 async function datastoreCheck(
+  client: KubeClient,
   classes: V1StorageClass[],
   session: VsphereSession | undefined,
   matches: NodeMatch[] | undefined,
@@ -543,7 +544,12 @@ async function datastoreCheck(
   ]);
   if (datastores && !datastores.ok)
     return { id, title, status: 'fail', detail: `cannot read the datastores: ${datastores.reason}` };
-  const nodeHosts = matches?.map((m) => ({ node: m.node, host: m.vm?.host }));
+  // A zoned class (allowedTopologies) needs its datastore only on the hosts of its zones' nodes.
+  const zoned = classes.some((c) => (c.allowedTopologies ?? []).length > 0);
+  const labels = zoned
+    ? new Map((await client.list<V1Node>('v1', 'Node')).items.map((n) => [n.metadata!.name!, n.metadata?.labels ?? {}]))
+    : undefined;
+  const nodeHosts = matches?.map((m) => ({ node: m.node, host: m.vm?.host, labels: labels?.get(m.node) }));
   return drivers.storageClassDatastoreCheck(
     classes,
     datastores?.value,
