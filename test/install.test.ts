@@ -291,8 +291,28 @@ describe('vk install csi', () => {
     T,
   );
   it(
-    '--topology-category turns topology on for the running provisioner and says so',
+    '--topology-category turns topology on for the running provisioner and says so; a category vCenter lacks is refused first',
     async () => {
+      const argsBefore = (await workload('Deployment', 'vsphere-csi-controller', 'vmware-system-csi')).spec.template
+        .spec.containers;
+      const missing = await installCsi('--topology-category', 'k8s-region,k8s-zone');
+      expect(missing.code).toBe(1);
+      expect(errorLines(missing.stderr)).toEqual([
+        'error: --topology-category k8s-region, k8s-zone: no such tag categories in vCenter; vk topology --create makes the categories and tags',
+      ]);
+      expect(
+        (await workload('Deployment', 'vsphere-csi-controller', 'vmware-system-csi')).spec.template.spec.containers,
+      ).toEqual(argsBefore);
+      // The categories and tags the CSI node plugin reads: one region, one zone for the cluster.
+      const tagged = await vk([
+        'topology',
+        '--create',
+        '--region-tag',
+        'datacenter:DC0=r1',
+        '--zone-tag',
+        'cluster:DC0_C0=z1',
+      ]);
+      expect(tagged.code, tagged.stderr).toBe(0);
       const r = await installCsi('--topology-category', 'k8s-region', '--topology-category', 'k8s-zone', '-o', 'json');
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain('topology on (categories k8s-region, k8s-zone)');

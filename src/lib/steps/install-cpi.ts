@@ -75,6 +75,15 @@ export interface InstallCpiInput extends InstallOptions {
 export async function planInstallCpi(ctx: Context, input: InstallCpiInput): Promise<InstallCpiPlan> {
   validateInstallOptions(input);
   const kube = await ctx.kube();
+  if (zonesConfigured(input)) {
+    const { assertCategoriesExist } = await import('./topology.js');
+    await assertCategoriesExist(
+      await ctx.vsphere(),
+      [input.generate.region!, input.generate.zone!],
+      '--region/--zone',
+      (m) => ctx.log.warn(m),
+    );
+  }
   const manifest = await prepareManifest(ctx, kube, 'cpi', input);
   // A --ca-file bundle goes into the ConfigMap; the config names it where the DaemonSet mounts that ConfigMap.
   const configMount = input.generate.settings.caFile

@@ -97,6 +97,12 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
       hint: '--skip-preflight to install anyway',
     });
   }
+  if (!input.skipPreflight && input.generate.topologyCategories.length > 0) {
+    const { assertCategoriesExist } = await import('./topology.js');
+    await assertCategoriesExist(await ctx.vsphere(), input.generate.topologyCategories, '--topology-category', (m) =>
+      ctx.log.warn(m),
+    );
+  }
   const uninitialized = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
   if (uninitialized.length && !input.skipPreflight) {
     const shown = uninitialized.slice(0, 5).join(', ') + (uninitialized.length > 5 ? ', …' : '');

@@ -590,3 +590,36 @@ export async function zoneTagsDoctorCheck(input: {
     return { id: 'zone-tags', title: ZONE_TAGS_TITLE, status: 'fail', detail: `cannot read the tags: ${reason}` };
   }
 }
+
+/**
+ * Install preflight: the tag categories a driver is about to read zones from
+ * exist in vCenter. A missing one would leave the CPI's zone labels unset and
+ * the CSI node plugin without a topology, found only when the install's
+ * verification times out. Warns and goes on when vCenter has no tagging API.
+ */
+export async function assertCategoriesExist(
+  session: VsphereSession,
+  categories: readonly string[],
+  flag: string,
+  warn: (message: string) => void,
+): Promise<void> {
+  if (categories.length === 0) return;
+  let known: string[];
+  try {
+    known = (await (await session.tagging()).categories()).map((c) => c.name);
+  } catch (err) {
+    warn(`cannot check the tag categories ${categories.join(', ')}: ${(err as Error).message.split('\n')[0]}`);
+    return;
+  }
+  const missing = categories.filter((c) => !known.includes(c));
+  if (missing.length === 0) return;
+  const near = missing.length === 1 ? closest(missing[0]!, known) : undefined;
+  throw new VkError(
+    `${flag} ${missing.join(', ')}: no such tag ${missing.length === 1 ? 'category' : 'categories'} in vCenter`,
+    {
+      hint: near
+        ? `did you mean ${near}?`
+        : `vk topology --create makes the categories and tags${known.length ? ` (vCenter has: ${known.join(', ')})` : ''}`,
+    },
+  );
+}
