@@ -99,7 +99,14 @@ describe('the real drivers in the box', () => {
         'no ExternalIP on any node',
         async () => [...(await addresses()).values()].every((a) => !a.some((x) => x.startsWith('ExternalIP='))),
         { timeoutMs: 200_000 },
-      );
+      ).catch(async (err: Error) => {
+        const log = await box
+          .kubectl(['-n', 'kube-system', 'logs', 'ds/vsphere-cloud-controller-manager', '--tail', '60'])
+          .catch((e: Error) => e.message);
+        throw new Error(
+          `${err.message}\nnode addresses: ${JSON.stringify([...(await addresses())])}\nCPI log:\n${log}`,
+        );
+      });
       for (const [name, addrs] of await addresses()) {
         expect(addrs).toContain(`InternalIP=${vms.find((v) => v.name === name)!.ipAddress}`);
       }
