@@ -14,7 +14,9 @@ import {
   csiVersionOf,
   dropPlaceholders,
   managedSelector,
+  CONFIG_HASH_ANNOTATION,
   setControllerReplicas,
+  stampConfigHash,
   stampManagedBy,
 } from '../src/lib/manifests/transforms.js';
 import type { KubeObject } from '../src/lib/manifests/objects.js';
@@ -228,5 +230,36 @@ describe('stampManagedBy', () => {
     expect(JSON.stringify(ds.spec)).not.toContain('vk.io');
     expect(objects[0].metadata.labels).not.toHaveProperty('vk.io/component');
     expect(managedSelector('csi')).toBe('app.kubernetes.io/managed-by=vk,vk.io/component=csi');
+  });
+});
+
+describe('stampConfigHash', () => {
+  const ds = (name: string): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name, namespace: 'kube-system' },
+    spec: { template: { metadata: { labels: { app: name } }, spec: { containers: [] } } },
+  });
+  const cpi = { kind: 'DaemonSet' as const, namespace: 'kube-system', name: 'ccm', container: 'ccm' };
+  const hashOf = (o: KubeObject) =>
+    (o.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations?.[
+      CONFIG_HASH_ANNOTATION
+    ];
+
+  it('stamps only the named workload, keeps its template labels, and leaves the input alone', () => {
+    const input = [ds('ccm'), ds('other')];
+    const [stamped, other] = stampConfigHash(input, cpi, { 'vsphere.conf': 'a: 1\n' });
+    expect(hashOf(stamped!)).toMatch(/^[0-9a-f]{16}$/);
+    expect((stamped!.spec as { template: { metadata: { labels: object } } }).template.metadata.labels).toEqual({
+      app: 'ccm',
+    });
+    expect(hashOf(other!)).toBeUndefined();
+    expect(hashOf(input[0]!)).toBeUndefined();
+  });
+
+  it('is the same for the same data in any key order, and changes with the data', () => {
+    const h = (data: Record<string, string>) => hashOf(stampConfigHash([ds('ccm')], cpi, data)[0]!);
+    expect(h({ a: '1', b: '2' })).toBe(h({ b: '2', a: '1' }));
+    expect(h({ a: '1', b: '2' })).not.toBe(h({ a: '1', b: '3' }));
   });
 });
