@@ -54,7 +54,7 @@ describe('the real drivers in the box', () => {
 
   it(
     "the real CPI reads vk's nodes options: an excluded external subnet takes the nodes' ExternalIP away",
-    { timeout: 300_000 },
+    { timeout: 480_000 },
     async () => {
       const vms = await box.vcsim!.inspect('vms');
       const addresses = async () =>
@@ -93,12 +93,16 @@ describe('the real drivers in the box', () => {
         'jsonpath={.data.vsphere\\.conf}',
       ]);
       expect(conf).toContain('excludeExternalNetworkSubnetCidr: 10.0.0.0/16');
-      // The CPI restarts on the new config and updates every node's addresses.
-      // The restart waits for the runtime's volume refresh, the CPI's exit and its back-off: slow under load.
+      expect(r.stderr).toContain(
+        'the CPI applies the new nodes options to the addresses of the 3 nodes it had initialized at its next node status sync (every 5 minutes by default)',
+      );
+      // vk rolled the CPI out with the new config. The CPI finds the new
+      // addresses at once, but writes them at a node status sync: at its
+      // start (when the nodes are found by then) or 5 min later (seen under load).
       await waitFor(
         'no ExternalIP on any node',
         async () => [...(await addresses()).values()].every((a) => !a.some((x) => x.startsWith('ExternalIP='))),
-        { timeoutMs: 200_000 },
+        { timeoutMs: 340_000, intervalMs: 2_000 },
       ).catch(async (err: Error) => {
         const log = await box
           .kubectl(['-n', 'kube-system', 'logs', 'ds/vsphere-cloud-controller-manager', '--tail', '60'])

@@ -77,6 +77,8 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
     if (zoned.length > 0) {
       this.ctx.log.info(`zones: ${zoned.map((n) => `${n.name} ${n.region}/${n.zone}`).join(', ')}`);
     }
+    const note = steps.addressesNote(plan, result);
+    if (note) this.ctx.log.info(note);
     const err = steps.cpiVerificationError(result);
     if (err) throw err;
   }

@@ -186,6 +186,22 @@ export async function applyInstallCpi(
   return { ...result, pruned };
 }
 
+/**
+ * The CPI picks a node's addresses when it initializes the node and then at
+ * each node status sync (the CCM's --node-status-update-frequency, 5 min by
+ * default; a sync right after a restart may run before the nodes are found
+ * again). Nodes initialized before a change of the `nodes` options get the
+ * new addresses then, not during the install: say so instead of implying it.
+ */
+export function addressesNote(plan: InstallCpiPlan, result: InstallCpiResult): string | undefined {
+  const nodes = plan.options.generate.nodes;
+  if (!nodes || Object.values(nodes).every((v) => v === undefined || (Array.isArray(v) && v.length === 0))) return;
+  const changed = result.objects.some((o) => o.kind === 'ConfigMap' && o.action === 'configured');
+  const earlier = (result.verification?.nodes ?? []).filter((n) => !plan.taintNodes.includes(n.name)).length;
+  if (!changed || earlier === 0) return;
+  return `the CPI applies the new nodes options to the addresses of the ${earlier} node${earlier === 1 ? '' : 's'} it had initialized at its next node status sync (every 5 minutes by default); kubectl get nodes -o wide shows them`;
+}
+
 /** Taints the nodes the CPI must (re)initialize; it initializes only nodes with the uninitialized taint. */
 async function taintUninitialized(kube: KubeClient, plan: InstallCpiPlan, progress: Progress, dryRun: boolean) {
   if (plan.taintNodes.length === 0) {
