@@ -177,7 +177,7 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
     checks.push(Promise.resolve([nodesInitializedCheck(nodes)]));
     checks.push(guard('cpi', 'vSphere CPI running', cpiCheck(client, version.gitVersion)));
     checks.push(guard('csi', 'vSphere CSI driver running', csiCheck(client, nodes)));
-    checks.push(storageChecks(client, classReads!, session, matches));
+    checks.push(storageChecks(client, classReads!, session, matches, nodes));
     checks.push(driverConfigChecks(client, session, configReads!, certRead));
     checks.push(drift.driftChecks(client, version.gitVersion, ctx.env));
   }
@@ -501,6 +501,7 @@ async function storageChecks(
   classReads: Promise<Outcome<V1StorageClass[]>>,
   session: VsphereSession | undefined,
   matches: NodeMatch[] | undefined,
+  nodes: V1Node[],
 ): Promise<CheckResult[]> {
   const [classes, pvs] = await Promise.all([
     classReads,
@@ -521,17 +522,17 @@ async function storageChecks(
   }
   return [
     defaultClassCheck(classes.value),
-    await datastoreCheck(client, classes.value, session, matches),
+    await datastoreCheck(classes.value, session, matches, nodes),
     pvs.ok ? inTreeCheck(classes.value, pvs.value) : cannot('in-tree', 'No in-tree vSphere volumes', pvs.reason),
   ];
 }
 
 /** The datastores and policies are read only when a CSI StorageClass names one. */
 async function datastoreCheck(
-  client: KubeClient,
   classes: V1StorageClass[],
   session: VsphereSession | undefined,
   matches: NodeMatch[] | undefined,
+  nodes: V1Node[],
 ): Promise<CheckResult> {
   const id = STORAGECLASS_DATASTORE;
   const title = STORAGECLASS_DATASTORE_TITLE;
@@ -545,11 +546,8 @@ async function datastoreCheck(
   if (datastores && !datastores.ok)
     return { id, title, status: 'fail', detail: `cannot read the datastores: ${datastores.reason}` };
   // A zoned class (allowedTopologies) needs its datastore only on the hosts of its zones' nodes.
-  const zoned = classes.some((c) => (c.allowedTopologies ?? []).length > 0);
-  const labels = zoned
-    ? new Map((await client.list<V1Node>('v1', 'Node')).items.map((n) => [n.metadata!.name!, n.metadata?.labels ?? {}]))
-    : undefined;
-  const nodeHosts = matches?.map((m) => ({ node: m.node, host: m.vm?.host, labels: labels?.get(m.node) }));
+  const labels = new Map(nodes.map((n) => [n.metadata!.name!, n.metadata?.labels ?? {}]));
+  const nodeHosts = matches?.map((m) => ({ node: m.node, host: m.vm?.host, labels: labels.get(m.node) }));
   return drivers.storageClassDatastoreCheck(
     classes,
     datastores?.value,

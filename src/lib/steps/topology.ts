@@ -20,7 +20,8 @@ import { closest } from '../config/user-config.js';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import type { Tag, TagCategory, TaggingClient } from '../vsphere/tagging.js';
-import { refKey, type MoRef } from '../vsphere/types.js';
+import { refKey, refOfKey, type MoRef } from '../vsphere/types.js';
+import { CSI_TOPOLOGY_PREFIX } from '../drivers/names.js';
 import { matchNodes, readVms, type NodeMatch } from './node-vms.js';
 
 export const DEFAULT_REGION_CATEGORY = 'k8s-region';
@@ -159,11 +160,7 @@ export async function readTopologyOf(
   matches: readonly NodeMatch[],
   tagging?: TaggingClient,
 ): Promise<TopologyState> {
-  const hostKeys = [...new Set(matches.flatMap((m) => (m.vm?.host ? [m.vm.host] : [])))];
-  const hostRefs = hostKeys.map((k) => {
-    const i = k.indexOf(':');
-    return { type: k.slice(0, i), value: k.slice(i + 1) };
-  });
+  const hostRefs = [...new Set(matches.flatMap((m) => (m.vm?.host ? [m.vm.host] : [])))].map(refOfKey);
   const client = tagging ?? (await session.tagging());
   const [chains, categories, tags] = await Promise.all([
     readAncestors(session, hostRefs),
@@ -463,7 +460,6 @@ export async function resolveZones(
   zoneCategory: string | undefined,
 ): Promise<ZoneSelection> {
   const { readDriverConfigs } = await import('./doctor-drivers.js');
-  const { CSI_TOPOLOGY_PREFIX } = await import('../drivers/names.js');
   const [configs, nodes] = await Promise.all([
     readDriverConfigs(kube),
     kube.list<V1Node>('v1', 'Node').then((l) => l.items),

@@ -74,7 +74,7 @@ function errorOf(what: string, status: number, body: WireError | undefined, host
   const reason = detail ?? type?.replace(/_/g, ' ') ?? `HTTP ${status}`;
   const hint =
     status === 403 || type === 'unauthorized'
-      ? 'the user needs the tagging privileges (vk roles create gives them to the driver accounts; an administrator has them)'
+      ? 'creating and attaching tags needs the vSphere Tagging privileges (Create vSphere Tag Category, Create vSphere Tag, Assign or Unassign vSphere Tag); run it as an administrator'
       : status === 404 && !type
         ? `tags need vCenter Server's vSphere Automation API at https://${host}${BASE} (an ESXi host has none)`
         : undefined;

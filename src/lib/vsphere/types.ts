@@ -21,6 +21,12 @@ export function refKey(ref: MoRef): string {
   return `${ref.type}:${ref.value}`;
 }
 
+/** The reference a refKey was made from. */
+export function refOfKey(key: string): MoRef {
+  const i = key.indexOf(':');
+  return { type: key.slice(0, i), value: key.slice(i + 1) };
+}
+
 export interface AboutInfo {
   name: string;
   fullName: string;
