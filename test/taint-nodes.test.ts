@@ -39,10 +39,17 @@ async function taintsOf(name: string): Promise<Taint[]> {
   }));
 }
 const hasTaint = async (name: string) => (await taintsOf(name)).some((t) => t.key === TAINT);
-/** Node resourceVersions change with kwok's heartbeats; compare the specs instead. */
+/**
+ * Node resourceVersions change with kwok's heartbeats; compare the specs instead,
+ * without the taints the node lifecycle controller adds and removes on its own
+ * (node.kubernetes.io/not-ready while a new node's Ready condition settles).
+ */
 const nodeSpecs = async () =>
   JSON.stringify(
-    (await box.store.list<{ metadata: { name: string }; spec: unknown }>('Node')).map((n) => [n.metadata.name, n.spec]),
+    (await box.store.list<{ metadata: { name: string }; spec: { taints?: Taint[] } }>('Node')).map((n) => {
+      const taints = (n.spec.taints ?? []).filter((t) => !t.key.startsWith('node.kubernetes.io/'));
+      return [n.metadata.name, { ...n.spec, taints }];
+    }),
   );
 
 async function setSpec(name: string, patch: object): Promise<void> {

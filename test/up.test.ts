@@ -86,7 +86,11 @@ async function snapshot(): Promise<Map<string, string>> {
     const spec = n.spec as NodeSpec;
     out.set(
       `Node/${n.metadata.name}`,
-      JSON.stringify([spec.providerID ?? null, (spec.taints ?? []).map((t) => t.key)]),
+      // Without the node lifecycle controller's own node.kubernetes.io/* taints.
+      JSON.stringify([
+        spec.providerID ?? null,
+        (spec.taints ?? []).map((t) => t.key).filter((k) => !k.startsWith('node.kubernetes.io/')),
+      ]),
     );
   }
   return out;

@@ -530,11 +530,17 @@ export async function startBox(opts: BoxOptions = {}): Promise<Box> {
       await waitFor(
         `nodes ${specs.map((s) => s.name).join(', ')} Ready`,
         async () => {
-          type ReadyNode = { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } };
+          type ReadyNode = {
+            metadata: { name: string };
+            spec?: { taints?: { key: string }[] };
+            status?: { conditions?: { type: string; status: string }[] };
+          };
           const list = await getJson<{ items: ReadyNode[] }>('/api/v1/nodes');
+          // Ready, and the node lifecycle controller has taken its not-ready taint off again.
           const ready = new Set(
             list.items
               .filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+              .filter((n) => !(n.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/not-ready'))
               .map((n) => n.metadata.name),
           );
           return specs.every((s) => ready.has(s.name));
