@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import type { InitResult } from '../lib/steps/init.js';
+import type { InitResult } from '../lib/steps/init-types.js';
 
 export default class Init extends VkCommand<typeof Init> {
   static override summary = 'Write the config file every vk command reads for its defaults.';

@@ -4,7 +4,8 @@
 
 import type { Logger } from './cli/logger.js';
 import type { OutputFormat } from './cli/output.js';
-import type { RawVsphereFlags, VsphereSession } from './vsphere/connect.js';
+import type { VsphereSession } from './vsphere/connect.js';
+import type { RawVsphereFlags } from './vsphere/settings.js';
 import type { KubeClient } from './kube/connect.js';
 
 export interface Context {

@@ -6,9 +6,9 @@
 
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { vkConfigDir } from '../paths.js';
 import { urlUserinfo } from '../vsphere/settings.js';
 import { parseVcenterEndpoint } from './vcenter-endpoint.js';
 
@@ -59,11 +59,6 @@ export interface UserConfigLocation {
   path: string;
   /** Named by --config or VK_CONFIG: it must exist (except for vk init, which creates it). */
   explicit: boolean;
-}
-
-/** vk's config dir: $XDG_CONFIG_HOME/vk (default ~/.config/vk); saved sessions live under it too. */
-export function vkConfigDir(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'vk');
 }
 
 /** --config, else VK_CONFIG, else $XDG_CONFIG_HOME/vk/config.yaml. */

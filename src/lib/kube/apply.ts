@@ -4,7 +4,7 @@
 // resourceVersion (or, under dry-run, by its content) before and after.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { KubeClient } from './client.js';
+import type { KubeRest } from './rest.js';
 import { refOf } from './resources.js';
 
 export interface ApplyOptions {
@@ -31,7 +31,7 @@ export interface ApplyResult {
 }
 
 export async function applyObjects(
-  client: KubeClient,
+  client: KubeRest,
   objects: KubernetesObject[],
   opts: ApplyOptions = {},
 ): Promise<ApplyResult[]> {

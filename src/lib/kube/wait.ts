@@ -12,7 +12,8 @@ import type {
   V1Pod,
 } from '@kubernetes/client-node';
 import { InterruptedError, VkError } from '../errors.js';
-import type { KubeClient, ObjectRef } from './client.js';
+import type { ObjectRef } from './resources.js';
+import type { KubeRest } from './rest.js';
 import { formatDuration } from './duration.js';
 import { lastErrorLine } from './logs.js';
 
@@ -57,12 +58,12 @@ export class WaitTimeoutError extends VkError {
 }
 
 interface Diagnose {
-  (client: KubeClient, obj: KubernetesObject | undefined): Promise<string[]>;
+  (client: KubeRest, obj: KubernetesObject | undefined): Promise<string[]>;
 }
 
 /** Waits until `check` passes for the object; returns its last state (undefined if deleted). */
 export async function waitFor<T extends KubernetesObject>(
-  client: KubeClient,
+  client: KubeRest,
   ref: ObjectRef,
   check: Check<T>,
   opts: WaitOptions,
@@ -204,19 +205,19 @@ const deletedCheck: Check<KubernetesObject> = (obj) =>
     ? { done: false, missing: obj.metadata?.deletionTimestamp ? 'still terminating' : 'still exists' }
     : { done: true };
 
-export const waitForDaemonSetRollout = (c: KubeClient, r: NamespacedName, o: WaitOptions) =>
+export const waitForDaemonSetRollout = (c: KubeRest, r: NamespacedName, o: WaitOptions) =>
   waitFor<V1DaemonSet>(c, { apiVersion: 'apps/v1', kind: 'DaemonSet', ...r }, daemonSetReady, o, workloadPods);
 
-export const waitForDeploymentRollout = (c: KubeClient, r: NamespacedName, o: WaitOptions) =>
+export const waitForDeploymentRollout = (c: KubeRest, r: NamespacedName, o: WaitOptions) =>
   waitFor<V1Deployment>(c, { apiVersion: 'apps/v1', kind: 'Deployment', ...r }, deploymentReady, o, workloadPods);
 
-export const waitForPvcBound = (c: KubeClient, r: NamespacedName, o: WaitOptions) =>
+export const waitForPvcBound = (c: KubeRest, r: NamespacedName, o: WaitOptions) =>
   waitFor<V1PersistentVolumeClaim>(c, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...r }, pvcBound, o);
 
-export const waitForPodPhase = (c: KubeClient, r: NamespacedName, phases: PodPhase[], o: WaitOptions) =>
+export const waitForPodPhase = (c: KubeRest, r: NamespacedName, phases: PodPhase[], o: WaitOptions) =>
   waitFor<V1Pod>(c, { apiVersion: 'v1', kind: 'Pod', ...r }, podPhaseCheck(phases), o);
 
-export const waitForDeletion = async (c: KubeClient, ref: ObjectRef, o: WaitOptions): Promise<void> => {
+export const waitForDeletion = async (c: KubeRest, ref: ObjectRef, o: WaitOptions): Promise<void> => {
   await waitFor(c, ref, deletedCheck, o);
 };
 
@@ -281,7 +282,7 @@ interface CoreEvent extends KubernetesObject {
 }
 
 /** The object's latest events (core/v1), oldest first. */
-export async function latestEvents(client: KubeClient, ref: ObjectRef, limit: number): Promise<EventSummary[]> {
+export async function latestEvents(client: KubeRest, ref: ObjectRef, limit: number): Promise<EventSummary[]> {
   const ns = ref.namespace ?? 'default';
   const selector = `involvedObject.name=${ref.name},involvedObject.kind=${ref.kind}`;
   const list = await client

@@ -10,7 +10,7 @@ import { TlsVerificationError } from '../vsphere/faults.js';
 import { resolveVsphereSettings } from '../vsphere/settings.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
 import { checkDatastore, checkFolder, readDatacenterInventory } from './init-inventory.js';
-import type { InitAnswers, InitFlags } from './init.js';
+import type { InitAnswers, InitFlags } from './init-types.js';
 
 const NONE = '';
 

@@ -8,31 +8,11 @@ import { resolve } from 'node:path';
 import { UsageError, VkError } from '../errors.js';
 import { writeUserConfig, type UserConfig } from '../config/user-config.js';
 import type { Context } from '../context.js';
-import type { RawVsphereFlags, VsphereSession } from '../vsphere/connect.js';
+import type { InitAnswers, InitFlags, InitResult } from './init-types.js';
+import type { VsphereSession } from '../vsphere/connect.js';
 import { chooseDatacenter, datacenterArg, type DatacenterRef } from '../vsphere/inventory.js';
-import { resolveVsphereSettings } from '../vsphere/settings.js';
-
-/** What vk init was told on the command line (and the environment for the connection). */
-export interface InitFlags extends RawVsphereFlags {
-  datacenter?: string;
-  folder?: string;
-  datastore?: string;
-  kubeconfig?: string;
-  context?: string;
-  'save-password'?: boolean;
-}
-
-export interface InitResult {
-  file: string;
-  url: string;
-  user: string;
-  product: string;
-  version: string;
-  datacenter?: string;
-  folder?: string;
-  datastore?: string;
-  passwordSaved: boolean;
-}
+import { resolveVsphereSettings, type RawVsphereFlags } from '../vsphere/settings.js';
+import { checkDatastore, checkFolder, readDatacenterInventory } from './init-inventory.js';
 
 /** The connection flags that neither the command line nor the environment supplies, as "--url". */
 export function missingConnectionFlags(flags: RawVsphereFlags, env: NodeJS.ProcessEnv): string[] {
@@ -43,9 +23,6 @@ export function missingConnectionFlags(flags: RawVsphereFlags, env: NodeJS.Proce
   if (given.password === undefined) missing.push('--password');
   return missing;
 }
-
-import { checkDatastore, checkFolder, readDatacenterInventory } from './init-inventory.js';
-export { checkDatastore, checkFolder, readDatacenterInventory, type DatacenterInventory } from './init-inventory.js';
 
 /**
  * The datacenter named by --datacenter/GOVC_DATACENTER (checked), else the
@@ -58,13 +35,6 @@ export async function defaultDatacenter(
   const all = await session.datacenters();
   if (wanted || all.length === 1) return chooseDatacenter(all, wanted);
   return undefined;
-}
-
-export interface InitAnswers {
-  datacenter?: DatacenterRef;
-  folder?: string;
-  datastore?: string;
-  savePassword: boolean;
 }
 
 /** Writes the file from the live session's settings and the answers; never logs the password. */

@@ -10,24 +10,10 @@ import type { Logger } from '../cli/logger.js';
 import { VimClient } from './client.js';
 import { chooseDatacenter, listDatacenters, type DatacenterRef } from './inventory.js';
 import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
-import { resolveVsphereSettings } from './settings.js';
+import { resolveVsphereSettings, type RawVsphereFlags } from './settings.js';
 import { parseThumbprint, readCaFiles, type TlsSettings } from './tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 import type { TaggingClient } from './tagging.js';
-
-/** The vSphere flags as parsed by oclif (before environment fallbacks). */
-export interface RawVsphereFlags {
-  url?: string;
-  username?: string;
-  password?: string;
-  insecure?: boolean;
-  'ca-file'?: string;
-  thumbprint?: string;
-  /** Commands that take several (vk generate) pass a list: the session's default is the first. */
-  datacenter?: string | string[];
-  'persist-session'?: boolean;
-  'request-timeout'?: number;
-}
 
 export interface ConnectDeps {
   log: Logger;

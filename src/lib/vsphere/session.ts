@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { vkConfigDir } from '../config/user-config.js';
+import { vkConfigDir } from '../paths.js';
 import type { Secret } from '../secret.js';
 import type { Logger } from '../cli/logger.js';
 import type { VimClient } from './client.js';

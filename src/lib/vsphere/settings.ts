@@ -5,7 +5,20 @@
 // vCenter configured" read them as they are. One place, so all agree.
 
 import { Secret } from '../secret.js';
-import type { RawVsphereFlags } from './connect.js';
+
+/** The vSphere flags as parsed by oclif (before environment fallbacks). */
+export interface RawVsphereFlags {
+  url?: string;
+  username?: string;
+  password?: string;
+  insecure?: boolean;
+  'ca-file'?: string;
+  thumbprint?: string;
+  /** Commands that take several (vk generate) pass a list: the session's default is the first. */
+  datacenter?: string | string[];
+  'persist-session'?: boolean;
+  'request-timeout'?: number;
+}
 
 export interface VsphereSettings {
   url?: string;
