@@ -11,6 +11,8 @@ export default class SmokeTest extends VkCommand<typeof SmokeTest> {
 
 With --access-mode RWX on a class of the vSphere CSI driver, vk first checks that vSAN File Services is enabled on the clusters of the nodes' ESXi hosts and refuses (exit 1, nothing created) when it is not; when that cannot be checked (no vCenter configured or reachable, no vSAN API) it warns and goes on.
 
+With --snapshot, vk then takes a VolumeSnapshot of the written volume (of --snapshot-class, default: the driver's default VolumeSnapshotClass; 'vk install snapshots' makes one) and waits until it is ready to use, restores it into a new claim that must bind, and runs a third pod that must read the same token from the restored volume.
+
 --timeout bounds each wait (PVC Bound, each pod's completion); on a timeout the error names what was still pending and the object's latest events, such as the provisioner's ProvisioningFailed.
 
 The namespace is deleted, and waited for, on success, failure, timeout and Ctrl-C/SIGTERM, unless --keep.
@@ -25,6 +27,10 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
       description: 'Test a class with a shared volume, a mirrored image and a JUnit report for CI',
       command:
         '<%= config.bin %> <%= command.id %> --storage-class vsan-gold --access-mode RWX --image registry.example.com/library/busybox:1.36 --junit smoke.xml',
+    },
+    {
+      description: 'Also prove snapshots: snapshot the volume, restore it, read the token from the copy',
+      command: '<%= config.bin %> <%= command.id %> --snapshot --junit smoke.xml',
     },
     {
       description: 'Keep the namespace to inspect it afterwards',
@@ -44,6 +50,14 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
       default: '5m',
     }),
     keep: Flags.boolean({ summary: 'Keep the namespace and its objects afterwards.' }),
+    snapshot: Flags.boolean({
+      summary:
+        'Also snapshot the written volume, restore the snapshot into a new claim and read the token back from it.',
+    }),
+    'snapshot-class': Flags.string({
+      summary: "VolumeSnapshotClass for --snapshot (default: the driver's default class).",
+      dependsOn: ['snapshot'],
+    }),
     junit: Flags.string({ summary: 'Write a JUnit XML report to this file.' }),
   };
 
@@ -63,6 +77,8 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
       image: this.flags.image,
       timeoutMs,
       keep: this.flags.keep,
+      snapshot: this.flags.snapshot,
+      snapshotClass: this.flags['snapshot-class'],
     };
     steps.validateSmokeTestInput(input);
     const plan = await steps.planSmokeTest(await this.ctx.kube(), input);

@@ -19,6 +19,7 @@ import {
   GOVMOMI_VERSION,
   KUBERNETES_VERSION,
   KWOK_VERSION,
+  SNAPSHOTTER_VERSION,
 } from './versions.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -107,6 +108,18 @@ export const CSI_ATTACHER_BUILD: GoModuleBuild = {
   commands: [{ pkg: 'github.com/kubernetes-csi/external-attacher/v4/cmd/csi-attacher', bin: 'csi-attacher' }],
   ldflags: `-X main.version=${CSI_ATTACHER_VERSION}`,
   coldEstimate: 'about 10 minutes',
+};
+
+/** external-snapshotter: the snapshot-controller and the csi-snapshotter sidecar, one release. */
+export const SNAPSHOTTER_BUILD: GoModuleBuild = {
+  module: 'snapshotter',
+  version: SNAPSHOTTER_VERSION,
+  commands: [
+    { pkg: 'github.com/kubernetes-csi/external-snapshotter/v8/cmd/snapshot-controller', bin: 'snapshot-controller' },
+    { pkg: 'github.com/kubernetes-csi/external-snapshotter/v8/cmd/csi-snapshotter', bin: 'csi-snapshotter' },
+  ],
+  ldflags: `-X main.version=${SNAPSHOTTER_VERSION}`,
+  coldEstimate: 'about 4 minutes',
 };
 
 /** The box's stand-in for the vSphere CSI driver's controller (see test/README.md). */
@@ -210,6 +223,7 @@ export const BOX_BUILDS: readonly GoModuleBuild[] = [
   CPI_BUILD,
   CSI_PROVISIONER_BUILD,
   CSI_ATTACHER_BUILD,
+  SNAPSHOTTER_BUILD,
   CSI_STANDIN_BUILD,
 ];
 

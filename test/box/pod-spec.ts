@@ -2,7 +2,8 @@
 // runs (by image repository), each container's env with valueFrom resolved
 // and $(VAR) expanded, and the mount paths it must stand in for.
 
-export type Runnable = 'cpi' | 'csi-provisioner' | 'csi-attacher' | 'csi-standin' | 'csinode';
+export type Runnable =
+  'cpi' | 'csi-provisioner' | 'csi-attacher' | 'csi-snapshotter' | 'snapshot-controller' | 'csi-standin' | 'csinode';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- pod specs are read as the API serves them */
 export type Pod = any;
@@ -25,6 +26,8 @@ export const RELEASE_REPOSITORIES = {
   cpi: '/(cloud-provider-vsphere|cpi/release/manager)$',
   'csi-provisioner': '/csi-provisioner$',
   'csi-attacher': '/csi-attacher$',
+  'csi-snapshotter': '/csi-snapshotter$',
+  'snapshot-controller': '/snapshot-controller$',
 } as const satisfies Partial<Record<Runnable, string>>;
 
 /**

@@ -29,6 +29,7 @@ import {
   CSI_ATTACHER_BUILD,
   CSI_PROVISIONER_BUILD,
   CSI_STANDIN_BUILD,
+  SNAPSHOTTER_BUILD,
   ensureBuilt,
   repoRoot,
 } from './build.js';
@@ -144,6 +145,8 @@ export const BUILT_VERSION: Record<keyof typeof RELEASE_REPOSITORIES, string> = 
   cpi: CPI_BUILD.version,
   'csi-provisioner': CSI_PROVISIONER_BUILD.version,
   'csi-attacher': CSI_ATTACHER_BUILD.version,
+  'csi-snapshotter': SNAPSHOTTER_BUILD.version,
+  'snapshot-controller': SNAPSHOTTER_BUILD.version,
 };
 
 export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
@@ -151,6 +154,8 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     cpi: (await ensureBuilt(CPI_BUILD))['vsphere-cloud-controller-manager']!,
     'csi-provisioner': (await ensureBuilt(CSI_PROVISIONER_BUILD))['csi-provisioner']!,
     'csi-attacher': (await ensureBuilt(CSI_ATTACHER_BUILD))['csi-attacher']!,
+    'csi-snapshotter': (await ensureBuilt(SNAPSHOTTER_BUILD))['csi-snapshotter']!,
+    'snapshot-controller': (await ensureBuilt(SNAPSHOTTER_BUILD))['snapshot-controller']!,
     'csi-standin': (await ensureBuilt(CSI_STANDIN_BUILD))['csi-standin']!,
   };
   const apiUrl = new URL(host.apiServerUrl);
@@ -238,7 +243,12 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
       extra.push(`--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`);
       extra.push('--bind-address=127.0.0.1', `--secure-port=${await freePort()}`);
     }
-    if (runnable === 'csi-provisioner' || runnable === 'csi-attacher') {
+    if (
+      runnable === 'csi-provisioner' ||
+      runnable === 'csi-attacher' ||
+      runnable === 'csi-snapshotter' ||
+      runnable === 'snapshot-controller'
+    ) {
       extra.push(`--kubeconfig=${kubeconfig}`);
       if (!has('--leader-election-namespace')) extra.push(`--leader-election-namespace=${pod.metadata.namespace}`);
     }
@@ -322,6 +332,8 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
           KUBERNETES_SERVICE_PORT: apiUrl.port,
           KUBECONFIG: kubeconfig,
           POD_NAME: env.POD_NAME ?? pod.metadata.name,
+          // The stand-in copies the stand-in disks along with its snapshots (csi-standin/snapshot.go).
+          ...(r === 'csi-standin' ? { BOX_STANDIN_DISKS: host.volumesDir } : {}),
         },
         logFile: join(dir, `${c.name}.log`),
         restarts: 0,

@@ -13,5 +13,11 @@ export const CPI_VERSION = 'v1.36.0';
  */
 export const CSI_PROVISIONER_VERSION = 'v5.1.0';
 export const CSI_ATTACHER_VERSION = 'v4.12.0';
+/**
+ * external-snapshotter: the snapshot-controller and the csi-snapshotter
+ * sidecar. vSphere CSI v3.7/v3.8 run csi-snapshotter v8.2.0, which the module
+ * proxy does not serve; v8.4.0 is the nearest served release.
+ */
+export const SNAPSHOTTER_VERSION = 'v8.4.0';
 /** govmomi of the CSI stand-in (test/box/csi-standin). */
 export const GOVMOMI_VERSION = 'v0.56.0';

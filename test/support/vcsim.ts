@@ -200,6 +200,8 @@ export interface VcsimInspectResults {
   folders: VcsimFolder[];
   roles: VcsimRole[];
   permissions: VcsimPermission[];
+  /** Every CNS snapshot (CnsQuerySnapshots), sorted by volume then description (the CSI snapshot name). */
+  'cns-snapshots': { volumeId: string; snapshotId: string; description: string }[];
   /** privileges USER PATH...: entity path → privileges the user holds there */
   privileges: Record<string, string[]>;
   /** set-extra-config VM KEY VALUE (VM: name or inventory path) */

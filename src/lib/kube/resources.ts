@@ -50,6 +50,15 @@ const known: Record<string, Record<string, ResourceInfo>> = {
     CSINode: { plural: 'csinodes', namespaced: false },
     VolumeAttachment: { plural: 'volumeattachments', namespaced: false },
   },
+  'apiextensions.k8s.io/v1': {
+    CustomResourceDefinition: { plural: 'customresourcedefinitions', namespaced: false },
+  },
+  // Known before their CRDs exist: a list then answers 404 instead of failing discovery.
+  'snapshot.storage.k8s.io/v1': {
+    VolumeSnapshotClass: { plural: 'volumesnapshotclasses', namespaced: false },
+    VolumeSnapshotContent: { plural: 'volumesnapshotcontents', namespaced: false },
+    VolumeSnapshot: { plural: 'volumesnapshots', namespaced: true },
+  },
 };
 
 interface APIResourceList {

@@ -95,8 +95,16 @@ export const MANAGED_BY_VALUE = 'vk';
 export const COMPONENT_LABEL = 'vk.io/component';
 export const VERSION_LABEL = 'vk.io/version';
 
+/** What vk installs and labels: a driver, or the snapshot CRDs and controller (`vk install snapshots`). */
+export type ManagedComponent = Component | 'snapshots';
+
+/** How messages name a component: "CPI", "CSI", "snapshot-controller". */
+export function componentName(component: ManagedComponent): string {
+  return component === 'snapshots' ? 'snapshot-controller' : component.toUpperCase();
+}
+
 /** The selector that finds what vk installed for a component. */
-export function managedSelector(component: Component): string {
+export function managedSelector(component: ManagedComponent): string {
   return `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${COMPONENT_LABEL}=${component}`;
 }
 
@@ -107,7 +115,7 @@ export function managedSelector(component: Component): string {
  */
 export function stampManagedBy(
   objects: readonly KubeObject[],
-  stamp: { component: Component; version: string },
+  stamp: { component: ManagedComponent; version: string },
 ): KubeObject[] {
   return objects.map((obj) => ({
     ...obj,

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { parseDuration } from '../kube/duration.js';
 import { renderObjects, type RevealedObject } from '../config/objects.js';
 import type { KubeObject } from '../manifests/objects.js';
+import { componentName } from '../manifests/transforms.js';
 import type { DriverCredentials } from './generate.js';
 import type { VsphereSettings } from '../vsphere/settings.js';
 import type { InstallCsiInput } from './install-csi.js';
@@ -128,8 +129,9 @@ export async function printClientDryRun(
 }
 
 export function logSummary(ctx: Context, r: InstallResult<unknown>): void {
-  ctx.log.info(`${r.component.toUpperCase()} ${r.version}: ${summarizeInstall(r)}`);
+  const name = componentName(r.component);
+  ctx.log.info(`${name} ${r.version}: ${summarizeInstall(r)}`);
   const pruned = describePruned(r.pruned);
-  if (pruned) ctx.log.info(`${r.component.toUpperCase()} ${r.version}: ${pruned}`);
+  if (pruned) ctx.log.info(`${name} ${r.version}: ${pruned}`);
   for (const w of r.rollouts) ctx.log.info(`${w.kind} ${w.namespace}/${w.name} ready after ${w.seconds}s`);
 }

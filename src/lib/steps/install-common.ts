@@ -20,7 +20,13 @@ import {
   type ManifestSource,
 } from '../manifests/load.js';
 import type { KubeObject } from '../manifests/objects.js';
-import { cpiVersionOf, csiVersionOf, dropPlaceholders, stampManagedBy } from '../manifests/transforms.js';
+import {
+  cpiVersionOf,
+  csiVersionOf,
+  dropPlaceholders,
+  stampManagedBy,
+  type ManagedComponent,
+} from '../manifests/transforms.js';
 
 /** --dry-run's mode (defined with the flag). */
 export type DryRun = DryRunMode;
@@ -112,7 +118,7 @@ export interface Rollout {
 }
 
 export interface InstallResult<V> {
-  component: Component;
+  component: ManagedComponent;
   version: string;
   kubernetesVersion: string;
   manifest: string[];

@@ -3,15 +3,24 @@
 // vCenter, a writer pod putting a random token on the volume and a reader pod
 // that must read the same token back. Every step is timed; the namespace is
 // deleted (and waited for) on success, failure, timeout and interrupt unless
-// `keep` is set. plan() resolves the inputs (default StorageClass, …) and
+// `keep` is set. With `snapshot`, the written volume is then snapshotted
+// (a VolumeSnapshot that must become ready), restored into a new claim, and
+// a third pod must read the same token from the restored volume. plan() resolves the inputs (default StorageClass, …) and
 // writes nothing; run() executes the plan and returns a result document that
 // the command prints and the JUnit writer turns into test cases.
 
 import { randomBytes } from 'node:crypto';
-import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1StorageClass,
+} from '@kubernetes/client-node';
 import { UsageError, VkError } from '../errors.js';
 import type { Context } from '../context.js';
-import type { KubeClient } from '../kube/client.js';
+import { isNotFound, type KubeClient } from '../kube/client.js';
+import { DEFAULT_CLASS_ANNOTATION, SNAPSHOT_API_VERSION, SNAPSHOT_GROUP } from '../snapshots/release.js';
 import { formatDuration } from '../kube/duration.js';
 import type { PodPhase } from '../kube/wait.js';
 import type { Table } from '../cli/output.js';
@@ -37,6 +46,10 @@ export interface SmokeTestInput {
   image?: string;
   timeoutMs?: number;
   keep?: boolean;
+  /** --snapshot: also snapshot the volume, restore it and read the token from the copy. */
+  snapshot?: boolean;
+  /** --snapshot-class (default: the driver's default VolumeSnapshotClass). */
+  snapshotClass?: string;
 }
 
 export interface SmokeTestPlan {
@@ -49,6 +62,8 @@ export interface SmokeTestPlan {
   timeoutMs: number;
   keep: boolean;
   token: string;
+  /** The VolumeSnapshotClass, when the run takes a snapshot. */
+  snapshotClass?: string;
 }
 
 export type StepStatus = 'passed' | 'failed' | 'skipped';
@@ -62,7 +77,16 @@ export interface StepResult {
   message?: string;
 }
 
-export type StepName = 'namespace' | 'pvc-bound' | 'cns-volume' | 'writer' | 'reader' | 'cleanup';
+export type StepName =
+  | 'namespace'
+  | 'pvc-bound'
+  | 'cns-volume'
+  | 'writer'
+  | 'reader'
+  | 'snapshot'
+  | 'restore'
+  | 'restore-reader'
+  | 'cleanup';
 
 export interface SmokeTestResult {
   passed: boolean;
@@ -72,6 +96,14 @@ export interface SmokeTestResult {
   accessMode: AccessMode;
   image: string;
   volume: { claim: string; persistentVolume?: string; volumeHandle?: string; datastore?: string };
+  /** With --snapshot: the VolumeSnapshot, its CSI snapshot handle and the restored claim. */
+  snapshot?: {
+    name: string;
+    snapshotClass: string;
+    snapshotHandle?: string;
+    restoredClaim: string;
+    restoredVolume?: string;
+  };
   steps: StepResult[];
   /** deleted, kept (--keep) or failed. */
   cleanup: 'deleted' | 'kept' | 'failed';
@@ -143,7 +175,9 @@ export async function planSmokeTest(kube: KubeClient, input: SmokeTestInput): Pr
       String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
     )[0]!;
   }
+  const snapshotClass = input.snapshot ? await pickSnapshotClass(kube, sc.provisioner, input.snapshotClass) : undefined;
   return {
+    ...(snapshotClass ? { snapshotClass } : {}),
     namespace: `vk-smoke-${randomSuffix()}`,
     storageClass: sc.metadata!.name!,
     provisioner: sc.provisioner,
@@ -156,29 +190,89 @@ export async function planSmokeTest(kube: KubeClient, input: SmokeTestInput): Pr
   };
 }
 
+/** The named VolumeSnapshotClass, or the driver's default (or its only) one. */
+async function pickSnapshotClass(kube: KubeClient, driver: string, name: string | undefined): Promise<string> {
+  type Cls = KubernetesObject & { driver: string };
+  let classes: Cls[];
+  try {
+    classes = (await kube.list<Cls>(SNAPSHOT_API_VERSION, 'VolumeSnapshotClass')).items;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    throw new UsageError('the cluster has no VolumeSnapshot CRDs, so --snapshot cannot run', {
+      hint: "run 'vk install snapshots' first",
+    });
+  }
+  const names = classes.map((c) => `${c.metadata!.name} (${c.driver})`).sort();
+  const listed = names.length ? `the cluster has: ${names.join(', ')}` : 'the cluster has no VolumeSnapshotClasses';
+  if (name) {
+    const cls = classes.find((c) => c.metadata?.name === name);
+    if (!cls) throw new UsageError(`volumesnapshotclass "${name}" not found`, { hint: listed });
+    if (cls.driver !== driver) {
+      throw new UsageError(`volumesnapshotclass "${name}" is for ${cls.driver}, not ${driver}`, { hint: listed });
+    }
+    return name;
+  }
+  const forDriver = classes.filter((c) => c.driver === driver);
+  const defaults = forDriver.filter((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
+  const pick = defaults.length === 1 ? defaults[0] : forDriver.length === 1 ? forDriver[0] : undefined;
+  if (!pick) {
+    throw new UsageError(
+      forDriver.length === 0
+        ? `no VolumeSnapshotClass for ${driver}`
+        : `${driver} has ${defaults.length === 0 ? 'no default' : 'several default'} VolumeSnapshotClasses`,
+      { hint: `pass --snapshot-class NAME (${listed}), or run 'vk install snapshots'` },
+    );
+  }
+  return pick.metadata!.name!;
+}
+
 function randomSuffix(): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789'; // what Kubernetes uses for generateName
   return Array.from(randomBytes(5), (b) => alphabet[b % alphabet.length]).join('');
 }
 
 const CLAIM = 'vk-smoke';
+const RESTORED_CLAIM = 'vk-smoke-restore';
+const SNAPSHOT = 'vk-smoke';
 const labels = { 'app.kubernetes.io/managed-by': 'vk', [SMOKE_LABEL]: 'true' };
 
-export function claimObject(plan: SmokeTestPlan): V1PersistentVolumeClaim {
+export function claimObject(plan: SmokeTestPlan, restore = false): V1PersistentVolumeClaim {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: CLAIM, namespace: plan.namespace, labels },
+    metadata: { name: restore ? RESTORED_CLAIM : CLAIM, namespace: plan.namespace, labels },
     spec: {
       accessModes: [accessModeNames[plan.accessMode]],
       storageClassName: plan.storageClass,
       resources: { requests: { storage: plan.size } },
+      ...(restore ? { dataSource: { apiGroup: SNAPSHOT_GROUP, kind: 'VolumeSnapshot', name: SNAPSHOT } } : {}),
     },
   };
 }
 
+/** The VolumeSnapshot of the written claim. */
+export function snapshotObject(plan: SmokeTestPlan): KubernetesObject {
+  return {
+    apiVersion: SNAPSHOT_API_VERSION,
+    kind: 'VolumeSnapshot',
+    metadata: { name: SNAPSHOT, namespace: plan.namespace, labels },
+    spec: { volumeSnapshotClassName: plan.snapshotClass, source: { persistentVolumeClaimName: CLAIM } },
+  } as KubernetesObject;
+}
+
+type SnapshotStatus = { readyToUse?: boolean; boundVolumeSnapshotContentName?: string; error?: { message?: string } };
+
+const snapshotReady = (s: (KubernetesObject & { status?: SnapshotStatus }) | undefined) => {
+  if (!s) return { done: false as const, missing: 'not found' };
+  if (s.status?.readyToUse === true) return { done: true as const };
+  const err = s.status?.error?.message;
+  return { done: false as const, missing: err ? `not ready: ${err}` : 'not ready to use yet' };
+};
+
 /** The writer puts the token on the volume; the reader exits 0 only when it reads the same token back. */
-export function podObject(plan: SmokeTestPlan, role: 'writer' | 'reader'): V1Pod {
+export type PodRole = 'writer' | 'reader' | 'restore-reader';
+
+export function podObject(plan: SmokeTestPlan, role: PodRole): V1Pod {
   const file = `${MOUNT}/vk-smoke-token`;
   const script =
     role === 'writer'
@@ -207,7 +301,9 @@ export function podObject(plan: SmokeTestPlan, role: 'writer' | 'reader'): V1Pod
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
         },
       ],
-      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: CLAIM } }],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: role === 'restore-reader' ? RESTORED_CLAIM : CLAIM } },
+      ],
     },
   };
 }
@@ -224,6 +320,9 @@ const titles: Record<StepName, string> = {
   'cns-volume': 'CNS volume in vCenter',
   writer: 'Writer pod wrote the token',
   reader: 'Reader pod read the token back',
+  snapshot: 'VolumeSnapshot ready to use',
+  restore: 'Claim restored from the snapshot bound',
+  'restore-reader': 'Reader pod read the token from the restored volume',
   cleanup: 'Delete namespace',
 };
 
@@ -256,7 +355,7 @@ export async function runSmokeTest(
   const ns = plan.namespace;
   let created = false;
 
-  const podDone = async (role: 'writer' | 'reader'): Promise<string> => {
+  const podDone = async (role: PodRole): Promise<string> => {
     const pod = podObject(plan, role);
     await kube.create(pod);
     const phases: PodPhase[] = ['Succeeded', 'Failed'];
@@ -264,12 +363,13 @@ export async function runSmokeTest(
     if (done.status?.phase === 'Succeeded') {
       return role === 'writer' ? 'token written' : 'read the same token back';
     }
+    const reader = role !== 'writer';
     const term = done.status?.containerStatuses?.[0]?.state?.terminated;
     const code = term?.exitCode;
-    if (role === 'reader' && code === READER_EXIT_MISMATCH) {
+    if (reader && code === READER_EXIT_MISMATCH) {
       throw new VkError(`pod ${ns}/${pod.metadata!.name} read a different token than the writer wrote`);
     }
-    if (role === 'reader' && code === READER_EXIT_MISSING) {
+    if (reader && code === READER_EXIT_MISSING) {
       throw new VkError(`pod ${ns}/${pod.metadata!.name} found no token on the volume`);
     }
     const why = term ? `${term.reason ?? 'terminated'}, exit code ${code}` : (done.status?.reason ?? 'Failed');
@@ -279,6 +379,52 @@ export async function runSmokeTest(
       `pod ${ns}/${pod.metadata!.name} failed (${why})${ev.length ? `; events: ${ev.join(' | ')}` : ''}`,
     );
   };
+
+  function snapshotSteps(): StepDef[] {
+    const snap: NonNullable<SmokeTestResult['snapshot']> = (result.snapshot = {
+      name: `${ns}/${SNAPSHOT}`,
+      snapshotClass: plan.snapshotClass!,
+      restoredClaim: `${ns}/${RESTORED_CLAIM}`,
+    });
+    return [
+      {
+        id: 'snapshot',
+        title: `${titles.snapshot} (${plan.snapshotClass})`,
+        run: async () => {
+          await kube.create(snapshotObject(plan));
+          const { waitFor } = await import('../kube/wait.js');
+          const ref = { apiVersion: SNAPSHOT_API_VERSION, kind: 'VolumeSnapshot', namespace: ns, name: SNAPSHOT };
+          const ready = (await waitFor(kube, ref, snapshotReady, wait)) as KubernetesObject & {
+            status?: SnapshotStatus;
+          };
+          const content = ready.status?.boundVolumeSnapshotContentName;
+          if (content) {
+            const c = await kube.find<KubernetesObject & { status?: { snapshotHandle?: string } }>({
+              apiVersion: SNAPSHOT_API_VERSION,
+              kind: 'VolumeSnapshotContent',
+              name: content,
+            });
+            if (c?.status?.snapshotHandle) snap.snapshotHandle = c.status.snapshotHandle;
+          }
+          return `ready as ${content ?? 'its content'}${snap.snapshotHandle ? ` (snapshot ${snap.snapshotHandle})` : ''}`;
+        },
+      },
+      {
+        id: 'restore',
+        title: titles.restore,
+        run: async () => {
+          await kube.create(claimObject(plan, true));
+          const bound = (await kube.wait.pvcBound(
+            { namespace: ns, name: RESTORED_CLAIM },
+            wait,
+          )) as V1PersistentVolumeClaim;
+          snap.restoredVolume = bound.spec?.volumeName;
+          return `bound to ${bound.spec?.volumeName}`;
+        },
+      },
+      { id: 'restore-reader', title: titles['restore-reader'], run: () => podDone('restore-reader') },
+    ];
+  }
 
   const steps: StepDef[] = [
     {
@@ -317,6 +463,7 @@ export async function runSmokeTest(
     },
     { id: 'writer', title: titles.writer, run: () => podDone('writer') },
     { id: 'reader', title: titles.reader, run: () => podDone('reader') },
+    ...(plan.snapshotClass ? snapshotSteps() : []),
   ];
 
   const record = (def: StepDef): StepDef => ({
@@ -439,6 +586,8 @@ export async function writeJUnitReport(
       image: plan.image,
       ...(r?.volume.volumeHandle ? { volumeHandle: r.volume.volumeHandle } : {}),
       ...(r?.volume.datastore ? { datastore: r.volume.datastore } : {}),
+      ...(plan.snapshotClass ? { snapshotClass: plan.snapshotClass } : {}),
+      ...(r?.snapshot?.snapshotHandle ? { snapshotHandle: r.snapshot.snapshotHandle } : {}),
     },
     cases: (r?.steps ?? []).map((s) => ({
       name: s.title,

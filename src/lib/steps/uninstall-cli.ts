@@ -3,15 +3,15 @@
 
 import type { Context } from '../context.js';
 import { UsageError, VkError } from '../errors.js';
-import type { Component } from '../manifests/compatibility.js';
+import { componentName, type ManagedComponent } from '../manifests/transforms.js';
 import { applyUninstall, planUninstall, type UninstallResult } from './uninstall.js';
 
 export async function uninstall(
   ctx: Context,
-  component: Component,
+  component: ManagedComponent,
   opts: { yes: boolean; dryRun: boolean },
 ): Promise<UninstallResult> {
-  const name = component.toUpperCase();
+  const name = componentName(component);
   if (!opts.yes && !opts.dryRun && !ctx.interactive) {
     throw new UsageError(`refusing to uninstall the ${name} without confirmation`, {
       hint: 'pass --yes (or --dry-run to see what would be deleted)',
@@ -36,7 +36,11 @@ export async function uninstall(
   ctx.log.info(
     opts.dryRun
       ? `dry run: would delete ${result.objects.length} objects; nothing was changed`
-      : `deleted ${deleted} objects of the ${name}; PersistentVolumes and PersistentVolumeClaims were left alone`,
+      : `deleted ${deleted} objects of the ${name}; ${
+          component === 'snapshots'
+            ? 'the snapshot CRDs, VolumeSnapshotClasses and snapshots were left alone'
+            : 'PersistentVolumes and PersistentVolumeClaims were left alone'
+        }`,
   );
   return result;
 }

@@ -11,8 +11,7 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
-import type { Component } from '../manifests/compatibility.js';
-import { managedSelector } from '../manifests/transforms.js';
+import { managedSelector, type ManagedComponent } from '../manifests/transforms.js';
 
 /** Deletion order: what runs first, then what it uses, then where it lived. */
 const KINDS: readonly [apiVersion: string, kind: string][] = [
@@ -38,7 +37,7 @@ export interface UninstallObject {
 }
 
 export interface UninstallPlan {
-  component: Component;
+  component: ManagedComponent;
   objects: UninstallObject[];
 }
 
@@ -48,7 +47,7 @@ export interface UninstallResult extends UninstallPlan {
 }
 
 /** The objects vk installed for the component, in deletion order; reads only. */
-export async function planUninstall(kube: KubeClient, component: Component): Promise<UninstallPlan> {
+export async function planUninstall(kube: KubeClient, component: ManagedComponent): Promise<UninstallPlan> {
   const labelSelector = managedSelector(component);
   // A few LISTs at a time: one per kind, each selecting by label on the server.
   const lists: { items: KubernetesObject[] }[] = [];
@@ -97,7 +96,7 @@ const keyOf = (o: { kind: string; namespace?: string; name: string }) => `${o.ki
  */
 export async function planPrune(
   kube: KubeClient,
-  component: Component,
+  component: ManagedComponent,
   keep: readonly { kind: string; metadata: { namespace?: string; name: string } }[],
 ): Promise<UninstallObject[]> {
   const kept = new Set(

@@ -66,6 +66,7 @@ func (d *driver) ControllerGetCapabilities(context.Context, *csi.ControllerGetCa
 	return &csi.ControllerGetCapabilitiesResponse{Capabilities: []*csi.ControllerServiceCapability{
 		rpc(csi.ControllerServiceCapability_RPC_CREATE_DELETE_VOLUME),
 		rpc(csi.ControllerServiceCapability_RPC_PUBLISH_UNPUBLISH_VOLUME),
+		rpc(csi.ControllerServiceCapability_RPC_CREATE_DELETE_SNAPSHOT),
 	}}, nil
 }
 
@@ -146,6 +147,19 @@ func (d *driver) CreateVolume(ctx context.Context, req *csi.CreateVolumeRequest)
 			CnsBackingObjectDetails: cnstypes.CnsBackingObjectDetails{CapacityInMb: sizeMB},
 		},
 	}
+	snapshotID := req.GetVolumeContentSource().GetSnapshot().GetSnapshotId()
+	if snapshotID != "" {
+		volumeID, cnsSnapshotID, err := splitSnapshotID(snapshotID)
+		if err != nil {
+			return nil, err
+		}
+		spec.VolumeSource = &cnstypes.CnsSnapshotVolumeSource{
+			VolumeId:   cnstypes.CnsVolumeId{Id: volumeID},
+			SnapshotId: cnstypes.CnsSnapshotId{Id: cnsSnapshotID},
+		}
+	} else if req.GetVolumeContentSource() != nil {
+		return nil, status.Error(codes.InvalidArgument, "the stand-in restores volumes from snapshots only, not clones")
+	}
 	if policyName != "" {
 		id, err := d.vc.policyID(ctx, policyName)
 		if err != nil {
@@ -163,7 +177,17 @@ func (d *driver) CreateVolume(ctx context.Context, req *csi.CreateVolumeRequest)
 	}
 	id := result.GetCnsVolumeOperationResult().VolumeId.Id
 	logf("created CNS volume %s for %s (%d MB)", id, req.Name, sizeMB)
-	return d.response(id, sizeMB, topology), nil
+	resp := d.response(id, sizeMB, topology)
+	if snapshotID != "" {
+		if dir := volumeDir(id); dir == "" {
+			logf("BOX_STANDIN_DISKS is not set: no stand-in disk data restored for %s", id)
+		} else if err := copyTree(snapshotDir(snapshotID), dir); err != nil {
+			return nil, internal("restoring the stand-in disk of snapshot %s: %v", snapshotID, err)
+		}
+		resp.Volume.ContentSource = req.VolumeContentSource
+		logf("volume %s restored from snapshot %s", id, snapshotID)
+	}
+	return resp, nil
 }
 
 func (d *driver) response(id string, sizeMB int64, topology []*csi.Topology) *csi.CreateVolumeResponse {

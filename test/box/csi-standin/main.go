@@ -4,8 +4,9 @@
 // program takes its place behind the real kubernetes-csi sidecars. It reads
 // the same csi-vsphere.conf, logs in to vCenter with its user (a wrong
 // password ends the process with the login fault), refuses vCenter below
-// 6.7U3 and creates, deletes, attaches and detaches CNS volumes through
-// govmomi's CNS client. See test/README.md.
+// 6.7U3 and creates, deletes, attaches and detaches CNS volumes, and takes,
+// deletes and restores CNS snapshots (snapshot.go), through govmomi's CNS
+// client. See test/README.md.
 //
 //	csi-standin                  serve CSI on $CSI_ENDPOINT (the driver's env)
 //	csi-standin topology UUID    print the topology segment of the VM (JSON)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/cns"
+	cnstypes "github.com/vmware/govmomi/cns/types"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/view"
@@ -24,6 +26,7 @@ const inspectUsage = `usage: vcsim inspect -url URL [-k] [-username U -password 
 
 Reads the simulator's state through govmomi, independently of vk, and prints JSON.
   about | sessions | vms | datastores | hosts | folders | roles | permissions
+  cns-snapshots                      every CNS snapshot (CnsQuerySnapshots), sorted by volume then description
   privileges USER PATH...            privileges USER holds on each entity (FetchUserPrivilegeOnEntities)
   set-extra-config VM KEY VALUE      ReconfigVM_Task with one extraConfig option
   power-off VM | power-on VM
@@ -103,6 +106,8 @@ func (in *inspector) run(what string, args []string) (interface{}, error) {
 	switch what {
 	case "about":
 		return in.about(), nil
+	case "cns-snapshots":
+		return in.cnsSnapshots()
 	case "sessions":
 		return in.sessions()
 	case "vms":
@@ -619,4 +624,44 @@ func (in *inspector) setPermission(path, principal, role string, propagate bool)
 	return done{true}, am.SetEntityPermissions(in.ctx, ref, []types.Permission{{
 		Principal: principal, RoleId: id, Propagate: propagate,
 	}})
+}
+
+type cnsSnapshot struct {
+	VolumeID    string `json:"volumeId"`
+	SnapshotID  string `json:"snapshotId"`
+	Description string `json:"description"`
+}
+
+// cnsSnapshots lists every CNS snapshot the simulator holds.
+func (in *inspector) cnsSnapshots() ([]cnsSnapshot, error) {
+	c, err := cns.NewClient(in.ctx, in.c)
+	if err != nil {
+		return nil, err
+	}
+	task, err := c.QuerySnapshots(in.ctx, cnstypes.CnsSnapshotQueryFilter{})
+	if err != nil {
+		return nil, err
+	}
+	info, err := cns.GetTaskInfo(in.ctx, task)
+	if err != nil {
+		return nil, err
+	}
+	res, err := cns.GetQuerySnapshotsTaskResult(in.ctx, info)
+	if err != nil {
+		return nil, err
+	}
+	out := []cnsSnapshot{}
+	for _, e := range res.Entries {
+		if e.Error != nil {
+			return nil, fmt.Errorf("CnsQuerySnapshots: %s", e.Error.LocalizedMessage)
+		}
+		out = append(out, cnsSnapshot{e.Snapshot.VolumeId.Id, e.Snapshot.SnapshotId.Id, e.Snapshot.Description})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].VolumeID != out[j].VolumeID {
+			return out[i].VolumeID < out[j].VolumeID
+		}
+		return out[i].Description < out[j].Description
+	})
+	return out, nil
 }
