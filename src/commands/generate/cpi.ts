@@ -3,14 +3,13 @@ import { isDryRun } from '../../lib/cli/flags.js';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { cpiSecretDefaults } from '../../lib/config/cpi.js';
-import { planCpi } from '../../lib/steps/generate.js';
+import { generateDeps, planCpi } from '../../lib/steps/generate.js';
 import {
   cpiConfigFlags,
   cpiConfigOptions,
   driverCredentialFlags,
   driverCredentials,
   emitGenerated,
-  generateDeps,
   generateFlags,
 } from '../../lib/steps/generate-cli.js';
 import { resolveVsphereSettings } from '../../lib/vsphere/settings.js';

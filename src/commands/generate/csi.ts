@@ -3,12 +3,11 @@ import { isDryRun } from '../../lib/cli/flags.js';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { csiSecret } from '../../lib/config/csi.js';
-import { parseNetPermission, planCsi } from '../../lib/steps/generate.js';
+import { generateDeps, parseNetPermission, planCsi } from '../../lib/steps/generate.js';
 import {
   driverCredentialFlags,
   driverCredentials,
   emitGenerated,
-  generateDeps,
   generateFlags,
 } from '../../lib/steps/generate-cli.js';
 import { resolveVsphereSettings } from '../../lib/vsphere/settings.js';

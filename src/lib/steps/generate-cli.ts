@@ -1,12 +1,10 @@
 // The command side of `vk generate cpi|csi`, shared by both: their common
-// flags, the GenerateDeps built from the command's context, and what to do
+// flags and what to do
 // with a plan (print redacted, print real values, write a 0600 file, or
 // apply to the cluster).
 
 import { Flags } from '@oclif/core';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../context.js';
-import { VkError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { redactedObjects, renderObjects, revealObjects } from '../config/objects.js';
 import { CPI_NODE_OPTIONS, type CpiNodeAddresses } from '../config/cpi.js';
@@ -119,86 +117,6 @@ export function driverCredentials(flags: Record<string, unknown>, which: 'cpi' |
   const username = flags[`${which}-username`] as string | undefined;
   const password = flags[`${which}-password`] as string | undefined;
   return { username, password: password === undefined ? undefined : new Secret(password) };
-}
-
-/**
- * What the step needs from vCenter and Kubernetes, from the command's one
- * session and kube client.
- */
-export function generateDeps(ctx: Context, opts: { folder?: string } = {}): GenerateDeps {
-  return {
-    listDatacenters: async () => (await (await ctx.vsphere()).datacenters()).map((dc) => dc.name),
-    listNetworks: async (datacenters) => {
-      const session = await ctx.vsphere();
-      const [{ retrieveFromContainer }, { datacenterArg }] = await Promise.all([
-        import('../vsphere/property-collector.js'),
-        import('../vsphere/inventory.js'),
-      ]);
-      const dcs = (await session.datacenters()).filter(
-        (dc) => datacenters.includes(datacenterArg(dc)) || datacenters.includes(dc.name),
-      );
-      const lists = await Promise.all(
-        dcs.map((dc) =>
-          retrieveFromContainer<{ name: string }>(session.client, {
-            container: dc.networkFolder,
-            type: 'Network',
-            paths: ['name'],
-          }),
-        ),
-      );
-      return [...new Set(lists.flat().map((n) => n.props.name ?? ''))].filter(Boolean).sort();
-    },
-    kubeSystemUid: async () => {
-      const kube = await ctx.kube();
-      const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' });
-      const uid = ns.metadata?.uid;
-      if (!uid) throw new VkError('the kube-system namespace has no UID', { hint: 'pass --cluster-id' });
-      return uid;
-    },
-    kubernetesVersion: async () => (await (await ctx.kube()).version()).gitVersion,
-    verifyLogin: async (username, password) => {
-      const session = await ctx.vsphere();
-      const { verifyLogin } = await import('../vsphere/verify-login.js');
-      await verifyLogin(session.options, username, password, { log: ctx.log, signal: ctx.signal });
-    },
-    ...(opts.folder === undefined
-      ? {}
-      : {
-          missingCsiPrivileges: async (username: string) => {
-            const { checkRoles } = await import('./roles.js');
-            const r = await checkRoles(ctx, {
-              user: username,
-              driver: 'csi',
-              prefix: '',
-              folder: opts.folder,
-              datastores: [],
-              fileVolumes: false,
-            });
-            return { missing: r.missing.map((m) => `${m.privilege} on ${m.object}`), fix: r.missing[0]?.fix ?? '' };
-          },
-        }),
-    applyObjects: async (objects) => {
-      const kube = await ctx.kube();
-      // On a fresh cluster vmware-system-csi does not exist yet (the CSI
-      // manifest creates it); create what is missing so --apply works first.
-      const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
-      const missing: KubernetesObject[] = [];
-      for (const name of namespaces) {
-        if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name }, ctx.signal))) {
-          missing.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-        }
-      }
-      const results = await kube.apply([...missing, ...(objects as unknown as KubernetesObject[])], {
-        signal: ctx.signal,
-      });
-      return results.map((r) => ({
-        kind: r.kind,
-        namespace: r.namespace ?? '',
-        name: r.name,
-        action: r.action === 'configured' ? 'updated' : r.action,
-      }));
-    },
-  };
 }
 
 export interface EmitOptions {

@@ -3,9 +3,11 @@
 // read-only (they may list datacenters, read the kube-system UID and log in
 // once with the drivers' credentials to check them); `applyGenerated` writes
 // the objects with server-side apply. Everything that needs vCenter or the
-// cluster goes through GenerateDeps, so the command decides where it comes
-// from and tests can supply it.
+// cluster goes through GenerateDeps: generateDeps() builds them from the
+// command's one session and kube client, and tests supply their own.
 
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Context } from '../context.js';
 import { UsageError, VkError } from '../errors.js';
 import type { Logger } from '../cli/logger.js';
 import type { Secret } from '../secret.js';
@@ -51,6 +53,86 @@ export interface GenerateDeps {
   missingCsiPrivileges?(username: string): Promise<{ missing: string[]; fix: string }>;
   /** Names of the networks (port groups included) of these datacenters, for the CPI's network options. */
   listNetworks?(datacenters: string[]): Promise<string[]>;
+}
+
+/**
+ * What the step needs from vCenter and Kubernetes, from the command's one
+ * session and kube client.
+ */
+export function generateDeps(ctx: Context, opts: { folder?: string } = {}): GenerateDeps {
+  return {
+    listDatacenters: async () => (await (await ctx.vsphere()).datacenters()).map((dc) => dc.name),
+    listNetworks: async (datacenters) => {
+      const session = await ctx.vsphere();
+      const [{ retrieveFromContainer }, { datacenterArg }] = await Promise.all([
+        import('../vsphere/property-collector.js'),
+        import('../vsphere/inventory.js'),
+      ]);
+      const dcs = (await session.datacenters()).filter(
+        (dc) => datacenters.includes(datacenterArg(dc)) || datacenters.includes(dc.name),
+      );
+      const lists = await Promise.all(
+        dcs.map((dc) =>
+          retrieveFromContainer<{ name: string }>(session.client, {
+            container: dc.networkFolder,
+            type: 'Network',
+            paths: ['name'],
+          }),
+        ),
+      );
+      return [...new Set(lists.flat().map((n) => n.props.name ?? ''))].filter(Boolean).sort();
+    },
+    kubeSystemUid: async () => {
+      const kube = await ctx.kube();
+      const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' });
+      const uid = ns.metadata?.uid;
+      if (!uid) throw new VkError('the kube-system namespace has no UID', { hint: 'pass --cluster-id' });
+      return uid;
+    },
+    kubernetesVersion: async () => (await (await ctx.kube()).version()).gitVersion,
+    verifyLogin: async (username, password) => {
+      const session = await ctx.vsphere();
+      const { verifyLogin } = await import('../vsphere/verify-login.js');
+      await verifyLogin(session.options, username, password, { log: ctx.log, signal: ctx.signal });
+    },
+    ...(opts.folder === undefined
+      ? {}
+      : {
+          missingCsiPrivileges: async (username: string) => {
+            const { checkRoles } = await import('./roles.js');
+            const r = await checkRoles(ctx, {
+              user: username,
+              driver: 'csi',
+              prefix: '',
+              folder: opts.folder,
+              datastores: [],
+              fileVolumes: false,
+            });
+            return { missing: r.missing.map((m) => `${m.privilege} on ${m.object}`), fix: r.missing[0]?.fix ?? '' };
+          },
+        }),
+    applyObjects: async (objects) => {
+      const kube = await ctx.kube();
+      // On a fresh cluster vmware-system-csi does not exist yet (the CSI
+      // manifest creates it); create what is missing so --apply works first.
+      const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
+      const missing: KubernetesObject[] = [];
+      for (const name of namespaces) {
+        if (!(await kube.find({ apiVersion: 'v1', kind: 'Namespace', name }, ctx.signal))) {
+          missing.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+        }
+      }
+      const results = await kube.apply([...missing, ...(objects as unknown as KubernetesObject[])], {
+        signal: ctx.signal,
+      });
+      return results.map((r) => ({
+        kind: r.kind,
+        namespace: r.namespace ?? '',
+        name: r.name,
+        action: r.action === 'configured' ? 'updated' : r.action,
+      }));
+    },
+  };
 }
 
 export interface DriverCredentials {

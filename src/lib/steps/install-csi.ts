@@ -10,7 +10,6 @@ import type { Progress } from '../cli/progress.js';
 import type { KubeClient } from '../kube/client.js';
 import type { CheckedRelease } from './vsphere-requirements.js';
 import type { Context } from '../context.js';
-import { generateDeps } from './generate-cli.js';
 import { VkError } from '../errors.js';
 import { redactedObjects, revealObjects } from '../config/objects.js';
 import type { KubeObject } from '../manifests/objects.js';
@@ -22,7 +21,7 @@ import {
   stampManagedBy,
 } from '../manifests/transforms.js';
 import { describeTopology, setCsiTopology, type TopologyPlan } from '../manifests/topology.js';
-import { planCsi, type CsiOptions, type GeneratePlan } from './generate.js';
+import { generateDeps, planCsi, type CsiOptions, type GeneratePlan } from './generate.js';
 import { CA_BUNDLE_KEY } from '../config/ca-bundle.js';
 import { csiSecret } from '../config/csi.js';
 import { applyPrune, planPrune, type UninstallObject } from './uninstall.js';

@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../kube/duration.js';
 import { Secret } from '../secret.js';
-import { generateDeps } from './generate-cli.js';
+import { generateDeps } from './generate.js';
 import type { RotateComponent, RotateResult } from './rotate-credentials.js';
 
 export const rotateFlags = {
