@@ -88,6 +88,19 @@ export async function installRuntimeCrds(api: RuntimeHost['api']): Promise<void>
   throw new Error(`kwok's Logs CRD was not established`);
 }
 
+/** Whether processes can get a hostname of their own (a UTS namespace: root, util-linux's unshare). */
+function canSetHostname(): boolean {
+  try {
+    execFileSync('unshare', ['--uts', '--', '/bin/sh', '-c', 'hostname box-probe'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    process.stderr.write(
+      'box: unshare --uts is not available: driver replicas share one hostname, so each may believe it leads\n',
+    );
+    return false;
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -167,6 +180,7 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
   /** Shell pods: key → their uid, log files and live processes. */
   const shells = new Map<string, { uid: string; logs: Map<string, string>; children: Set<ChildProcess> }>();
   const csinode = new CsiNodeWriter(host, bins['csi-standin'], root);
+  const ownHostname = canSetHostname();
   let stopping = false;
 
   const read = async (kind: 'secrets' | 'configmaps', ns: string, name: string) => {
@@ -401,7 +415,14 @@ export async function startRuntime(host: RuntimeHost): Promise<PodRuntime> {
     if (stopping || rc.stopped) return;
     rc.log ??= createWriteStream(rc.logFile, { flags: 'a' });
     rc.startedAt = new Date().toISOString();
-    const child = spawn(rc.bin, rc.args, {
+    // The pod's name as the process's hostname, as kubelet gives it: leader
+    // election takes the hostname as identity, and replicas sharing the box's
+    // one hostname would all believe they lead.
+    const podName = inst.key.split('/')[1]!;
+    const [cmd, args] = ownHostname
+      ? ['unshare', ['--uts', '--', '/bin/sh', '-c', 'hostname "$0" && exec "$@"', podName, rc.bin, ...rc.args]]
+      : [rc.bin, rc.args];
+    const child = spawn(cmd, args, {
       env: { PATH: process.env.PATH, HOME: inst.dir, ...rc.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
