@@ -1,18 +1,18 @@
-// Unit and round-trip tests of src/lib/config: the CPI YAML and CSI INI the
+// Unit and round-trip tests of the drivers' configs (src/lib/drivers): the CPI YAML and CSI INI the
 // generators write must read back exactly through the drivers' own parsers
 // (gopkg.in/yaml.v2, gopkg.in/gcfg.v1), run by our Go reader test/go/parsers.
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGo } from './support/go-build.js';
-import { Secret } from '../src/lib/secret.js';
-import { UsageError } from '../src/lib/errors.js';
-import { quoteIniSubsection, quoteIniValue, renderIni } from '../src/lib/config/ini.js';
-import { csiKeysFor, csiReleases, newestCsiVersion } from '../src/lib/config/csi-keys.js';
-import { csiConfKey, generateCsiObjects, type CsiConfigInput } from '../src/lib/config/csi.js';
-import { generateCpiObjects, type CpiConfigInput } from '../src/lib/config/cpi.js';
-import { clusterIdFromNamespaceUid } from '../src/lib/config/cluster-id.js';
-import { parseVcenterEndpoint } from '../src/lib/config/vcenter-endpoint.js';
-import { redactedObjects, revealObjects, type SecretObject } from '../src/lib/config/objects.js';
+import { Secret } from '../src/lib/core/secret.js';
+import { UsageError } from '../src/lib/core/errors.js';
+import { quoteIniSubsection, quoteIniValue, renderIni } from '../src/lib/drivers/ini.js';
+import { csiKeysFor, csiReleases, newestCsiVersion } from '../src/lib/drivers/csi/config-keys.js';
+import { csiConfKey, generateCsiObjects, type CsiConfigInput } from '../src/lib/drivers/csi/config.js';
+import { generateCpiObjects, type CpiConfigInput } from '../src/lib/drivers/cpi/config.js';
+import { clusterIdFromNamespaceUid } from '../src/lib/drivers/csi/cluster-id.js';
+import { parseVcenterEndpoint } from '../src/lib/settings/vcenter-endpoint.js';
+import { redactedObjects, revealObjects, type SecretObject } from '../src/lib/drivers/config-objects.js';
 
 const hostilePassword = 'p;a#s=s"w\\o\'r d\n\tü€😀 ';
 const hostileDatacenters = ['DC 1', 'dc "quoted"', 'a/b\\c', 'Zürich-データ', ' lead;#=trail '];
@@ -238,7 +238,7 @@ describe('CPI vsphere.conf and Secret round trip through yaml.v2', () => {
   });
 
   it('the Secret carries the hostile password exactly through a YAML stream', async () => {
-    const { renderObjects } = await import('../src/lib/config/objects.js');
+    const { renderObjects } = await import('../src/lib/drivers/config-objects.js');
     const stream = await renderObjects(revealObjects(await generateCpiObjects(cpiInput())), 'yaml');
     const r = parse('objects-yaml', stream);
     expect(r.err).toBe('');
@@ -255,7 +255,7 @@ describe('CPI vsphere.conf and Secret round trip through yaml.v2', () => {
   });
 
   it('the CSI Secret survives the YAML stream and then gcfg', async () => {
-    const { renderObjects } = await import('../src/lib/config/objects.js');
+    const { renderObjects } = await import('../src/lib/drivers/config-objects.js');
     const stream = await renderObjects(revealObjects(generateCsiObjects(csiInput())), 'yaml');
     const objs = parse('objects-yaml', stream).out as Array<{ stringData: Record<string, string> }>;
     const cfg = parse('csi-ini', objs[0]!.stringData[csiConfKey]!, '--version', newestCsiVersion).out as {

@@ -2,7 +2,7 @@
 // compatibility table, and reading back the registry an --image-registry
 // rewrite moved the images under.
 import { describe, expect, it } from 'vitest';
-import { compareImages, compareVersions, inferRegistry, versionVerdict } from '../src/lib/steps/doctor-drift.js';
+import { compareImages, compareVersions, inferRegistry, versionVerdict } from '../src/lib/doctor/drift.js';
 
 describe('versionVerdict', () => {
   it('passes the release the table pairs with the minor', () => {

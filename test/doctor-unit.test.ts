@@ -16,11 +16,11 @@ import {
   tlsTrustCheck,
   userDomainResult,
   userHasDomain,
-} from '../src/lib/steps/doctor-drivers.js';
-import { iniValue, parseIni } from '../src/lib/config/ini.js';
-import { parseCpiConf, parseCsiConf, type DriverVcenter } from '../src/lib/config/driver-config.js';
+} from '../src/lib/doctor/drivers.js';
+import { iniValue, parseIni } from '../src/lib/drivers/ini.js';
+import { parseCpiConf, parseCsiConf, type DriverVcenter } from '../src/lib/drivers/driver-config.js';
 import type { VsphereSession } from '../src/lib/vsphere/connect.js';
-import { isGenericClusterId } from '../src/lib/config/cluster-id.js';
+import { isGenericClusterId } from '../src/lib/drivers/csi/cluster-id.js';
 
 const node = (name: string, providerID?: string, systemUUID?: string): V1Node => ({
   metadata: { name },

@@ -4,9 +4,9 @@
 // answers and faults are read.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
-import { fileServicesCheck, fileVolumeUse, nodeClusters } from '../src/lib/steps/file-services.js';
-import type { NodeMatch } from '../src/lib/steps/node-vms.js';
-import { parseCsiConf } from '../src/lib/config/driver-config.js';
+import { fileServicesCheck, fileVolumeUse, nodeClusters } from '../src/lib/storage/file-services.js';
+import type { NodeMatch } from '../src/lib/vms/node-vms.js';
+import { parseCsiConf } from '../src/lib/drivers/driver-config.js';
 import type { VsphereSession } from '../src/lib/vsphere/connect.js';
 import { readVsanClusterConfig, VsanUnavailableError } from '../src/lib/vsphere/vsan.js';
 import { startFakeVim, type FakeVim } from './support/fake-vim.js';

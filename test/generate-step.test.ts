@@ -3,10 +3,10 @@
 // credentials are checked once, and that apply receives the real values.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/lib/cli/logger.js';
-import { Secret } from '../src/lib/secret.js';
-import { UsageError, VkError } from '../src/lib/errors.js';
-import { applyGenerated, planCpi, planCsi, type GenerateDeps } from '../src/lib/steps/generate.js';
-import type { RevealedObject } from '../src/lib/config/objects.js';
+import { Secret } from '../src/lib/core/secret.js';
+import { UsageError, VkError } from '../src/lib/core/errors.js';
+import { applyGenerated, planCpi, planCsi, type GenerateDeps } from '../src/lib/drivers/generate.js';
+import type { RevealedObject } from '../src/lib/drivers/config-objects.js';
 
 function fakeDeps(over: Partial<GenerateDeps> = {}) {
   const calls: string[] = [];

@@ -1,6 +1,6 @@
 // setIniValue: one key of the chosen sections rewritten, every other byte as it was.
 import { describe, expect, it } from 'vitest';
-import { iniValue, parseIni, setIniValue } from '../src/lib/config/ini.js';
+import { iniValue, parseIni, setIniValue } from '../src/lib/drivers/ini.js';
 
 const conf = [
   '[Global]',

@@ -2,7 +2,7 @@
 // (from the CCM's log and the node), and the one-line verification errors.
 import { describe, expect, it } from 'vitest';
 import type { V1Node } from '@kubernetes/client-node';
-import { cpiVerificationError, likelyCause, type InstallCpiResult } from '../src/lib/steps/install-cpi.js';
+import { cpiVerificationError, likelyCause, type InstallCpiResult } from '../src/lib/drivers/cpi/install.js';
 import { lastErrorLine, logExcerpt } from '../src/lib/kube/logs.js';
 import { csiVerificationError, type InstallCsiResult } from '../src/lib/steps/install-csi.js';
 

@@ -8,7 +8,7 @@ import { errorFromNetwork, errorFromResponse, isConflict } from '../src/lib/kube
 import { loadKubeconfig } from '../src/lib/kube/kubeconfig.js';
 import { applyAction } from '../src/lib/kube/apply.js';
 import { formatDuration, parseDuration } from '../src/lib/kube/duration.js';
-import { UsageError } from '../src/lib/errors.js';
+import { UsageError } from '../src/lib/core/errors.js';
 
 const req = { method: 'PATCH', path: '/api/v1/nodes/w-1', server: 'https://10.0.0.1:6443', context: 'admin@lab' };
 const status = (code: number, reason: string, message: string, details?: object) =>

@@ -7,7 +7,7 @@ import {
   resolveCsi,
   UPSTREAM_BASE_URL,
 } from '../src/lib/manifests/compatibility.js';
-import { UsageError, VkError } from '../src/lib/errors.js';
+import { UsageError, VkError } from '../src/lib/core/errors.js';
 
 function thrown(fn: () => unknown): VkError {
   try {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadManifest, manifestSourceFromFlag, parseManifest } from '../src/lib/manifests/load.js';
 import { resolveCpi, resolveCsi } from '../src/lib/manifests/compatibility.js';
-import { InterruptedError, UsageError, VkError } from '../src/lib/errors.js';
+import { InterruptedError, UsageError, VkError } from '../src/lib/core/errors.js';
 import { startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
 
 async function rejection(p: Promise<unknown>): Promise<VkError> {

@@ -20,7 +20,7 @@ import {
   stampManagedBy,
 } from '../src/lib/manifests/transforms.js';
 import type { KubeObject } from '../src/lib/manifests/objects.js';
-import { UsageError } from '../src/lib/errors.js';
+import { UsageError } from '../src/lib/core/errors.js';
 import { FIXTURE_DIR } from './fixtures/manifests/server.js';
 
 const load = (...parts: string[]) => loadManifest({ file: path.join(FIXTURE_DIR, ...parts) }, { timeoutMs: 1000 });

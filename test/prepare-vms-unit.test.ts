@@ -1,6 +1,6 @@
 // Pure logic of prepare-vms: value parsing, folder paths, suggestions, plans and summaries.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/lib/errors.js';
+import { UsageError } from '../src/lib/core/errors.js';
 import {
   absoluteFolderPath,
   applyPrepareVms,
@@ -11,7 +11,7 @@ import {
   validatePrepareInput,
   type PrepareVmsPlan,
   type VmPlan,
-} from '../src/lib/steps/prepare-vms.js';
+} from '../src/lib/vms/prepare-vms.js';
 import type { VimClient } from '../src/lib/vsphere/client.js';
 import type { DatacenterRef } from '../src/lib/vsphere/inventory.js';
 

@@ -10,7 +10,7 @@ import {
   validateRolePrefix,
   type PermissionRule,
 } from '../src/lib/roles/privileges.js';
-import { UsageError } from '../src/lib/errors.js';
+import { UsageError } from '../src/lib/core/errors.js';
 
 const rule = (role: string): PermissionRule => {
   const found = PERMISSIONS.find((r) => r.role === role);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress, nestedProgress, type Task } from '../src/lib/cli/progress.js';
 import { createLogger } from '../src/lib/cli/logger.js';
-import { Secret } from '../src/lib/secret.js';
+import { Secret } from '../src/lib/core/secret.js';
 
 function plain(statusIntervalMs?: number) {
   const lines: string[] = [];

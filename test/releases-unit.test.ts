@@ -4,8 +4,8 @@
 // very release `vk install csi` installs on the same cluster.
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/lib/cli/logger.js';
-import { csiKeysFor } from '../src/lib/config/csi-keys.js';
-import { Secret } from '../src/lib/secret.js';
+import { csiKeysFor } from '../src/lib/drivers/csi/config-keys.js';
+import { Secret } from '../src/lib/core/secret.js';
 import {
   compatibilityTable,
   csiReleaseTable,
@@ -14,7 +14,7 @@ import {
   resolveCsi,
 } from '../src/lib/manifests/compatibility.js';
 import { parseImageRef } from '../src/lib/manifests/images.js';
-import { planCsi, type GenerateDeps } from '../src/lib/steps/generate.js';
+import { planCsi, type GenerateDeps } from '../src/lib/drivers/generate.js';
 
 const minorKey = (m: string) => {
   const [major, minor] = m.split('.').map(Number);

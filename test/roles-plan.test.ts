@@ -1,9 +1,9 @@
 // Plans of `vk roles`: pure functions from the privilege table, the target
 // objects and vCenter's current roles and permissions.
 import { describe, expect, it } from 'vitest';
-import { UsageError, VkError } from '../src/lib/errors.js';
+import { UsageError, VkError } from '../src/lib/core/errors.js';
 import type { RoleTarget } from '../src/lib/roles/targets.js';
-import { planCreateRoles, planDeleteRoles, requirements, type Existing } from '../src/lib/steps/roles.js';
+import { planCreateRoles, planDeleteRoles, requirements, type Existing } from '../src/lib/roles/roles.js';
 import { normalizePrincipal, validatePrincipal } from '../src/lib/vsphere/authorization.js';
 
 const ref = (type: string, value: string) => ({ type, value });

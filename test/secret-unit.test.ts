@@ -1,7 +1,7 @@
 // Redaction of passwords in messages: every occurrence, also URL-encoded, and
 // a short password only where it stands alone.
 import { describe, expect, it } from 'vitest';
-import { redact, Secret } from '../src/lib/secret.js';
+import { redact, Secret } from '../src/lib/core/secret.js';
 
 describe('redact', () => {
   it('replaces a password and its URL encoding wherever it occurs', () => {

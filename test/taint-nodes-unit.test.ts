@@ -7,8 +7,8 @@ import {
   summarizeTaintResult,
   UNINITIALIZED_TAINT,
   validateTaintInput,
-} from '../src/lib/steps/taint-nodes.js';
-import { UsageError } from '../src/lib/errors.js';
+} from '../src/lib/nodes/taint-nodes.js';
+import { UsageError } from '../src/lib/core/errors.js';
 
 const other: V1Taint = { key: 'dedicated', value: 'db', effect: 'NoExecute' };
 const node = (taints?: V1Taint[]): V1Node => ({ metadata: { name: 'w-1', resourceVersion: '7' }, spec: { taints } });

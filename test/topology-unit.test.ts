@@ -9,8 +9,8 @@ import {
   type Ancestor,
   type TopologyInput,
   type TopologyState,
-} from '../src/lib/steps/topology.js';
-import { UsageError, VkError } from '../src/lib/errors.js';
+} from '../src/lib/topology/topology.js';
+import { UsageError, VkError } from '../src/lib/core/errors.js';
 
 const dc: Ancestor = { ref: { type: 'Datacenter', value: 'datacenter-1' }, name: 'DC0', kind: 'datacenter' };
 const root: Ancestor = { ref: { type: 'Folder', value: 'group-d1' }, name: 'Datacenters' };

@@ -4,10 +4,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clusterIdFromNamespaceUid } from '../src/lib/config/cluster-id.js';
-import { parseIni } from '../src/lib/config/ini.js';
-import { UsageError, VkError } from '../src/lib/errors.js';
-import { absoluteFolderPath } from '../src/lib/steps/prepare-vms.js';
+import { clusterIdFromNamespaceUid } from '../src/lib/drivers/csi/cluster-id.js';
+import { parseIni } from '../src/lib/drivers/ini.js';
+import { UsageError, VkError } from '../src/lib/core/errors.js';
+import { absoluteFolderPath } from '../src/lib/vms/prepare-vms.js';
 import type { VimClient } from '../src/lib/vsphere/client.js';
 import { findByInventoryPath } from '../src/lib/vsphere/inventory.js';
 import { createContainerView } from '../src/lib/vsphere/view.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectSteps } from '../src/lib/steps/up.js';
+import { selectSteps } from '../src/lib/up/up.js';
 
 describe('selectSteps', () => {
   it('runs every step by default', () => {

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configLayer } from '../src/lib/config/user-config.js';
+import { configLayer } from '../src/lib/settings/user-config.js';
 import { runVk } from './support/run-vk.js';
 import { startVcsim, type Vcsim } from './support/vcsim.js';
 

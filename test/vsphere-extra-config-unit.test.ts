@@ -3,7 +3,7 @@
 // may not read is an error naming it, the VM and the privilege (never "not
 // set"); servers without keyed paths get the whole array, asked for once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyPrepareVms, planPrepareVms } from '../src/lib/steps/prepare-vms.js';
+import { applyPrepareVms, planPrepareVms } from '../src/lib/vms/prepare-vms.js';
 import { diskUuidCheck } from '../src/lib/steps/doctor.js';
 import { extraConfigKeyPath } from '../src/lib/vsphere/extra-config.js';
 import { ref, startFakeVim, type FakeHandler, type FakeVim } from './support/fake-vim.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/lib/errors.js';
+import { UsageError } from '../src/lib/core/errors.js';
 import { parseVcenterUrl, resolveVsphereOptions } from '../src/lib/vsphere/connect.js';
 import { chooseDatacenter, InventoryPaths, type DatacenterRef } from '../src/lib/vsphere/inventory.js';
 import { sessionFile } from '../src/lib/vsphere/session.js';

@@ -3,8 +3,8 @@
 // old vCenter does not walk (ESXi-only gaps, feature-level warnings).
 import { describe, expect, it } from 'vitest';
 import { csiReleaseTable, csiVsphereMinimum } from '../src/lib/manifests/compatibility.js';
-import type { NodeHost, NodeMatch } from '../src/lib/steps/node-vms.js';
-import { vmHardwareCheck, vmwareToolsCheck, vsphereVersionCheck } from '../src/lib/steps/vsphere-requirements.js';
+import type { NodeHost, NodeMatch } from '../src/lib/vms/node-vms.js';
+import { vmHardwareCheck, vmwareToolsCheck, vsphereVersionCheck } from '../src/lib/doctor/vsphere-requirements.js';
 import { parseVsphereVersion, vmHardwareNumber, vsphereLabel } from '../src/lib/vsphere/versions.js';
 
 const release = { version: 'v3.8.0', why: 'the release for Kubernetes 1.36', minimum: csiVsphereMinimum('v3.8.0') };
@@ -111,7 +111,7 @@ describe('vSphere versions', () => {
 
 describe('node addresses', () => {
   it('names the IPv4 subnet of a VM address for the CPI option', async () => {
-    const { ipv4Subnet } = await import('../src/lib/steps/node-addresses.js');
+    const { ipv4Subnet } = await import('../src/lib/vms/node-addresses.js');
     expect(ipv4Subnet('10.0.3.7', 16)).toBe('10.0.0.0/16');
     expect(ipv4Subnet('192.168.10.200', 25)).toBe('192.168.10.128/25');
     expect(ipv4Subnet('10.0.3.7', undefined)).toBeUndefined();
@@ -119,7 +119,7 @@ describe('node addresses', () => {
   });
 
   it('checks only nodes whose VMs report an IP, and suggests the network name without a prefix length', async () => {
-    const { nodeAddressesCheck } = await import('../src/lib/steps/node-addresses.js');
+    const { nodeAddressesCheck } = await import('../src/lib/vms/node-addresses.js');
     const nodes = [
       { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.1.5' }] } },
       { metadata: { name: 'n2' }, status: { addresses: [] } },

@@ -1,7 +1,7 @@
 // Unit tests for the vim25 wire format: escaping, typed serialization,
 // decoding by wire type, and fault translation.
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../src/lib/secret.js';
+import { Secret } from '../src/lib/core/secret.js';
 import { decodeField } from '../src/lib/vsphere/decode.js';
 import {
   InvalidArgumentError,

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import { ExitCode } from '../lib/errors.js';
+import { ExitCode } from '../lib/core/errors.js';
 
 export default class Doctor extends VkCommand<typeof Doctor> {
   static override summary =

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import type { InitResult } from '../lib/steps/init-types.js';
+import type { InitResult } from '../lib/init/types.js';
 
 export default class Init extends VkCommand<typeof Init> {
   static override summary = 'Write the config file every vk command reads for its defaults.';
@@ -43,8 +43,8 @@ The password is written only with --save-password; the file is always mode 0600.
   };
 
   async run(): Promise<void> {
-    const { userConfigLocation } = await import('../lib/config/user-config.js');
-    const { runInit } = await import('../lib/steps/init.js');
+    const { userConfigLocation } = await import('../lib/settings/user-config.js');
+    const { runInit } = await import('../lib/init/init.js');
     const file = userConfigLocation(this.flags.config, this.ctx.env).path;
     const result = await runInit(this.ctx, { flags: this.flags, file, force: this.flags.force });
     await this.print(result, initTable);

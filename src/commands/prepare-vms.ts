@@ -2,9 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { dryRunFlag, isDryRun, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import { UsageError, VkError } from '../lib/errors.js';
+import { UsageError, VkError } from '../lib/core/errors.js';
 import { parseDuration } from '../lib/kube/duration.js';
-import type { PrepareVmsResult } from '../lib/steps/prepare-vms.js';
+import type { PrepareVmsResult } from '../lib/vms/prepare-vms.js';
 
 export default class PrepareVms extends VkCommand<typeof PrepareVms> {
   static override summary = 'Set disk.enableUUID=TRUE on every VM of a folder (needed by the vSphere CSI driver).';
@@ -76,7 +76,7 @@ Exit codes: 0 all VMs prepared (or nothing to do), 1 a VM failed or no VM found,
         hint: 'pass --yes to confirm',
       });
     }
-    const steps = await import('../lib/steps/prepare-vms.js');
+    const steps = await import('../lib/vms/prepare-vms.js');
     const input = {
       folder: folder ?? '',
       recursive: this.flags.recursive,

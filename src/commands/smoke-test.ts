@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
-import { InterruptedError, UsageError, VkError } from '../lib/errors.js';
+import { InterruptedError, UsageError, VkError } from '../lib/core/errors.js';
 
 export default class SmokeTest extends VkCommand<typeof SmokeTest> {
   static override summary =
@@ -83,10 +83,10 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
     steps.validateSmokeTestInput(input);
     const plan = await steps.planSmokeTest(await this.ctx.kube(), input);
     // Nothing is created when ReadWriteMany cannot work on the nodes' clusters.
-    await (await import('../lib/steps/file-services.js')).assertFileServicesForRwx(this.ctx, plan, this.flags);
+    await (await import('../lib/storage/file-services.js')).assertFileServicesForRwx(this.ctx, plan, this.flags);
 
     const [{ volumeChecker }, { createProgress }] = await Promise.all([
-      import('../lib/steps/cns-volume.js'),
+      import('../lib/storage/cns-volume.js'),
       import('../lib/cli/progress.js'),
     ]);
     // No signal: after Ctrl-C the namespace must still be deleted.

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { dryRunFlag, isDryRun, kubeFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import { VkError } from '../lib/errors.js';
+import { VkError } from '../lib/core/errors.js';
 
 export default class TaintNodes extends VkCommand<typeof TaintNodes> {
   static override summary =
@@ -47,7 +47,7 @@ Idempotent: nodes that already have the taint (or, with --remove, do not have it
   };
 
   async run(): Promise<void> {
-    const steps = await import('../lib/steps/taint-nodes.js');
+    const steps = await import('../lib/nodes/taint-nodes.js');
     const names = this.positionals;
     const selector = this.flags.selector;
     if (this.flags.list) {

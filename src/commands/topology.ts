@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { dryRunFlag, isDryRun, kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import type { TopologyReport } from '../lib/steps/topology.js';
+import type { TopologyReport } from '../lib/topology/topology.js';
 
 const ZONES = 'ZONES';
 
@@ -63,7 +63,7 @@ Then turn the zones on with vk install cpi --region CATEGORY --zone CATEGORY and
   };
 
   async run(): Promise<void> {
-    const steps = await import('../lib/steps/topology.js');
+    const steps = await import('../lib/topology/topology.js');
     const regionCategory = this.flags['region-category'];
     const zoneCategory = this.flags['zone-category'];
     const input = {

@@ -2,16 +2,16 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { dryRunFlag, dryRunOf, isDryRun, kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import { ExitCode, InterruptedError, VkError } from '../lib/errors.js';
+import { ExitCode, InterruptedError, VkError } from '../lib/core/errors.js';
 import {
   cpiConfigFlags,
   cpiConfigOptions,
   driverCredentialFlags,
   driverCredentials,
   generateFlags,
-} from '../lib/steps/generate-cli.js';
+} from '../lib/cli/generate.js';
 import type { TaskOutcome } from '../lib/cli/progress.js';
-import { UP_STEPS, type UpStep } from '../lib/steps/up.js';
+import { UP_STEPS, type UpStep } from '../lib/up/up.js';
 
 const STEPS = 'STEPS';
 const INSTALL = 'INSTALL';
@@ -135,9 +135,9 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     const f = this.flags;
     const [up, { installOptions, csiInstallConfig }, { resolveVsphereSettings }, { createProgress }] =
       await Promise.all([
-        import('../lib/steps/up.js'),
+        import('../lib/up/up.js'),
         import('../lib/steps/install-cli.js'),
-        import('../lib/vsphere/settings.js'),
+        import('../lib/settings/vsphere.js'),
         import('../lib/cli/progress.js'),
       ]);
     const skip = (f.skip ?? []) as UpStep[];

@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { isDryRun } from '../../lib/cli/flags.js';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { cpiSecretDefaults } from '../../lib/config/cpi.js';
-import { generateDeps, planCpi } from '../../lib/steps/generate.js';
+import { cpiSecretDefaults } from '../../lib/drivers/cpi/config.js';
+import { generateDeps, planCpi } from '../../lib/drivers/generate.js';
 import {
   cpiConfigFlags,
   cpiConfigOptions,
@@ -11,8 +11,8 @@ import {
   driverCredentials,
   emitGenerated,
   generateFlags,
-} from '../../lib/steps/generate-cli.js';
-import { resolveVsphereSettings } from '../../lib/vsphere/settings.js';
+} from '../../lib/cli/generate.js';
+import { resolveVsphereSettings } from '../../lib/settings/vsphere.js';
 
 export default class GenerateCpi extends VkCommand<typeof GenerateCpi> {
   static override summary = "Generate the vSphere CPI's credentials Secret and vsphere.conf ConfigMap.";

@@ -2,15 +2,10 @@ import { Flags } from '@oclif/core';
 import { isDryRun } from '../../lib/cli/flags.js';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { csiSecret } from '../../lib/config/csi.js';
-import { generateDeps, parseNetPermission, planCsi } from '../../lib/steps/generate.js';
-import {
-  driverCredentialFlags,
-  driverCredentials,
-  emitGenerated,
-  generateFlags,
-} from '../../lib/steps/generate-cli.js';
-import { resolveVsphereSettings } from '../../lib/vsphere/settings.js';
+import { csiSecret } from '../../lib/drivers/csi/config.js';
+import { generateDeps, parseNetPermission, planCsi } from '../../lib/drivers/generate.js';
+import { driverCredentialFlags, driverCredentials, emitGenerated, generateFlags } from '../../lib/cli/generate.js';
+import { resolveVsphereSettings } from '../../lib/settings/vsphere.js';
 
 export default class GenerateCsi extends VkCommand<typeof GenerateCsi> {
   static override summary = "Generate the vSphere CSI driver's csi-vsphere.conf Secret.";

@@ -7,7 +7,7 @@ import {
   driverCredentialFlags,
   driverCredentials,
   generateFlags,
-} from '../../lib/steps/generate-cli.js';
+} from '../../lib/cli/generate.js';
 import {
   appliedTable,
   installFlags,
@@ -48,8 +48,8 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
 
   async run(): Promise<void> {
     const f = this.flags;
-    const steps = await import('../../lib/steps/install-cpi.js');
-    const { resolveVsphereSettings } = await import('../../lib/vsphere/settings.js');
+    const steps = await import('../../lib/drivers/cpi/install.js');
+    const { resolveVsphereSettings } = await import('../../lib/settings/vsphere.js');
     const { createProgress } = await import('../../lib/cli/progress.js');
     const input = {
       ...installOptions(f),

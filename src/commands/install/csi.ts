@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { driverCredentialFlags, driverCredentials, generateFlags } from '../../lib/steps/generate-cli.js';
+import { driverCredentialFlags, driverCredentials, generateFlags } from '../../lib/cli/generate.js';
 import {
   appliedTable,
   csiInstallConfig,
@@ -49,7 +49,7 @@ Re-running with nothing to change reports every object unchanged; a newer
   async run(): Promise<void> {
     const f = this.flags;
     const steps = await import('../../lib/steps/install-csi.js');
-    const { resolveVsphereSettings } = await import('../../lib/vsphere/settings.js');
+    const { resolveVsphereSettings } = await import('../../lib/settings/vsphere.js');
     const { createProgress } = await import('../../lib/cli/progress.js');
     const input = {
       ...installOptions(f),

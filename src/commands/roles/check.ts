@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { vsphereFlags } from '../../lib/cli/flags.js';
 import type { Table } from '../../lib/cli/output.js';
-import type { CheckRolesResult } from '../../lib/steps/roles.js';
+import type { CheckRolesResult } from '../../lib/roles/roles.js';
 
 export default class RolesCheck extends VkCommand<typeof RolesCheck> {
   static override summary = 'Check that a driver user holds every privilege the CSI or CPI driver needs.';
@@ -35,7 +35,7 @@ and prints what is missing with the command that fixes it. Exit 1 when anything 
 
   async run(): Promise<void> {
     const f = this.flags;
-    const { checkRoles } = await import('../../lib/steps/roles.js');
+    const { checkRoles } = await import('../../lib/roles/roles.js');
     const result = await checkRoles(this.ctx, {
       user: f.user,
       driver: f.cpi ? 'cpi' : 'csi',

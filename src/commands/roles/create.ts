@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { dryRunFlag, isDryRun, vsphereFlags } from '../../lib/cli/flags.js';
 import type { Table } from '../../lib/cli/output.js';
-import { UsageError } from '../../lib/errors.js';
-import type { CreateRolesResult } from '../../lib/steps/roles.js';
+import { UsageError } from '../../lib/core/errors.js';
+import type { CreateRolesResult } from '../../lib/roles/roles.js';
 
 export default class RolesCreate extends VkCommand<typeof RolesCreate> {
   static override summary = 'Create least-privilege roles for the CSI and CPI driver users and grant them.';
@@ -56,7 +56,7 @@ with the difference and only changed with --force.`;
         hint: 'pass --folder FOLDER (or set folder in the config file, see vk init)',
       });
     }
-    const { createRoles } = await import('../../lib/steps/roles.js');
+    const { createRoles } = await import('../../lib/roles/roles.js');
     const result = await createRoles(this.ctx, {
       csiUser: f['csi-user'],
       cpiUser: f['cpi-user'],

@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { dryRunFlag, isDryRun, vsphereFlags } from '../../lib/cli/flags.js';
 import type { Table } from '../../lib/cli/output.js';
-import { UsageError } from '../../lib/errors.js';
-import type { DeleteRolesPlan, DeleteRolesResult } from '../../lib/steps/roles.js';
+import { UsageError } from '../../lib/core/errors.js';
+import type { DeleteRolesPlan, DeleteRolesResult } from '../../lib/roles/roles.js';
 
 export default class RolesDelete extends VkCommand<typeof RolesDelete> {
   static override summary = 'Delete the roles vk created, with their permissions.';
@@ -30,7 +30,7 @@ read-only role stay. Asks for confirmation on a terminal; elsewhere pass --yes.`
     if (!f.yes && !dryRun && !this.ctx.interactive) {
       throw new UsageError('refusing to delete roles without confirmation', { hint: 'pass --yes' });
     }
-    const { deleteRoles } = await import('../../lib/steps/roles.js');
+    const { deleteRoles } = await import('../../lib/roles/roles.js');
     const result = await deleteRoles(this.ctx, {
       prefix: f['role-prefix'],
       dryRun,

@@ -1,7 +1,7 @@
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { driverCredentialFlags } from '../../lib/steps/generate-cli.js';
-import { rotateFlags } from '../../lib/steps/rotate-credentials-cli.js';
+import { driverCredentialFlags } from '../../lib/cli/generate.js';
+import { rotateFlags } from '../../lib/cli/rotate-credentials.js';
 
 export default class RotateCredentialsCPI extends VkCommand<typeof RotateCredentialsCPI> {
   static override summary = "Put the CPI account's new password into the driver, restart it and prove it logs in.";
@@ -25,7 +25,7 @@ The password comes from --cpi-password, VK_CPI_PASSWORD, or a prompt on a termin
   };
 
   async run(): Promise<void> {
-    const { rotateCredentials, rotateTable } = await import('../../lib/steps/rotate-credentials-cli.js');
+    const { rotateCredentials, rotateTable } = await import('../../lib/cli/rotate-credentials.js');
     const f = this.flags;
     const result = await rotateCredentials(this.ctx, 'cpi', {
       username: (f as Record<string, unknown>)['cpi-username'] as string | undefined,

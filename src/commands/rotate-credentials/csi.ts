@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { driverCredentialFlags } from '../../lib/steps/generate-cli.js';
-import { rotateFlags } from '../../lib/steps/rotate-credentials-cli.js';
+import { driverCredentialFlags } from '../../lib/cli/generate.js';
+import { rotateFlags } from '../../lib/cli/rotate-credentials.js';
 
 export default class RotateCredentialsCSI extends VkCommand<typeof RotateCredentialsCSI> {
   static override summary = "Put the CSI account's new password into the driver, restart it and prove it logs in.";
@@ -30,7 +30,7 @@ The password comes from --csi-password, VK_CSI_PASSWORD, or a prompt on a termin
   };
 
   async run(): Promise<void> {
-    const { rotateCredentials, rotateTable } = await import('../../lib/steps/rotate-credentials-cli.js');
+    const { rotateCredentials, rotateTable } = await import('../../lib/cli/rotate-credentials.js');
     const f = this.flags;
     const result = await rotateCredentials(this.ctx, 'csi', {
       username: (f as Record<string, unknown>)['csi-username'] as string | undefined,

@@ -67,7 +67,7 @@ Re-running with the same values changes nothing. Provisioner, parameters, reclai
   };
 
   async run(): Promise<void> {
-    const steps = await import('../../lib/steps/storageclass.js');
+    const steps = await import('../../lib/storage/storageclass.js');
     const input = {
       name: this.args.name,
       datastore: this.flags.datastore,

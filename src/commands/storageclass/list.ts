@@ -16,7 +16,7 @@ export default class StorageClassList extends VkCommand<typeof StorageClassList>
   static override flags = { ...kubeFlags, ...vsphereFlags };
 
   async run(): Promise<void> {
-    const steps = await import('../../lib/steps/storageclass.js');
+    const steps = await import('../../lib/storage/storageclass.js');
     const rows = await steps.listStorageClasses(this.ctx, {
       vcenter: steps.vcenterConfigured(this.flags.url, this.ctx.env),
     });

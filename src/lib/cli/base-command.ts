@@ -4,13 +4,13 @@
 // src/lib with `this.ctx` and print the result with `this.print()`.
 
 import { Command, Errors, type Interfaces } from '@oclif/core';
-import { ExitCode, InterruptedError, isVkError } from '../errors.js';
-import { Secret, redact } from '../secret.js';
-import type { UserConfig } from '../config/user-config.js';
-import type { Context } from '../context.js';
+import { ExitCode, InterruptedError, isVkError } from '../core/errors.js';
+import { Secret, redact } from '../core/secret.js';
+import type { UserConfig } from '../settings/user-config.js';
+import type { Context } from '../core/context.js';
 import type { KubeClient, RawKubeFlags } from '../kube/connect.js';
 import type { VsphereSession } from '../vsphere/connect.js';
-import { urlUserinfo, type RawVsphereFlags } from '../vsphere/settings.js';
+import { urlUserinfo, type RawVsphereFlags } from '../settings/vsphere.js';
 import { globalFlags } from './flags.js';
 import { createLogger, type Logger } from './logger.js';
 import { renderResult, type OutputFormat, type Table } from './output.js';
@@ -117,7 +117,7 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
     metadata: { flags: Record<string, { setFromDefault?: boolean } | undefined> },
     env: NodeJS.ProcessEnv,
   ): Promise<UserConfig | undefined> {
-    const { configLayer, loadUserConfig, userConfigLocation } = await import('../config/user-config.js');
+    const { configLayer, loadUserConfig, userConfigLocation } = await import('../settings/user-config.js');
     const loaded = await loadUserConfig(userConfigLocation(this.flag('config'), env));
     if (!loaded) return undefined;
     this.log_.debug(`config file: ${loaded.path}`);

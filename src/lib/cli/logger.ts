@@ -1,7 +1,7 @@
 // Logger: progress, warnings and debug go to stderr so stdout stays a clean
 // result. Every line passes through redaction of the process's secrets.
 
-import { redact, type Secret } from '../secret.js';
+import { redact, type Secret } from '../core/secret.js';
 
 export interface Logger {
   info(message: string): void;

@@ -12,7 +12,7 @@
 // Tasks run one after the other; the first failure stops the list and the
 // tasks after it are not run. stdout is never touched.
 
-import { InterruptedError } from '../errors.js';
+import { InterruptedError } from '../core/errors.js';
 import { formatDuration } from '../kube/duration.js';
 import type { Logger } from './logger.js';
 

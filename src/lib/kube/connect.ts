@@ -3,7 +3,7 @@
 // sent here: the first API call opens the connection.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../cli/logger.js';
-import { VkError } from '../errors.js';
+import { VkError } from '../core/errors.js';
 import { KubeClient } from './client.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import { createTransport } from './transport.js';

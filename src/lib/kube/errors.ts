@@ -2,7 +2,7 @@
 // Status bodies (401/403/404/409/422…), connection and TLS failures naming the
 // server URL. Callers branch on `status`/`reason`, never on message text.
 
-import { VkError, type VkErrorOptions } from '../errors.js';
+import { VkError, type VkErrorOptions } from '../core/errors.js';
 
 /** The Status object the API server returns with a failed request. */
 export interface KubeStatus {

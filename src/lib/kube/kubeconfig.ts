@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { UsageError, VkError } from '../errors.js';
+import { UsageError, VkError } from '../core/errors.js';
 
 export interface KubeconfigFlags {
   kubeconfig?: string;

@@ -2,7 +2,7 @@
 // discovery round trip); anything else is looked up once through discovery.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Transport } from './transport.js';
 
 export interface ResourceInfo {

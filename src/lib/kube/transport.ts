@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from '../cli/logger.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError } from '../core/errors.js';
 import { errorFromNetwork, errorFromResponse, KubeApiError, type RequestInfo } from './errors.js';
 import type { ResolvedKubeconfig } from './kubeconfig.js';
 

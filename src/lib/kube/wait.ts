@@ -11,7 +11,7 @@ import type {
   V1PersistentVolumeClaim,
   V1Pod,
 } from '@kubernetes/client-node';
-import { InterruptedError, VkError } from '../errors.js';
+import { InterruptedError, VkError } from '../core/errors.js';
 import type { ObjectRef } from './resources.js';
 import type { KubeRest } from './rest.js';
 import { formatDuration } from './duration.js';

@@ -19,7 +19,7 @@
 // vk grants the built-in read-only role on the datacenter(s), propagating,
 // which covers every such parent.
 
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export type DriverUser = 'csi' | 'cpi';
 

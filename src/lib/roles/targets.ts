@@ -4,7 +4,7 @@
 // of their cluster (or the ones named), node VMs, and with --file-volumes the
 // clusters whose vSAN file service backs ReadWriteMany volumes.
 
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import { listDatastores } from '../vsphere/datastores.js';
 import { findByInventoryPath, InventoryPaths, type DatacenterRef } from '../vsphere/inventory.js';

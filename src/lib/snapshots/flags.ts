@@ -2,7 +2,7 @@
 // the step's input, validated before any request.
 
 import { Flags } from '@oclif/core';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { installFlags, installOptions } from '../steps/install-cli.js';
 import type { InstallSnapshotsInput } from './install.js';
 import { DEFAULT_SNAPSHOT_CLASS } from './release.js';

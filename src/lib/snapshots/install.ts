@@ -10,10 +10,10 @@
 // replaced: two controllers would both act on every VolumeSnapshot.
 
 import type { KubernetesObject, V1Deployment, V1Node, V1ConfigMap } from '@kubernetes/client-node';
-import type { Context } from '../context.js';
+import type { Context } from '../core/context.js';
 import type { Progress } from '../cli/progress.js';
 import { isNotFound, type KubeClient } from '../kube/client.js';
-import { VkError, UsageError } from '../errors.js';
+import { VkError, UsageError } from '../core/errors.js';
 import { CSI_CONTROLLER, CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
 import { CSI_VSPHERE_FEATURES, manifestBaseUrl } from '../manifests/compatibility.js';
 import { rewriteImages, validateImageRegistry } from '../manifests/images.js';
@@ -272,7 +272,7 @@ async function refuseOldVsphere(ctx: Context, nodes: V1Node[]): Promise<void> {
   const vc = parseVsphereVersion(session.about.apiVersion);
   if (vc && !atLeast(vc, FEATURE.vsphere)) short.push(`vCenter is ${vsphereLabel(vc)}`);
   if (FEATURE.scope === 'vcenter+esxi') {
-    const { matchNodes, readHosts, readVms } = await import('../steps/node-vms.js');
+    const { matchNodes, readHosts, readVms } = await import('../vms/node-vms.js');
     const [vms, hosts] = await Promise.all([readVms(session), readHosts(session)]);
     const old = new Map<string, string>();
     for (const m of matchNodes(nodes, vms)) {

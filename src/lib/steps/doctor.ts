@@ -7,23 +7,23 @@
 
 import type { V1DaemonSet, V1Deployment, V1Node, V1PersistentVolume, V1StorageClass } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Context } from '../context.js';
+import type { Context } from '../core/context.js';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
 import { DEFAULT_CLASS_ANNOTATION, isDefaultStorageClass } from '../kube/storage-class.js';
-import * as drivers from './doctor-drivers.js';
-import * as drift from './doctor-drift.js';
-import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch } from './node-vms.js';
-import * as requirements from './vsphere-requirements.js';
-import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from './node-addresses.js';
-import { zoneTagsDoctorCheck } from './topology.js';
-import { vsanFileServicesCheck } from './file-services.js';
-export { matchNodes, providerUuid, type NodeMatch } from './node-vms.js';
+import * as drivers from '../doctor/drivers.js';
+import * as drift from '../doctor/drift.js';
+import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch } from '../vms/node-vms.js';
+import * as requirements from '../doctor/vsphere-requirements.js';
+import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from '../vms/node-addresses.js';
+import { zoneTagsDoctorCheck } from '../topology/topology.js';
+import { vsanFileServicesCheck } from '../storage/file-services.js';
+export { matchNodes, providerUuid, type NodeMatch } from '../vms/node-vms.js';
 
-import { firstOf, type CheckResult, type CheckStatus } from './checks.js';
+import { firstOf, type CheckResult, type CheckStatus } from '../doctor/checks.js';
 import * as names from '../drivers/names.js';
-export type { CheckResult, CheckStatus } from './checks.js';
+export type { CheckResult, CheckStatus } from '../doctor/checks.js';
 
 export interface DoctorReport {
   checks: CheckResult[];
@@ -241,7 +241,7 @@ async function driverConfigChecks(
   certRead: Promise<drivers.ServerCert> | undefined,
 ): Promise<CheckResult[]> {
   const configs = await configReads;
-  const { isGenericClusterId, clusterIdFromNamespaceUid } = await import('../config/cluster-id.js');
+  const { isGenericClusterId, clusterIdFromNamespaceUid } = await import('../drivers/csi/cluster-id.js');
   const csi = configs.csi;
   let suggested: string | undefined;
   if (csi.ok && csi.value?.clusterId && isGenericClusterId(csi.value.clusterId)) {
@@ -623,7 +623,7 @@ async function csiPrivilegesCheck(
   folder: string | undefined,
   title: string,
 ): Promise<CheckResult> {
-  const { checkRoles } = await import('./roles.js');
+  const { checkRoles } = await import('../roles/roles.js');
   const r = await checkRoles(ctx, { user, driver: 'csi', prefix: '', folder, datastores: [], fileVolumes: false });
   if (r.missing.length === 0) {
     return { id: 'csi-privileges', title, status: 'pass', detail: `${r.checked} privileges held` };

@@ -5,8 +5,8 @@
 
 import type { DryRunMode } from '../cli/flags.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Context } from '../context.js';
-import { UsageError, InterruptedError } from '../errors.js';
+import type { Context } from '../core/context.js';
+import { UsageError, InterruptedError } from '../core/errors.js';
 import type { PrunedObject } from './uninstall.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ApplyResult as KubeApplyResult } from '../kube/apply.js';

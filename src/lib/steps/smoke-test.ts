@@ -17,8 +17,8 @@ import type {
   V1Pod,
   V1StorageClass,
 } from '@kubernetes/client-node';
-import { UsageError, VkError } from '../errors.js';
-import type { Context } from '../context.js';
+import { UsageError, VkError } from '../core/errors.js';
+import type { Context } from '../core/context.js';
 import { isNotFound, type KubeClient } from '../kube/client.js';
 import { DEFAULT_CLASS_ANNOTATION, SNAPSHOT_API_VERSION, SNAPSHOT_GROUP } from '../snapshots/release.js';
 import { formatDuration } from '../kube/duration.js';
@@ -573,7 +573,7 @@ export async function writeJUnitReport(
   r: SmokeTestResult | undefined,
 ): Promise<void> {
   const { writeFile } = await import('node:fs/promises');
-  const { junitXml } = await import('../report/junit.js');
+  const { junitXml } = await import('../storage/junit.js');
   const xml = junitXml({
     name: 'vk smoke-test',
     timestamp: r?.startedAt ?? new Date().toISOString(),

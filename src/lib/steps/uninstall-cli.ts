@@ -1,8 +1,8 @@
 // The command side of `vk uninstall cpi|csi`: plan, confirm (a prompt on a
 // terminal, --yes elsewhere), delete.
 
-import type { Context } from '../context.js';
-import { UsageError, VkError } from '../errors.js';
+import type { Context } from '../core/context.js';
+import { UsageError, VkError } from '../core/errors.js';
 import { componentName, type ManagedComponent } from '../manifests/transforms.js';
 import { applyUninstall, planUninstall, type UninstallResult } from './uninstall.js';
 

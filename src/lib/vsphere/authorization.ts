@@ -3,7 +3,7 @@
 // principals are translated here; NoPermission (naming the privilege) comes
 // from faults.ts.
 
-import { UsageError, VkError } from '../errors.js';
+import { UsageError, VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
 import { VimFault } from './faults.js';
 import { retrieveOne } from './property-collector.js';

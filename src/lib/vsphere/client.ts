@@ -3,7 +3,7 @@
 // AbortSignal. `invoke` sends any vim25 method; typed helpers live in
 // session.ts, property-collector.ts, view.ts, inventory.ts and task.ts.
 
-import { InterruptedError, VkError } from '../errors.js';
+import { InterruptedError, VkError } from '../core/errors.js';
 import type { Logger } from '../cli/logger.js';
 import { decodeField } from './decode.js';
 import { ConnectionError, faultError, parseSoapFault } from './faults.js';

@@ -3,7 +3,7 @@
 // the CnsVolumeManager (as govmomi's cns client and vcsim do). CnsQueryVolume
 // answers whether a CSI volume handle is a CNS volume and on which datastore.
 
-import { VkError } from '../errors.js';
+import { VkError } from '../core/errors.js';
 import type { VsphereSession } from './connect.js';
 import { listDatastores } from './datastores.js';
 import { ManagedObjectNotFoundError, VimFault } from './faults.js';

@@ -4,13 +4,13 @@
 // accepts it. The base command calls connect() lazily and release() in its
 // finally.
 
-import { UsageError } from '../errors.js';
-import { Secret } from '../secret.js';
+import { UsageError } from '../core/errors.js';
+import { Secret } from '../core/secret.js';
 import type { Logger } from '../cli/logger.js';
 import { VimClient } from './client.js';
 import { chooseDatacenter, listDatacenters, type DatacenterRef } from './inventory.js';
 import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
-import { resolveVsphereSettings, type RawVsphereFlags } from './settings.js';
+import { resolveVsphereSettings, type RawVsphereFlags } from '../settings/vsphere.js';
 import { parseThumbprint, readCaFiles, type TlsSettings } from './tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 import type { TaggingClient } from './tagging.js';

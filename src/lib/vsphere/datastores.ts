@@ -4,7 +4,7 @@
 // inventory paths come from ONE RetrievePropertiesEx walking the inventory.
 
 import picomatch from 'picomatch';
-import { VkError } from '../errors.js';
+import { VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
 import { chooseDatacenter, InventoryPaths, type DatacenterRef } from './inventory.js';
 import { retrieveContents, toRetrieved, traversal } from './property-collector.js';

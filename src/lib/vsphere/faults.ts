@@ -2,7 +2,7 @@
 // user can act on. SOAP faults are translated once, here; commands never
 // look at fault XML.
 
-import { VkError } from '../errors.js';
+import { VkError } from '../core/errors.js';
 import { decodeValue } from './decode.js';
 import { children, elements, localName, tagOf, textOf, type XmlNode } from './xml.js';
 import type { LocalizedMethodFault, MethodFault, MissingProperty, MoRef } from './types.js';

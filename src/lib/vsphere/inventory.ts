@@ -2,7 +2,7 @@
 // and resolving --datacenter the way govc does (the only one when there is
 // exactly one, else the user must choose).
 
-import { UsageError, VkError } from '../errors.js';
+import { UsageError, VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
 import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
 import type { MoRef } from './types.js';

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { vkConfigDir } from '../paths.js';
-import type { Secret } from '../secret.js';
+import { vkConfigDir } from '../core/paths.js';
+import type { Secret } from '../core/secret.js';
 import type { Logger } from '../cli/logger.js';
 import type { VimClient } from './client.js';
 import { InvalidLoginError, NotAuthenticatedError, VimFault } from './faults.js';

@@ -5,9 +5,9 @@
 // credentials of the SOAP session, its id sent as `vmware-api-session-id`,
 // ended by VsphereSession.release().
 
-import { mapLimit } from '../concurrency.js';
-import { VkError } from '../errors.js';
-import type { Secret } from '../secret.js';
+import { mapLimit } from '../core/concurrency.js';
+import { VkError } from '../core/errors.js';
+import type { Secret } from '../core/secret.js';
 import type { VimClient } from './client.js';
 import { InvalidLoginError } from './faults.js';
 import { refKey, type MoRef } from './types.js';

@@ -7,7 +7,7 @@
 // the task, as govmomi's task.Wait does with PropagateMissing, and a task
 // still unfinished at the deadline ends as a TaskTimeoutError.
 
-import { VkError } from '../errors.js';
+import { VkError } from '../core/errors.js';
 import { formatDuration } from '../kube/duration.js';
 import type { VimClient } from './client.js';
 import { faultError, localizedFaultMessage, privilegesOf, type VimFault } from './faults.js';

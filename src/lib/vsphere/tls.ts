@@ -6,7 +6,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates, type TLSSocket } from 'node:tls';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { ConnectionError, TlsVerificationError } from './faults.js';
 import type { Agent } from 'undici';
 

@@ -3,7 +3,7 @@
 // the admin session is never replaced.
 
 import type { Logger } from '../cli/logger.js';
-import type { Secret } from '../secret.js';
+import type { Secret } from '../core/secret.js';
 import { VimClient } from './client.js';
 import type { VsphereOptions } from './connect.js';
 import { login, logout } from './session.js';

@@ -1,7 +1,7 @@
 // ViewManager container views: the set of objects of some types under a
 // container, which the PropertyCollector can traverse in one call.
 
-import { VkError } from '../errors.js';
+import { VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
 import type { MoRef } from './types.js';
 

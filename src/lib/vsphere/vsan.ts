@@ -3,7 +3,7 @@
 // session, as govmomi's vsan client and vcsim do. vk reads whether vSAN and
 // vSAN File Services (which back ReadWriteMany file volumes) are enabled.
 
-import { VkError } from '../errors.js';
+import { VkError } from '../core/errors.js';
 import { CNS_PATH } from './cns.js';
 import type { VsphereSession } from './connect.js';
 import { ManagedObjectNotFoundError, VimFault } from './faults.js';

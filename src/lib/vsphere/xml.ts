@@ -3,7 +3,7 @@
 // responses into a plain element tree that decode.ts turns into values.
 
 import { XMLParser } from 'fast-xml-parser';
-import { Secret } from '../secret.js';
+import { Secret } from '../core/secret.js';
 import type { ManagedObjectReference } from './types.js';
 
 /** Escapes text for element content and attribute values. */

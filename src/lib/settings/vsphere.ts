@@ -1,0 +1,79 @@
+// The vCenter settings as the user gave them: each from its flag, then VK_*,
+// then govc's GOVC_* name, and user:password@ in the URL last. No validation
+// and no I/O: connect() (resolveVsphereOptions) validates them into the
+// session's options; the generators, vk init and the checks for "is a
+// vCenter configured" read them as they are. One place, so all agree.
+
+import { Secret } from '../core/secret.js';
+
+/** The vSphere flags as parsed by oclif (before environment fallbacks). */
+export interface RawVsphereFlags {
+  url?: string;
+  username?: string;
+  password?: string;
+  insecure?: boolean;
+  'ca-file'?: string;
+  thumbprint?: string;
+  /** Commands that take several (vk generate) pass a list: the session's default is the first. */
+  datacenter?: string | string[];
+  'persist-session'?: boolean;
+  'request-timeout'?: number;
+}
+
+export interface VsphereSettings {
+  url?: string;
+  username?: string;
+  password?: Secret;
+  insecure: boolean;
+  caFile?: string;
+  thumbprint?: string;
+  datacenter?: string;
+}
+
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
+
+/** The user name and password in a URL's userinfo (`https://user:pass@host`), percent-decoded. */
+export function urlUserinfo(url: string | undefined): { username?: string; password?: string } {
+  const m = url ? /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@/i.exec(url) : null;
+  if (!m) return {};
+  const info = m[1]!;
+  const i = info.indexOf(':');
+  const dec = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  return i < 0
+    ? { username: dec(info) || undefined }
+    : { username: dec(info.slice(0, i)) || undefined, password: dec(info.slice(i + 1)) || undefined };
+}
+
+export function resolveVsphereSettings(
+  flags: Omit<RawVsphereFlags, 'datacenter'> & { datacenter?: string | string[] },
+  env: NodeJS.ProcessEnv,
+): VsphereSettings {
+  const url = first(flags.url, env.VK_URL, env.GOVC_URL);
+  const fromUrl = urlUserinfo(url);
+  const password = first(flags.password, env.VK_PASSWORD, env.GOVC_PASSWORD, fromUrl.password);
+  return {
+    url,
+    username: first(flags.username, env.VK_USERNAME, env.GOVC_USERNAME, fromUrl.username),
+    password: password === undefined ? undefined : new Secret(password),
+    // VK_INSECURE, when set, decides (VK_INSECURE=0 overrides GOVC_INSECURE=1).
+    insecure: flags.insecure ?? (env.VK_INSECURE !== undefined ? truthy(env.VK_INSECURE) : truthy(env.GOVC_INSECURE)),
+    caFile: first(flags['ca-file'], env.VK_TLS_CA_CERTS, env.GOVC_TLS_CA_CERTS),
+    thumbprint: first(flags.thumbprint, env.VK_THUMBPRINT),
+    datacenter: first(
+      Array.isArray(flags.datacenter) ? flags.datacenter[0] : flags.datacenter,
+      env.VK_DATACENTER,
+      env.GOVC_DATACENTER,
+    ),
+  };
+}
+
+/** A vCenter is configured: a URL comes from --url, VK_URL or GOVC_URL. */
+export const vcenterConfigured = (url: string | undefined, env: NodeJS.ProcessEnv): boolean =>
+  resolveVsphereSettings({ url }, env).url !== undefined;
