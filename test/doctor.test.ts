@@ -70,7 +70,7 @@ function failing(byId: Map<string, Check>): string[] {
   return [...byId.values()].filter((c) => c.status !== 'pass' && c.status !== 'skip').map((c) => `${c.id}:${c.status}`);
 }
 
-const CHECKS = 22;
+const CHECKS = 23;
 const port = () => Number(sim().host.split(':')[1]);
 
 interface DriverConf {
@@ -349,7 +349,7 @@ async function replaceClass(sc: KubeObject): Promise<void> {
 describe('vk doctor', () => {
   it('passes every check on a healthy setup and exits 0', async () => {
     const r = await doctor();
-    expect(r.stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 2} pass, 2 skip$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 3} pass, 3 skip$`, 'm'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^CHECK\s+STATUS\s+DETAIL/im);
     expect(r.stdout).not.toMatch(/\bFIX\b/i);
@@ -382,6 +382,7 @@ describe('vk doctor', () => {
       'tls-trust',
       'cpi-drift',
       'csi-drift',
+      'snapshots',
     ]);
     expect(byId.get('datacenters')!.detail).toBe('vk: not set, vCenter has /DC0; CPI: DC0; CSI: DC0');
     expect(byId.get('storageclass-datastore')!.detail).toBe('vsphere-csi: LocalDS_0 on the hosts of all 3 nodes');
@@ -408,7 +409,7 @@ describe('vk doctor', () => {
       expect(byId.get('disk-uuid')!.detail).toContain('k8s-node-0004');
       expect(byId.get('disk-uuid')!.fix).toMatch(/vk prepare-vms FOLDER.*power cycle/);
       expect(code).toBe(1);
-      expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 3} pass, 1 fail, 2 skip$`, 'm'));
+      expect(stderr).toMatch(new RegExp(`^${CHECKS} checks: ${CHECKS - 4} pass, 1 fail, 3 skip$`, 'm'));
     } finally {
       await removeNode(node4.name);
     }
@@ -609,7 +610,7 @@ describe('vk doctor', () => {
     ]) {
       expect(byId.get(id)!.status, id).toBe('pass');
     }
-    expect(r.stderr).toMatch(/^22 checks: 10 pass, 1 fail, 11 skip$/m);
+    expect(r.stderr).toMatch(/^23 checks: 10 pass, 1 fail, 12 skip$/m);
   });
 
   it('with a ReadWriteMany claim: fails vsan-file-services naming the cluster until vSAN File Services is on, then passes', async () => {

@@ -28,6 +28,13 @@ const crdNames = async () =>
     .map((c) => c.metadata.name as string)
     .filter((n) => n.endsWith('.snapshot.storage.k8s.io'))
     .sort();
+/** vk doctor's snapshots check, from its JSON report. */
+const doctorSnapshots = async () => {
+  const r = await csi.vk(['doctor', '-o', 'json']);
+  return (JSON.parse(r.stdout) as { id: string; status: string; detail: string; fix?: string }[]).find(
+    (c) => c.id === 'snapshots',
+  )!;
+};
 const controller = () => csi.box.api('GET', '/apis/apps/v1/namespaces/kube-system/deployments/snapshot-controller');
 
 describe('vk install snapshots with the real snapshot-controller and csi-snapshotter', () => {
@@ -40,6 +47,11 @@ describe('vk install snapshots with the real snapshot-controller and csi-snapsho
     expect(r.stderr).toContain('nothing was changed');
     expect(await crdNames()).toEqual([]);
     expect((await controller()).status).toBe(404);
+    const check = await doctorSnapshots();
+    expect(check.status).toBe('skip');
+    expect(check.detail).toMatch(
+      /^not installed \('vk install snapshots' adds them\): the CSI controller's csi-snapshotter v8\.4\.0 runs without the VolumeSnapshot CRDs/,
+    );
   });
 
   it('installs the CRDs, the snapshot-controller and a default class; the sidecar and the controller run for real', async () => {
@@ -83,6 +95,11 @@ describe('vk install snapshots with the real snapshot-controller and csi-snapsho
     expect(new Set(doc.objects.map((o: any) => o.action))).toEqual(new Set(['unchanged']));
     expect(doc.verification).toMatchObject({ snapshotClass: true, sidecarReady: true, controller: 'vk' });
     expect(doc.verification.controllerPodsRunning).toBeGreaterThan(0);
+    const check = await doctorSnapshots();
+    expect(check).toMatchObject({ status: 'pass' });
+    expect(check.detail).toBe(
+      `snapshot-controller kube-system/snapshot-controller ${SNAPSHOTTER_VERSION}, csi-snapshotter ${SNAPSHOTTER_VERSION}, class ${CLASS} (default)`,
+    );
   }, 300_000);
 
   it('smoke-test --snapshot: snapshot, restore and read the token back, step by step in JUnit; CNS holds the snapshot', async () => {
@@ -133,12 +150,26 @@ describe('vk install snapshots with the real snapshot-controller and csi-snapsho
     );
     expect(suite.failures).toBe('0');
 
-    // Deleting the namespace deletes the snapshot in CNS (deletionPolicy Delete, through csi-snapshotter).
+    // Deleting the VolumeSnapshot deletes the snapshot in CNS (deletionPolicy Delete, through csi-snapshotter).
+    await csi.box.kubectl(['-n', ns, 'delete', 'volumesnapshot', 'vk-smoke', '--wait=true', '--timeout=60s']);
     await csi.box.kubectl(['delete', 'namespace', ns, '--wait=true', '--timeout=120s']);
     await waitFor(
       'the CNS snapshot to be deleted',
       async () => !(await csi.box.vcsim!.inspect('cns-snapshots')).some((s) => s.snapshotId === snapshotId),
       { timeoutMs: 60_000 },
+    );
+  }, 300_000);
+
+  it('smoke-test --snapshot without --keep leaves no namespace and no CNS snapshot behind', async () => {
+    const r = await csi.vk(['smoke-test', '--snapshot', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.cleanup).toBe('deleted');
+    expect((await csi.box.api('GET', `/api/v1/namespaces/${doc.namespace}`)).status).toBe(404);
+    await waitFor(
+      'no CNS snapshot of the smoke test volume',
+      async () => !(await csi.box.vcsim!.inspect('cns-snapshots')).some((x) => x.volumeId === doc.volume.volumeHandle),
+      { timeoutMs: 30_000 },
     );
   }, 300_000);
 
@@ -166,5 +197,9 @@ describe('vk install snapshots with the real snapshot-controller and csi-snapsho
     expect((await csi.box.api('GET', `/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses/${CLASS}`)).status).toBe(
       200,
     );
+    // CRDs without a controller: doctor warns, and names the fix.
+    const check = await doctorSnapshots();
+    expect(check).toMatchObject({ status: 'warn', fix: 'vk install snapshots' });
+    expect(check.detail).toContain('no snapshot-controller runs');
   });
 });
