@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compatibilityTable } from '../src/lib/manifests/compatibility.js';
+import { compatibilityTable } from '../src/lib/drivers/manifests/compatibility.js';
 import { KUBERNETES_VERSION, KWOK_VERSION } from './box/versions.js';
 
 const goMod = (m: string) => readFileSync(join(import.meta.dirname, 'box', m, 'go.mod'), 'utf8');

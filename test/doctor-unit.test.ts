@@ -8,7 +8,7 @@ import {
   providerUuid,
   summarize,
   summaryLine,
-} from '../src/lib/steps/doctor.js';
+} from '../src/lib/doctor/doctor.js';
 import {
   clusterIdCheck,
   domainOf,

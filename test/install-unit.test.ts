@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { V1Node } from '@kubernetes/client-node';
 import { cpiVerificationError, likelyCause, type InstallCpiResult } from '../src/lib/drivers/cpi/install.js';
 import { lastErrorLine, logExcerpt } from '../src/lib/kube/logs.js';
-import { csiVerificationError, type InstallCsiResult } from '../src/lib/steps/install-csi.js';
+import { csiVerificationError, type InstallCsiResult } from '../src/lib/drivers/csi/install.js';
 
 const node = (name: string, uuid = 'abc'): V1Node => ({
   metadata: { name },

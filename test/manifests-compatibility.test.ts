@@ -6,7 +6,7 @@ import {
   resolveCpi,
   resolveCsi,
   UPSTREAM_BASE_URL,
-} from '../src/lib/manifests/compatibility.js';
+} from '../src/lib/drivers/manifests/compatibility.js';
 import { UsageError, VkError } from '../src/lib/core/errors.js';
 
 function thrown(fn: () => unknown): VkError {

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadManifest, manifestSourceFromFlag, parseManifest } from '../src/lib/manifests/load.js';
-import { resolveCpi, resolveCsi } from '../src/lib/manifests/compatibility.js';
+import { loadManifest, manifestSourceFromFlag, parseManifest } from '../src/lib/drivers/manifests/load.js';
+import { resolveCpi, resolveCsi } from '../src/lib/drivers/manifests/compatibility.js';
 import { InterruptedError, UsageError, VkError } from '../src/lib/core/errors.js';
 import { startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
 

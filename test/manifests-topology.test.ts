@@ -5,9 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../src/lib/manifests/load.js';
-import { containersOf, podSpecOf, type KubeObject } from '../src/lib/manifests/objects.js';
-import { describeTopology, setCsiTopology } from '../src/lib/manifests/topology.js';
+import { parseManifest } from '../src/lib/drivers/manifests/load.js';
+import { containersOf, podSpecOf, type KubeObject } from '../src/lib/drivers/manifests/objects.js';
+import { describeTopology, setCsiTopology } from '../src/lib/drivers/manifests/topology.js';
 import { FIXTURE_DIR } from './fixtures/manifests/server.js';
 
 const fixture = async (tag: string) =>

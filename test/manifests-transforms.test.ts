@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadManifest } from '../src/lib/manifests/load.js';
+import { loadManifest } from '../src/lib/drivers/manifests/load.js';
 import {
   imagesOf,
   parseImageRef,
   rewriteImage,
   rewriteImages,
   validateImageRegistry,
-} from '../src/lib/manifests/images.js';
+} from '../src/lib/drivers/manifests/images.js';
 import {
   controllerReplicas,
   cpiVersionOf,
@@ -18,8 +18,8 @@ import {
   setControllerReplicas,
   stampConfigHash,
   stampManagedBy,
-} from '../src/lib/manifests/transforms.js';
-import type { KubeObject } from '../src/lib/manifests/objects.js';
+} from '../src/lib/drivers/manifests/transforms.js';
+import type { KubeObject } from '../src/lib/drivers/manifests/objects.js';
 import { UsageError } from '../src/lib/core/errors.js';
 import { FIXTURE_DIR } from './fixtures/manifests/server.js';
 

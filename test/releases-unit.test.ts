@@ -12,8 +12,8 @@ import {
   defaultCsiVersion,
   resolveCpi,
   resolveCsi,
-} from '../src/lib/manifests/compatibility.js';
-import { parseImageRef } from '../src/lib/manifests/images.js';
+} from '../src/lib/drivers/manifests/compatibility.js';
+import { parseImageRef } from '../src/lib/drivers/manifests/images.js';
 import { planCsi, type GenerateDeps } from '../src/lib/drivers/generate.js';
 
 const minorKey = (m: string) => {

@@ -1,7 +1,7 @@
 // The external-snapshotter release vk pairs with the CSI driver, where its
 // manifests are, and the image pin: pure functions, no cluster.
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../src/lib/manifests/objects.js';
+import type { KubeObject } from '../src/lib/drivers/manifests/objects.js';
 import {
   DEFAULT_CLASS_ANNOTATION,
   pinControllerImage,

@@ -6,7 +6,7 @@ import {
   DEFAULT_CLASS_ANNOTATION,
   isDefaultStorageClass,
 } from '../src/lib/kube/storage-class.js';
-import { defaultClassCheck } from '../src/lib/steps/doctor.js';
+import { defaultClassCheck } from '../src/lib/doctor/doctor.js';
 
 const sc = (annotations?: Record<string, string>) => ({
   metadata: { name: 'c', ...(annotations ? { annotations } : {}) },

@@ -4,7 +4,7 @@
 // set"); servers without keyed paths get the whole array, asked for once.
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPrepareVms, planPrepareVms } from '../src/lib/vms/prepare-vms.js';
-import { diskUuidCheck } from '../src/lib/steps/doctor.js';
+import { diskUuidCheck } from '../src/lib/doctor/doctor.js';
 import { extraConfigKeyPath } from '../src/lib/vsphere/extra-config.js';
 import { ref, startFakeVim, type FakeHandler, type FakeVim } from './support/fake-vim.js';
 

@@ -2,7 +2,7 @@
 // checks and install csi's refusal, on plain data: the paths the box's one
 // old vCenter does not walk (ESXi-only gaps, feature-level warnings).
 import { describe, expect, it } from 'vitest';
-import { csiReleaseTable, csiVsphereMinimum } from '../src/lib/manifests/compatibility.js';
+import { csiReleaseTable, csiVsphereMinimum } from '../src/lib/drivers/manifests/compatibility.js';
 import type { NodeHost, NodeMatch } from '../src/lib/vms/node-vms.js';
 import { vmHardwareCheck, vmwareToolsCheck, vsphereVersionCheck } from '../src/lib/doctor/vsphere-requirements.js';
 import { parseVsphereVersion, vmHardwareNumber, vsphereLabel } from '../src/lib/vsphere/versions.js';

@@ -37,7 +37,7 @@ Exit status: 1 when any check fails, 0 otherwise (warnings included). A summary 
   };
 
   async run(): Promise<void> {
-    const { runDoctor, summaryLine } = await import('../lib/steps/doctor.js');
+    const { runDoctor, summaryLine } = await import('../lib/doctor/doctor.js');
     const report = await runDoctor(this.ctx, { csiUser: this.flags['csi-user'], folder: this.flags.folder });
     await this.print(report.checks, (checks): Table => {
       const withFix = checks.some((c) => c.fix);

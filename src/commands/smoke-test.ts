@@ -63,7 +63,7 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
 
   async run(): Promise<void> {
     const [steps, { parseDuration }] = await Promise.all([
-      import('../lib/steps/smoke-test.js'),
+      import('../lib/storage/smoke-test.js'),
       import('../lib/kube/duration.js'),
     ]);
     const timeoutMs = parseDuration(this.flags.timeout);

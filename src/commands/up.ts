@@ -136,7 +136,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     const [up, { installOptions, csiInstallConfig }, { resolveVsphereSettings }, { createProgress }] =
       await Promise.all([
         import('../lib/up/up.js'),
-        import('../lib/steps/install-cli.js'),
+        import('../lib/cli/install.js'),
         import('../lib/settings/vsphere.js'),
         import('../lib/cli/progress.js'),
       ]);
@@ -215,7 +215,7 @@ Exit codes: 0 every step done and no check fails, 1 a step failed (the later ste
     }
 
     // The doctor's verdict, also after a failed step: it says what is still wrong.
-    const { runDoctor, summaryLine } = await import('../lib/steps/doctor.js');
+    const { runDoctor, summaryLine } = await import('../lib/doctor/doctor.js');
     const doctor = await runDoctor(this.ctx, { folder: f.folder });
 
     await this.print({ steps: result.tasks, doctor }, steps);

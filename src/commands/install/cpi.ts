@@ -8,13 +8,7 @@ import {
   driverCredentials,
   generateFlags,
 } from '../../lib/cli/generate.js';
-import {
-  appliedTable,
-  installFlags,
-  installOptions,
-  logSummary,
-  printClientDryRun,
-} from '../../lib/steps/install-cli.js';
+import { appliedTable, installFlags, installOptions, logSummary, printClientDryRun } from '../../lib/cli/install.js';
 
 export default class InstallCpi extends VkCommand<typeof InstallCpi> {
   static override summary = 'Install the vSphere CPI and wait until it has initialized every node.';

@@ -10,7 +10,7 @@ import {
   installOptions,
   logSummary,
   printClientDryRun,
-} from '../../lib/steps/install-cli.js';
+} from '../../lib/cli/install.js';
 
 export default class InstallCsi extends VkCommand<typeof InstallCsi> {
   static override summary = 'Install the vSphere CSI driver and wait until it is registered on every node.';
@@ -48,7 +48,7 @@ Re-running with nothing to change reports every object unchanged; a newer
 
   async run(): Promise<void> {
     const f = this.flags;
-    const steps = await import('../../lib/steps/install-csi.js');
+    const steps = await import('../../lib/drivers/csi/install.js');
     const { resolveVsphereSettings } = await import('../../lib/settings/vsphere.js');
     const { createProgress } = await import('../../lib/cli/progress.js');
     const input = {

@@ -29,7 +29,7 @@ proves it works; 'vk uninstall snapshots' removes the controller and keeps the C
     const [steps, { snapshotsInput }, cli, { createProgress }] = await Promise.all([
       import('../../lib/snapshots/install.js'),
       import('../../lib/snapshots/flags.js'),
-      import('../../lib/steps/install-cli.js'),
+      import('../../lib/cli/install.js'),
       import('../../lib/cli/progress.js'),
     ]);
     const input = snapshotsInput(this.flags);

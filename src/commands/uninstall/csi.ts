@@ -23,7 +23,7 @@ pass --yes.`;
   };
 
   async run(): Promise<void> {
-    const { uninstall } = await import('../../lib/steps/uninstall-cli.js');
+    const { uninstall } = await import('../../lib/cli/uninstall.js');
     const result = await uninstall(this.ctx, 'csi', { yes: this.flags.yes, dryRun: isDryRun(this.flags['dry-run']) });
     await this.print(result, (r) => ({
       columns: ['kind', 'namespace', 'name', 'result'],

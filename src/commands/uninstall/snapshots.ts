@@ -23,7 +23,7 @@ tools (backup operators) may use them. Asks for confirmation on a terminal; else
   };
 
   async run(): Promise<void> {
-    const { uninstall } = await import('../../lib/steps/uninstall-cli.js');
+    const { uninstall } = await import('../../lib/cli/uninstall.js');
     const result = await uninstall(this.ctx, 'snapshots', {
       yes: this.flags.yes,
       dryRun: isDryRun(this.flags['dry-run']),

@@ -27,11 +27,11 @@ import {
   resolveCpi,
   resolveCsi,
   type Component,
-} from '../manifests/compatibility.js';
-import { parseImageRef, rewriteImage } from '../manifests/images.js';
-import { loadManifest } from '../manifests/load.js';
-import { containersOf, podSpecOf, type Container, type KubeObject } from '../manifests/objects.js';
-import { VERSION_LABEL } from '../manifests/transforms.js';
+} from '../drivers/manifests/compatibility.js';
+import { parseImageRef, rewriteImage } from '../drivers/manifests/images.js';
+import { loadManifest } from '../drivers/manifests/load.js';
+import { containersOf, podSpecOf, type Container, type KubeObject } from '../drivers/manifests/objects.js';
+import { VERSION_LABEL } from '../drivers/manifests/transforms.js';
 import type { CheckResult } from './checks.js';
 import { CPI_DAEMONSET, CSI_CONTROLLER } from '../drivers/names.js';
 

@@ -14,7 +14,7 @@ import {
   MIN_VM_HARDWARE,
   newestCsiRelease,
   resolveCsi,
-} from '../manifests/compatibility.js';
+} from '../drivers/manifests/compatibility.js';
 import type { AboutInfo } from '../vsphere/types.js';
 import {
   atLeast,

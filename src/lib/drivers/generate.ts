@@ -15,7 +15,7 @@ import { clusterIdFromNamespaceUid } from './csi/cluster-id.js';
 import { CPI_NODE_OPTIONS, generateCpiObjects, type CpiConfigInput, type CpiNodeAddresses } from './cpi/config.js';
 import { generateCsiObjects, type CsiConfigInput, type NetPermission } from './csi/config.js';
 import { newestCsiVersion } from './csi/config-keys.js';
-import { defaultCsiVersion } from '../manifests/compatibility.js';
+import { defaultCsiVersion } from './manifests/compatibility.js';
 import { parseVcenterEndpoint } from '../settings/vcenter-endpoint.js';
 import { closest } from '../settings/user-config.js';
 import { readCaBundle, type CaBundle } from './ca-bundle.js';

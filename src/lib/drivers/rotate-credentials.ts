@@ -20,7 +20,7 @@ import { isDefaultStorageClass } from '../kube/storage-class.js';
 import { iniValue, parseIni, setIniValue, type ParsedIniSection } from './ini.js';
 import { csiConfKey, csiSecret } from './csi/config.js';
 import { cpiSecretDefaults } from './cpi/config.js';
-import { timedRollout, type Rollout } from '../steps/install-common.js';
+import { timedRollout, type Rollout } from './install-common.js';
 import { CPI_DAEMONSET, CSI_CONTROLLER, CSI_DRIVER_NAME, type DriverWorkload } from './names.js';
 
 export type RotateComponent = 'cpi' | 'csi';
@@ -294,7 +294,7 @@ async function proveLogin(kube: KubeClient, w: DriverWorkload, since: Date, dead
 
 /** A 1Gi claim in a namespace of its own, Bound, then the namespace deleted; the claim's volume name. */
 async function proveVolume(kube: KubeClient, storageClass: string, deadline: number): Promise<string> {
-  const { deleteNamespace } = await import('../steps/smoke-test.js');
+  const { deleteNamespace } = await import('../storage/smoke-test.js');
   const namespace = `vk-rotate-${Date.now().toString(36)}`;
   const labels = { 'app.kubernetes.io/managed-by': 'vk' };
   await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } });

@@ -3,7 +3,7 @@
 
 import { Flags } from '@oclif/core';
 import { UsageError } from '../core/errors.js';
-import { installFlags, installOptions } from '../steps/install-cli.js';
+import { installFlags, installOptions } from '../cli/install.js';
 import type { InstallSnapshotsInput } from './install.js';
 import { DEFAULT_SNAPSHOT_CLASS } from './release.js';
 

@@ -15,13 +15,13 @@ import type { Progress } from '../cli/progress.js';
 import { isNotFound, type KubeClient } from '../kube/client.js';
 import { VkError, UsageError } from '../core/errors.js';
 import { CSI_CONTROLLER, CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
-import { CSI_VSPHERE_FEATURES, manifestBaseUrl } from '../manifests/compatibility.js';
-import { rewriteImages, validateImageRegistry } from '../manifests/images.js';
-import { DEFAULT_DOWNLOAD_TIMEOUT_MS, loadManifest } from '../manifests/load.js';
-import type { KubeObject } from '../manifests/objects.js';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, stampManagedBy } from '../manifests/transforms.js';
+import { CSI_VSPHERE_FEATURES, manifestBaseUrl } from '../drivers/manifests/compatibility.js';
+import { rewriteImages, validateImageRegistry } from '../drivers/manifests/images.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_MS, loadManifest } from '../drivers/manifests/load.js';
+import type { KubeObject } from '../drivers/manifests/objects.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, stampManagedBy } from '../drivers/manifests/transforms.js';
 import { atLeast, parseVsphereVersion, vsphereLabel } from '../vsphere/versions.js';
-import { applyPrune, planPrune, type UninstallObject } from '../steps/uninstall.js';
+import { applyPrune, planPrune, type UninstallObject } from '../drivers/uninstall.js';
 import {
   appliedObject,
   timedRollout,
@@ -29,7 +29,7 @@ import {
   type DryRun,
   type InstallResult,
   type Rollout,
-} from '../steps/install-common.js';
+} from '../drivers/install-common.js';
 import {
   DEFAULT_CLASS_ANNOTATION,
   FEATURE_STATES_CONFIGMAP,

@@ -12,7 +12,7 @@
 // older image than the tag (v8.4.0's names v8.2.1), so vk sets the image to
 // the version, as that installer does.
 
-import type { KubeObject } from '../manifests/objects.js';
+import type { KubeObject } from '../drivers/manifests/objects.js';
 
 export const SNAPSHOTTER_REPO = 'kubernetes-csi/external-snapshotter';
 export const SNAPSHOT_GROUP = 'snapshot.storage.k8s.io';

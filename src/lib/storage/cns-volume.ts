@@ -4,7 +4,7 @@
 
 import type { Context } from '../core/context.js';
 import { vcenterConfigured } from '../settings/vsphere.js';
-import type { VolumeChecker } from '../steps/smoke-test.js';
+import type { VolumeChecker } from './smoke-test.js';
 
 export function volumeChecker(ctx: Context, flags: { url?: string }): VolumeChecker {
   return async (volumeHandle) => {

@@ -13,9 +13,9 @@ import { UsageError, VkError } from '../core/errors.js';
 import { nestedProgress, type Task } from '../cli/progress.js';
 import type { DryRunMode } from '../cli/flags.js';
 import type { InstallCpiInput } from '../drivers/cpi/install.js';
-import type { InstallCsiInput } from '../steps/install-csi.js';
+import type { InstallCsiInput } from '../drivers/csi/install.js';
 import type { StorageClassInput } from '../storage/storageclass.js';
-import type { SmokeTestInput } from '../steps/smoke-test.js';
+import type { SmokeTestInput } from '../storage/smoke-test.js';
 
 export const UP_STEPS = [
   'prepare-vms',
@@ -95,8 +95,8 @@ export async function validateUpInput(input: UpInput): Promise<void> {
   const [prepare, storageclass, smoke, common] = await Promise.all([
     import('../vms/prepare-vms.js'),
     import('../storage/storageclass.js'),
-    import('../steps/smoke-test.js'),
-    import('../steps/install-common.js'),
+    import('../storage/smoke-test.js'),
+    import('../drivers/install-common.js'),
   ]);
   if (input.folder) prepare.validatePrepareInput(prepareInput(input, undefined));
   if (runs.get('storageclass') === undefined) storageclass.validateStorageClassInput(input.storageClass);
@@ -116,7 +116,7 @@ export async function preflightUp(ctx: Context, input: UpInput): Promise<UpInput
   if (selectSteps(input.skip, input.from).get('install-csi') !== undefined || input.csi.skipPreflight) return input;
   const [{ refuseUnsupportedVsphere }, { csiCheckedRelease }] = await Promise.all([
     import('../doctor/vsphere-requirements.js'),
-    import('../steps/install-csi.js'),
+    import('../drivers/csi/install.js'),
   ]);
   const kube = await ctx.kube();
   const [session, nodes, release] = await Promise.all([
@@ -209,7 +209,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
 
     async 'install-cpi'(update) {
       const steps = await import('../drivers/cpi/install.js');
-      const { summarizeInstall } = await import('../steps/install-common.js');
+      const { summarizeInstall } = await import('../drivers/install-common.js');
       const mode = !dryRun ? 'none' : input.dryRunMode === 'server' ? 'server' : 'client';
       const plan = await steps.planInstallCpi(ctx, { ...input.cpi, dryRun: mode });
       for (const s of plan.config.secrets) ctx.log.addSecret(s);
@@ -224,8 +224,8 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
     },
 
     async 'install-csi'(update) {
-      const steps = await import('../steps/install-csi.js');
-      const { summarizeInstall } = await import('../steps/install-common.js');
+      const steps = await import('../drivers/csi/install.js');
+      const { summarizeInstall } = await import('../drivers/install-common.js');
       // A dry run cannot wait for the CPI it did not install; and the API server
       // cannot validate objects in a namespace that does not exist yet.
       const kube = await ctx.kube();
@@ -269,7 +269,7 @@ export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): 
     },
 
     async 'smoke-test'(update) {
-      const steps = await import('../steps/smoke-test.js');
+      const steps = await import('../storage/smoke-test.js');
       const { volumeChecker } = await import('../storage/cns-volume.js');
       const plan = await steps.planSmokeTest(await ctx.kube(), input.smoke);
       const result = await steps.runSmokeTest(ctx, plan, {

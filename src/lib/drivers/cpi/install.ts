@@ -14,13 +14,13 @@ import type { Context } from '../../core/context.js';
 import { VkError } from '../../core/errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { redactedObjects, revealObjects } from '../config-objects.js';
-import type { KubeObject } from '../../manifests/objects.js';
-import { findObject } from '../../manifests/objects.js';
-import { stampConfigHash, stampManagedBy } from '../../manifests/transforms.js';
+import type { KubeObject } from '../manifests/objects.js';
+import { findObject } from '../manifests/objects.js';
+import { stampConfigHash, stampManagedBy } from '../manifests/transforms.js';
 import { generateDeps, planCpi, type CpiOptions, type GeneratePlan } from '../generate.js';
 import { CA_BUNDLE_KEY } from '../ca-bundle.js';
 import { cpiConfigMap } from './config.js';
-import { configMountDir } from '../../manifests/config-mount.js';
+import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
   prepareManifest,
@@ -30,9 +30,9 @@ import {
   type InstallOptions,
   type InstallResult,
   type PreparedManifest,
-} from '../../steps/install-common.js';
+} from '../install-common.js';
 import { applyTaintNodes, planTaintNodes, UNINITIALIZED_TAINT } from '../../nodes/taint-nodes.js';
-import { applyPrune, planPrune, type UninstallObject } from '../../steps/uninstall.js';
+import { applyPrune, planPrune, type UninstallObject } from '../uninstall.js';
 import { CPI_DAEMONSET, REGION_LABEL, ZONE_LABEL } from '../names.js';
 
 export { CPI_DAEMONSET } from '../names.js';

@@ -23,7 +23,7 @@
 // case-insensitively by gcfg; they are written here as the tags spell them.
 
 import { UsageError } from '../../core/errors.js';
-import { newestCsiRelease } from '../../manifests/compatibility.js';
+import { newestCsiRelease } from '../manifests/compatibility.js';
 
 export type CsiSection =
   'Global' | 'VirtualCenter' | 'NetPermissions' | 'Labels' | 'TopologyCategory' | 'Snapshot' | 'GC';

@@ -3,8 +3,8 @@
 
 import type { Context } from '../core/context.js';
 import { UsageError, VkError } from '../core/errors.js';
-import { componentName, type ManagedComponent } from '../manifests/transforms.js';
-import { applyUninstall, planUninstall, type UninstallResult } from './uninstall.js';
+import { componentName, type ManagedComponent } from '../drivers/manifests/transforms.js';
+import { applyUninstall, planUninstall, type UninstallResult } from '../drivers/uninstall.js';
 
 export async function uninstall(
   ctx: Context,

@@ -4,19 +4,19 @@
 // and for --dry-run=client the objects themselves (secrets redacted).
 
 import { Flags } from '@oclif/core';
-import type { Table } from '../cli/output.js';
-import { dryRunFlag, dryRunOf } from '../cli/flags.js';
+import type { Table } from './output.js';
+import { dryRunFlag, dryRunOf } from './flags.js';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../kube/duration.js';
 import { renderObjects, type RevealedObject } from '../drivers/config-objects.js';
-import type { KubeObject } from '../manifests/objects.js';
-import { componentName } from '../manifests/transforms.js';
+import type { KubeObject } from '../drivers/manifests/objects.js';
+import { componentName } from '../drivers/manifests/transforms.js';
 import type { DriverCredentials } from '../drivers/generate.js';
 import type { VsphereSettings } from '../settings/vsphere.js';
-import type { InstallCsiInput } from './install-csi.js';
-import { summarizeInstall, type InstallOptions, type InstallResult } from './install-common.js';
-import { describePruned, type PrunedObject } from './uninstall.js';
+import type { InstallCsiInput } from '../drivers/csi/install.js';
+import { summarizeInstall, type InstallOptions, type InstallResult } from '../drivers/install-common.js';
+import { describePruned, type PrunedObject } from '../drivers/uninstall.js';
 
 const INSTALL = 'INSTALL';
 

@@ -11,7 +11,7 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
-import { managedSelector, type ManagedComponent } from '../manifests/transforms.js';
+import { managedSelector, type ManagedComponent } from './manifests/transforms.js';
 
 /** Deletion order: what runs first, then what it uses, then where it lived. */
 const KINDS: readonly [apiVersion: string, kind: string][] = [

@@ -19,7 +19,7 @@
 // or one whose version cannot be read, vk sets it false explicitly; for
 // older images it only removes a Topology setting (their default is off).
 
-import { VkError } from '../core/errors.js';
+import { VkError } from '../../core/errors.js';
 import { parseImageRef } from './images.js';
 import { containersOf, podSpecOf, type Container, type KubeObject } from './objects.js';
 import { CSI_CONTROLLER_DEPLOYMENT } from './transforms.js';

@@ -2,7 +2,7 @@
 // being installed: the volumeMount of the volume sourced from that Secret or
 // ConfigMap. The CA bundle vk stores in the object is only visible there.
 
-import { VkError } from '../core/errors.js';
+import { VkError } from '../../core/errors.js';
 import { containersOf, findObject, podSpecOf, type KubeObject } from './objects.js';
 
 export interface ConfigMountRef {

@@ -15,7 +15,7 @@
 // Tags and digests are kept as they are, so a digest-pinned image still
 // verifies against the mirrored copy.
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { containersOf, podSpecOf, type KubeObject } from './objects.js';
 
 export interface ImageRef {

@@ -10,7 +10,7 @@
 // manifest's image is the tag's own version (checked with `git show
 // <tag>:releases/v1.NN/vsphere-cloud-controller-manager.yaml`).
 
-import { UsageError, VkError } from '../core/errors.js';
+import { UsageError, VkError } from '../../core/errors.js';
 
 export type Component = 'cpi' | 'csi';
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { parseImageRef } from './images.js';
 import { containersOf, findObject, podSpecOf, type KubeObject } from './objects.js';
 import type { Component } from './compatibility.js';
-import * as names from '../drivers/names.js';
+import * as names from '../names.js';
 
 /**
  * The example configuration the release manifests carry. vk applies its own

@@ -3,7 +3,7 @@
 // kinds are flattened, so callers get exactly the objects to apply.
 
 import { readFile } from 'node:fs/promises';
-import { InterruptedError, UsageError, VkError } from '../core/errors.js';
+import { InterruptedError, UsageError, VkError } from '../../core/errors.js';
 import type { KubeObject } from './objects.js';
 
 export type ManifestSource = { urls: string[] } | { url: string } | { file: string };

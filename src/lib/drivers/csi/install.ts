@@ -6,12 +6,12 @@
 // node's CSINode lists it.
 
 import type { KubernetesObject, V1CSINode, V1Node } from '@kubernetes/client-node';
-import type { Progress } from '../cli/progress.js';
-import type { KubeClient } from '../kube/client.js';
-import type { CheckedRelease } from '../doctor/vsphere-requirements.js';
-import type { Context } from '../core/context.js';
-import { VkError } from '../core/errors.js';
-import { redactedObjects, revealObjects } from '../drivers/config-objects.js';
+import type { Progress } from '../../cli/progress.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { CheckedRelease } from '../../doctor/vsphere-requirements.js';
+import type { Context } from '../../core/context.js';
+import { VkError } from '../../core/errors.js';
+import { redactedObjects, revealObjects } from '../config-objects.js';
 import type { KubeObject } from '../manifests/objects.js';
 import {
   CSI_CONTROLLER_DEPLOYMENT,
@@ -21,10 +21,10 @@ import {
   stampManagedBy,
 } from '../manifests/transforms.js';
 import { describeTopology, setCsiTopology, type TopologyPlan } from '../manifests/topology.js';
-import { generateDeps, planCsi, type CsiOptions, type GeneratePlan } from '../drivers/generate.js';
-import { CA_BUNDLE_KEY } from '../drivers/ca-bundle.js';
-import { csiSecret } from '../drivers/csi/config.js';
-import { applyPrune, planPrune, type UninstallObject } from './uninstall.js';
+import { generateDeps, planCsi, type CsiOptions, type GeneratePlan } from '../generate.js';
+import { CA_BUNDLE_KEY } from '../ca-bundle.js';
+import { csiSecret } from './config.js';
+import { applyPrune, planPrune, type UninstallObject } from '../uninstall.js';
 import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
@@ -35,7 +35,7 @@ import {
   type InstallOptions,
   type InstallResult,
   type PreparedManifest,
-} from './install-common.js';
+} from '../install-common.js';
 import {
   CSI_CONTROLLER,
   CSI_DRIVER_NAME,
@@ -44,9 +44,9 @@ import {
   CSI_TOPOLOGY_PREFIX,
   REGION_LABEL,
   ZONE_LABEL,
-} from '../drivers/names.js';
+} from '../names.js';
 
-export { CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
+export { CSI_DRIVER_NAME, CSI_NAMESPACE } from '../names.js';
 const NODE_DAEMONSET = CSI_NODE.name;
 
 export interface InstallCsiInput extends InstallOptions {
@@ -90,14 +90,14 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
   const nodes = (await kube.list<V1Node>('v1', 'Node')).items;
   if (!input.skipPreflight && !input.vsphereChecked) {
     // First: on a vSphere the release cannot run, nothing else matters.
-    const { refuseUnsupportedVsphere } = await import('../doctor/vsphere-requirements.js');
+    const { refuseUnsupportedVsphere } = await import('../../doctor/vsphere-requirements.js');
     await refuseUnsupportedVsphere(await ctx.vsphere(), nodes, await csiCheckedRelease(kube, input), {
       warn: (m) => ctx.log.warn(m),
       hint: '--skip-preflight to install anyway',
     });
   }
   if (!input.skipPreflight && input.generate.topologyCategories.length > 0) {
-    const { assertCategoriesExist } = await import('../topology/topology.js');
+    const { assertCategoriesExist } = await import('../../topology/topology.js');
     await assertCategoriesExist(await ctx.vsphere(), input.generate.topologyCategories, '--topology-category', (m) =>
       ctx.log.warn(m),
     );
@@ -159,7 +159,7 @@ export async function csiCheckedRelease(
 ): Promise<CheckedRelease> {
   if (input.version) return { version: input.version, why: '--version' };
   if (input.manifest !== undefined) return { version: 'of --manifest', why: 'a 3.x release' };
-  const { tableCsiRelease } = await import('../doctor/vsphere-requirements.js');
+  const { tableCsiRelease } = await import('../../doctor/vsphere-requirements.js');
   return tableCsiRelease((await kube.version()).gitVersion);
 }
 
@@ -264,7 +264,7 @@ async function nodeTopology(
   kube: KubeClient,
   categories: readonly string[],
 ): Promise<Map<string, { topology: Record<string, string>; topologyProblem?: string }>> {
-  const { readDriverConfigs } = await import('../doctor/drivers.js');
+  const { readDriverConfigs } = await import('../../doctor/drivers.js');
   const [nodes, configs] = await Promise.all([kube.list<V1Node>('v1', 'Node'), readDriverConfigs(kube)]);
   const cpiLabels = configs.cpi.ok ? configs.cpi.value?.labels : undefined;
   const cpiLabelOf: Record<string, string> = {

@@ -11,22 +11,22 @@ import type { PrunedObject } from './uninstall.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ApplyResult as KubeApplyResult } from '../kube/apply.js';
 import { formatDuration } from '../kube/duration.js';
-import { manifestBaseUrl, resolveCpi, resolveCsi, type Component } from '../manifests/compatibility.js';
-import { rewriteImages, validateImageRegistry } from '../manifests/images.js';
+import { manifestBaseUrl, resolveCpi, resolveCsi, type Component } from './manifests/compatibility.js';
+import { rewriteImages, validateImageRegistry } from './manifests/images.js';
 import {
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
   loadManifest,
   manifestSourceFromFlag,
   type ManifestSource,
-} from '../manifests/load.js';
-import type { KubeObject } from '../manifests/objects.js';
+} from './manifests/load.js';
+import type { KubeObject } from './manifests/objects.js';
 import {
   cpiVersionOf,
   csiVersionOf,
   dropPlaceholders,
   stampManagedBy,
   type ManagedComponent,
-} from '../manifests/transforms.js';
+} from './manifests/transforms.js';
 
 /** --dry-run's mode (defined with the flag). */
 export type DryRun = DryRunMode;
