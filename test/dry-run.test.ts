@@ -24,7 +24,7 @@ describe('--dry-run', () => {
       expect(flag.options?.slice(0, 2), id).toEqual(['none', 'client']);
     }
     const server = withDryRun.filter(([, c]) => c.flags['dry-run']!.options!.includes('server')).map(([id]) => id);
-    expect(server.sort()).toEqual(['install:cpi', 'install:csi', 'up']);
+    expect(server.sort()).toEqual(['install:cpi', 'install:csi', 'install:snapshots', 'up']);
   });
 
   it('bare --dry-run means client, also where server is offered', async () => {

@@ -47,6 +47,15 @@ describe('vk install snapshots with the real snapshot-controller and csi-snapsho
     expect(r.stderr).toContain('nothing was changed');
     expect(await crdNames()).toEqual([]);
     expect((await controller()).status).toBe(404);
+    // The API server validates the CRDs and the controller; the class waits for its CRD.
+    const server = await csi.vk(['install', 'snapshots', '--dry-run=server', '-o', 'json']);
+    expect(server.code, server.stderr).toBe(0);
+    const actions = JSON.parse(server.stdout).objects.map((o: any) => `${o.kind}:${o.action}`);
+    expect(actions).toContain('CustomResourceDefinition:created');
+    expect(actions).toContain('Deployment:created');
+    expect(actions).toContain('VolumeSnapshotClass:would apply');
+    expect(await crdNames()).toEqual([]);
+    expect((await controller()).status).toBe(404);
     const check = await doctorSnapshots();
     expect(check.status).toBe('skip');
     expect(check.detail).toMatch(
