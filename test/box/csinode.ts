@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { RuntimeHost } from './runtime.js';
+import type { RuntimeHost } from './runtime-host.js';
 import type { Container, Pod } from './pod-spec.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as served */

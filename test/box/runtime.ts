@@ -44,17 +44,12 @@ import {
   type Runnable,
 } from './pod-spec.js';
 import { CsiNodeWriter } from './csinode.js';
+import type { RuntimeHost } from './runtime-host.js';
+
+export type { RuntimeHost } from './runtime-host.js';
 import { finishedStatus, isShellPod, prepareShellPod, reportStandInDisks } from './shell-pod.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as served */
-
-export interface RuntimeHost {
-  api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
-  apiServerUrl: string;
-  caPem: string;
-  /** Where the stand-in disks of shell pods' volumes live, one directory per CSI volume handle. */
-  volumesDir: string;
-}
 
 export interface PodRuntime {
   /** The log of one container the runtime ran (empty if none). */

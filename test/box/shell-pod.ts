@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerEnv, expand, type Container, type EnvSources, type Pod } from './pod-spec.js';
-import type { RuntimeHost } from './runtime.js';
+import type { RuntimeHost } from './runtime-host.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- API objects are read as served */
 
