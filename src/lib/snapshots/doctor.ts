@@ -9,6 +9,7 @@ import type { KubeClient } from '../kube/client.js';
 import { CSI_CONTROLLER, CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
 import type { CheckResult } from '../doctor/checks.js';
 import {
+  ANY_CONTROLLER_IMAGE,
   DEFAULT_CLASS_ANNOTATION,
   SNAPSHOT_API_VERSION,
   SNAPSHOT_CRDS,
@@ -18,7 +19,6 @@ import {
 
 export const SNAPSHOTS_CHECK = { id: 'snapshots', title: 'Volume snapshots ready for the CSI driver' } as const;
 const FIX = 'vk install snapshots';
-const CONTROLLER_IMAGE = /snapshot-controller(?::([^/@]+))?(?:@\S+)?$/;
 
 const result = (status: CheckResult['status'], detail: string, fix?: string): CheckResult => ({
   ...SNAPSHOTS_CHECK,
@@ -62,8 +62,8 @@ async function evaluate(client: KubeClient): Promise<CheckResult> {
 
   const deployments = (await client.list<V1Deployment>('apps/v1', 'Deployment')).items;
   const controllers = deployments.flatMap((d) => {
-    const c = d.spec?.template?.spec?.containers?.find((x) => CONTROLLER_IMAGE.test(x.image ?? ''));
-    return c ? [{ d, tag: CONTROLLER_IMAGE.exec(c.image!)?.[1] }] : [];
+    const c = d.spec?.template?.spec?.containers?.find((x) => ANY_CONTROLLER_IMAGE.test(x.image ?? ''));
+    return c ? [{ d, tag: ANY_CONTROLLER_IMAGE.exec(c.image!)?.[1] }] : [];
   });
   if (controllers.length === 0) {
     return result(

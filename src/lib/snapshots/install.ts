@@ -31,6 +31,7 @@ import {
   type Rollout,
 } from '../drivers/install-common.js';
 import {
+  ANY_CONTROLLER_IMAGE,
   DEFAULT_CLASS_ANNOTATION,
   FEATURE_STATES_CONFIGMAP,
   pinControllerImage,
@@ -152,7 +153,7 @@ export async function planInstallSnapshots(ctx: Context, input: InstallSnapshots
       { hint: "upgrade the driver with 'vk install csi' (vSphere CSI v2.5 and later ship the sidecar)" },
     );
   }
-  let version = input.version ? (input.version.startsWith('v') ? input.version : `v${input.version}`) : fromSidecar;
+  const version = input.version ? (input.version.startsWith('v') ? input.version : `v${input.version}`) : fromSidecar;
   if (!version) {
     throw new VkError(
       `cannot read the external-snapshotter release from the ${SNAPSHOTTER_SIDECAR} image "${sidecar.image}"`,
@@ -166,7 +167,6 @@ export async function planInstallSnapshots(ctx: Context, input: InstallSnapshots
       `--version ${version} differs from the CSI controller's ${SNAPSHOTTER_SIDECAR} ${fromSidecar}, the release the driver is qualified with`,
     );
   }
-  version = version.startsWith('v') ? version : `v${version}`;
 
   if (!input.skipPreflight) {
     await refuseDisabledFeature(kube);
@@ -292,14 +292,11 @@ async function refuseOldVsphere(ctx: Context, nodes: V1Node[]): Promise<void> {
   }
 }
 
-/** Any snapshot-controller image, mirrored or renamed too ("rancher/hardened-snapshot-controller:v8.2.0"). */
-const CONTROLLER_IMAGE = /snapshot-controller(?::[^/@]+)?(?:@\S+)?$/;
-
 async function foreignController(kube: KubeClient): Promise<ForeignController | undefined> {
   const list = await kube.list<V1Deployment>('apps/v1', 'Deployment');
   for (const d of list.items) {
     if (d.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE) continue;
-    const c = d.spec?.template?.spec?.containers?.find((x) => CONTROLLER_IMAGE.test(x.image ?? ''));
+    const c = d.spec?.template?.spec?.containers?.find((x) => ANY_CONTROLLER_IMAGE.test(x.image ?? ''));
     if (c) return { namespace: d.metadata!.namespace!, name: d.metadata!.name!, image: c.image! };
   }
   return undefined;

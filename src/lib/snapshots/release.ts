@@ -25,6 +25,12 @@ export const SNAPSHOT_CRDS = ['volumesnapshotclasses', 'volumesnapshotcontents',
 
 export const SNAPSHOT_CONTROLLER = { namespace: 'kube-system', name: 'snapshot-controller' } as const;
 
+/**
+ * Any snapshot-controller image, mirrored or renamed too
+ * ("rancher/hardened-snapshot-controller:v8.2.0"); group 1 is the tag.
+ */
+export const ANY_CONTROLLER_IMAGE = /snapshot-controller(?::([^/@]+))?(?:@\S+)?$/;
+
 /** The sidecar in the CSI controller whose tag names the external-snapshotter release. */
 export const SNAPSHOTTER_SIDECAR = 'csi-snapshotter';
 const SIDECAR_IMAGE = /\/csi-snapshotter:(v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)(?:@.*)?$/;
