@@ -167,6 +167,25 @@ describe('vk up in the box', () => {
     const steps = rows(r.stdout);
     expect(steps['install-cpi']!.detail).toMatch(/^v1\.36\.0: \d+ objects would be applied \(client dry run\)$/);
     expect(steps['install-csi']!.detail).toMatch(/^v3\.8\.0: \d+ objects would be applied \(client dry run\)$/);
+
+    // -o json: each step's plan, as plain data, with no secret in it.
+    const json = await up(...FULL, '--dry-run', '-o', 'json');
+    expect(json.code, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout) as { steps: { id: string; plan?: Record<string, unknown> }[] };
+    const plans = Object.fromEntries(doc.steps.map((s) => [s.id, s.plan]));
+    expect((plans['prepare-vms']!.vms as { action: string }[]).map((v) => v.action)).toEqual(['set', 'set', 'set']);
+    expect(plans['install-cpi']).toMatchObject({ version: 'v1.36.0' });
+    expect(plans['install-cpi']!.objects).toContainEqual({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      namespace: 'kube-system',
+      name: 'vsphere-cloud-controller-manager',
+    });
+    expect(plans['install-csi']).toMatchObject({ version: 'v3.8.0' });
+    expect(plans['storageclass']).toMatchObject({ action: 'create' });
+    expect(plans['smoke-test']).toBeUndefined();
+    expect(json.stdout).not.toContain(CSI_PASSWORD);
+    expect(json.stdout).not.toContain(box.vcsim!.password);
     expect(await snapshot()).toEqual(before);
   }, 120_000);
 

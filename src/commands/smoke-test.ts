@@ -1,7 +1,6 @@
-import { Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../lib/cli/flags.js';
-import { InterruptedError, UsageError, VkError } from '../lib/core/errors.js';
+import { smokeTestFlags, smokeTestInput } from '../lib/cli/storage.js';
 
 export default class SmokeTest extends VkCommand<typeof SmokeTest> {
   static override summary =
@@ -38,73 +37,19 @@ Exit codes: 0 passed, 1 a step failed, 2 usage error (e.g. no default StorageCla
     },
   ];
 
-  static override flags = {
-    ...kubeFlags,
-    ...vsphereFlags,
-    'storage-class': Flags.string({ summary: "StorageClass to test (default: the cluster's default class)." }),
-    size: Flags.string({ summary: 'Size of the claim.', default: '1Gi' }),
-    'access-mode': Flags.string({ summary: 'Access mode of the claim.', options: ['RWO', 'RWX'], default: 'RWO' }),
-    image: Flags.string({ summary: 'Image with a POSIX sh for the writer and reader pods.', default: 'busybox:1.36' }),
-    timeout: Flags.string({
-      summary: 'Time allowed for each wait (PVC Bound, each pod), e.g. 90s, 5m.',
-      default: '5m',
-    }),
-    keep: Flags.boolean({ summary: 'Keep the namespace and its objects afterwards.' }),
-    snapshot: Flags.boolean({
-      summary:
-        'Also snapshot the written volume, restore the snapshot into a new claim and read the token back from it.',
-    }),
-    'snapshot-class': Flags.string({
-      summary: "VolumeSnapshotClass for --snapshot (default: the driver's default class).",
-      dependsOn: ['snapshot'],
-    }),
-    junit: Flags.string({ summary: 'Write a JUnit XML report to this file.' }),
-  };
+  static override flags = { ...kubeFlags, ...vsphereFlags, ...smokeTestFlags };
 
   async run(): Promise<void> {
-    const [steps, { parseDuration }] = await Promise.all([
+    const [{ smokeTestStep: step, formatSmokeTestResult, writeJUnitReport }, { runCommandStep }] = await Promise.all([
       import('../lib/storage/smoke-test.js'),
-      import('../lib/kube/duration.js'),
+      import('../lib/cli/step-run.js'),
     ]);
-    const timeoutMs = parseDuration(this.flags.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) {
-      throw new UsageError(`invalid --timeout "${this.flags.timeout}"`, { hint: 'use a duration such as 90s or 5m' });
-    }
-    const input = {
-      storageClass: this.flags['storage-class'],
-      size: this.flags.size,
-      accessMode: this.flags['access-mode'] as 'RWO' | 'RWX',
-      image: this.flags.image,
-      timeoutMs,
-      keep: this.flags.keep,
-      snapshot: this.flags.snapshot,
-      snapshotClass: this.flags['snapshot-class'],
-    };
-    steps.validateSmokeTestInput(input);
-    const plan = await steps.planSmokeTest(await this.ctx.kube(), input);
-    // Nothing is created when ReadWriteMany cannot work on the nodes' clusters.
-    await (await import('../lib/storage/file-services.js')).assertFileServicesForRwx(this.ctx, plan, this.flags);
-
-    const [{ volumeChecker }, { createProgress }] = await Promise.all([
-      import('../lib/storage/cns-volume.js'),
-      import('../lib/cli/progress.js'),
-    ]);
-    // No signal: after Ctrl-C the namespace must still be deleted.
-    const progress = createProgress({
-      interactive: this.ctx.interactive && this.ctx.output === 'table',
-      log: this.ctx.log,
-    });
-    const result = await steps.runSmokeTest(this.ctx, plan, {
-      progress,
-      checkVolume: volumeChecker(this.ctx, this.flags),
-    });
+    // No signal on the progress: after Ctrl-C the namespace must still be deleted.
+    const { plan, result } = await runCommandStep(this.ctx, step, smokeTestInput(this.flags), { dryRun: 'none' });
     // Written also when interrupted or failed: CI shows how far the run got.
-    if (this.flags.junit) await steps.writeJUnitReport(this.flags.junit, plan, result);
-    await this.print(result, steps.formatSmokeTestResult);
-    if (result.interrupted) throw new InterruptedError(`interrupted; namespace ${plan.namespace} ${result.cleanup}`);
-    if (!result.passed) {
-      const failed = result.steps.find((s) => s.status === 'failed')!;
-      throw new VkError(`smoke test failed: ${failed.title}: ${failed.message ?? 'failed'}`);
-    }
+    if (this.flags.junit) await writeJUnitReport(this.flags.junit, plan, result);
+    await this.print(result, formatSmokeTestResult);
+    const err = step.failure(result);
+    if (err) throw err;
   }
 }

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { VkCommand } from '../lib/cli/base-command.js';
-import { dryRunFlag, isDryRun, kubeFlags } from '../lib/cli/flags.js';
+import { dryRunFlag, dryRunOf, kubeFlags } from '../lib/cli/flags.js';
 import type { Table } from '../lib/cli/output.js';
-import { VkError } from '../lib/core/errors.js';
+import { TAINT_CONCURRENCY } from '../lib/nodes/taint-nodes.js';
 
 export default class TaintNodes extends VkCommand<typeof TaintNodes> {
   static override summary =
@@ -43,31 +43,33 @@ Idempotent: nodes that already have the taint (or, with --remove, do not have it
     remove: Flags.boolean({ summary: 'Remove the taint instead of adding it.', exclusive: ['list'] }),
     list: Flags.boolean({ summary: 'List the nodes with their providerID and taints; change nothing.' }),
     'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): show what would change; change nothing.' }),
-    concurrency: Flags.integer({ min: 1, max: 256, default: 16, summary: 'Nodes written in parallel.' }),
+    concurrency: Flags.integer({ min: 1, max: 256, default: TAINT_CONCURRENCY, summary: 'Nodes written in parallel.' }),
   };
 
   async run(): Promise<void> {
-    const steps = await import('../lib/nodes/taint-nodes.js');
-    const names = this.positionals;
-    const selector = this.flags.selector;
-    if (this.flags.list) {
-      steps.validateTaintInput({ names, selector, operation: 'add' });
-      const rows = await steps.listNodeTaints(await this.ctx.kube(), names, selector);
+    const [nodes, { runCommandStep }] = await Promise.all([
+      import('../lib/nodes/taint-nodes.js'),
+      import('../lib/cli/step-run.js'),
+    ]);
+    const f = this.flags;
+    const input = { names: this.positionals, selector: f.selector, concurrency: f.concurrency };
+    if (f.list) {
+      nodes.validateTaintInput({ ...input, operation: 'add' });
+      const rows = await nodes.listNodeTaints(await this.ctx.kube(), input.names, input.selector);
       await this.print(rows, (r): Table => ({
         columns: ['name', 'provider-id', 'taints'],
-        rows: r.map((n) => [n.name, n.providerID, n.taints.map(steps.formatTaint).join(',')]),
+        rows: r.map((n) => [n.name, n.providerID, n.taints.map(nodes.formatTaint).join(',')]),
       }));
       return;
     }
-
-    const input = { names, selector, operation: this.flags.remove ? ('remove' as const) : ('add' as const) };
-    steps.validateTaintInput(input);
-    const kube = await this.ctx.kube();
-    const plan = await steps.planTaintNodes(kube, input);
-    const result = await steps.applyTaintNodes(kube, plan, {
-      concurrency: this.flags.concurrency,
-      dryRun: isDryRun(this.flags['dry-run']),
-    });
+    const step = nodes.taintNodesStep;
+    const operation = f.remove ? ('remove' as const) : ('add' as const);
+    const { result } = await runCommandStep(
+      this.ctx,
+      step,
+      { ...input, operation },
+      { dryRun: dryRunOf(f['dry-run']) },
+    );
     const dry = result.dryRun ? ' (dry run)' : '';
     await this.print(result, (r): Table => ({
       columns: ['node', 'action', 'taints'],
@@ -77,12 +79,8 @@ Idempotent: nodes that already have the taint (or, with --remove, do not have it
         n.error ?? n.taints.join(','),
       ]),
     }));
-    this.ctx.log.info(steps.summarizeTaintResult(result));
-    const failed = result.nodes.filter((n) => n.action === 'failed');
-    if (failed.length) {
-      throw new VkError(
-        `${failed.length} of ${result.nodes.length} nodes failed: node ${failed[0]!.name}: ${failed[0]!.error}`,
-      );
-    }
+    this.ctx.log.info(step.summary(result));
+    const err = step.failure(result);
+    if (err) throw err;
   }
 }

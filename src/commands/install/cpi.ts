@@ -1,14 +1,8 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import {
-  cpiConfigFlags,
-  cpiConfigOptions,
-  driverCredentialFlags,
-  driverCredentials,
-  generateFlags,
-} from '../../lib/cli/generate.js';
-import { appliedTable, installFlags, installOptions, logSummary, printClientDryRun } from '../../lib/cli/install.js';
+import { cpiConfigFlags, driverCredentialFlags, generateFlags } from '../../lib/cli/generate.js';
+import { appliedTable, cpiInstallInput, installFlags, logSummary, printClientDryRun } from '../../lib/cli/install.js';
 
 export default class InstallCpi extends VkCommand<typeof InstallCpi> {
   static override summary = 'Install the vSphere CPI and wait until it has initialized every node.';
@@ -41,39 +35,25 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
   };
 
   async run(): Promise<void> {
-    const f = this.flags;
-    const steps = await import('../../lib/drivers/cpi/install.js');
-    const { resolveVsphereSettings } = await import('../../lib/settings/vsphere.js');
-    const { createProgress } = await import('../../lib/cli/progress.js');
-    const input = {
-      ...installOptions(f),
-      noTaint: f['no-taint'],
-      generate: {
-        settings: resolveVsphereSettings(f, this.ctx.env),
-        datacenters: f.datacenter ?? [],
-        credentials: driverCredentials(f, 'cpi'),
-        verify: false,
-        checkDatacenters: true,
-        ...cpiConfigOptions(f),
-      },
-    };
-    const plan = await steps.planInstallCpi(this.ctx, input);
-    for (const s of plan.config.secrets) this.ctx.log.addSecret(s);
-    if (input.dryRun === 'client') {
-      await printClientDryRun(this.ctx, steps.cpiObjects(plan, true), plan.prune);
-      return;
-    }
+    const [{ installCpiStep: step, cpiObjects, addressesNote }, { createProgress }] = await Promise.all([
+      import('../../lib/drivers/cpi/install.js'),
+      import('../../lib/cli/progress.js'),
+    ]);
+    const input = cpiInstallInput(this.flags, { env: this.ctx.env, noTaint: this.flags['no-taint'] });
     const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
-    const result = await steps.applyInstallCpi(this.ctx, plan, progress);
+    const run = { dryRun: input.dryRun, progress, update: () => undefined };
+    const plan = await step.plan(this.ctx, input, run);
+    if (input.dryRun === 'client') return printClientDryRun(this.ctx, cpiObjects(plan, true), plan.prune);
+    const result = await step.apply(this.ctx, plan, run);
     await this.print(result, appliedTable);
     logSummary(this.ctx, result);
     const zoned = result.verification?.nodes.filter((n) => n.zone) ?? [];
     if (zoned.length > 0) {
       this.ctx.log.info(`zones: ${zoned.map((n) => `${n.name} ${n.region}/${n.zone}`).join(', ')}`);
     }
-    const note = steps.addressesNote(plan, result);
+    const note = addressesNote(plan, result);
     if (note) this.ctx.log.info(note);
-    const err = steps.cpiVerificationError(result);
+    const err = step.failure(result);
     if (err) throw err;
   }
 }

@@ -1,13 +1,12 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { driverCredentialFlags, driverCredentials, generateFlags } from '../../lib/cli/generate.js';
+import { driverCredentialFlags, generateFlags } from '../../lib/cli/generate.js';
 import {
   appliedTable,
-  csiInstallConfig,
+  csiInstallInput,
   topologyCategoryFlag,
   installFlags,
-  installOptions,
   logSummary,
   printClientDryRun,
 } from '../../lib/cli/install.js';
@@ -47,32 +46,19 @@ Re-running with nothing to change reports every object unchanged; a newer
   };
 
   async run(): Promise<void> {
-    const f = this.flags;
-    const steps = await import('../../lib/drivers/csi/install.js');
-    const { resolveVsphereSettings } = await import('../../lib/settings/vsphere.js');
-    const { createProgress } = await import('../../lib/cli/progress.js');
-    const input = {
-      ...installOptions(f),
-      skipPreflight: f['skip-preflight'],
-      generate: csiInstallConfig({
-        settings: resolveVsphereSettings(f, this.ctx.env),
-        datacenters: f.datacenter ?? [],
-        credentials: driverCredentials(f, 'csi'),
-        clusterId: f['cluster-id'],
-        topologyCategories: f['topology-category'] ?? [],
-      }),
-    };
-    const plan = await steps.planInstallCsi(this.ctx, input);
-    for (const s of plan.config.secrets) this.ctx.log.addSecret(s);
-    if (input.dryRun === 'client') {
-      await printClientDryRun(this.ctx, steps.csiObjects(plan, true), plan.prune);
-      return;
-    }
+    const [{ installCsiStep: step, csiObjects }, { createProgress }] = await Promise.all([
+      import('../../lib/drivers/csi/install.js'),
+      import('../../lib/cli/progress.js'),
+    ]);
+    const input = csiInstallInput(this.flags, { env: this.ctx.env, skipPreflight: this.flags['skip-preflight'] });
     const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
-    const result = await steps.applyInstallCsi(this.ctx, plan, progress);
+    const run = { dryRun: input.dryRun, progress, update: () => undefined };
+    const plan = await step.plan(this.ctx, input, run);
+    if (input.dryRun === 'client') return printClientDryRun(this.ctx, csiObjects(plan, true), plan.prune);
+    const result = await step.apply(this.ctx, plan, run);
     await this.print(result, appliedTable);
     logSummary(this.ctx, result);
-    const err = steps.csiVerificationError(result);
+    const err = step.failure(result);
     if (err) throw err;
   }
 }

@@ -1,9 +1,7 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { dryRunFlag, isDryRun, vsphereFlags } from '../../lib/cli/flags.js';
-import type { Table } from '../../lib/cli/output.js';
 import { UsageError } from '../../lib/core/errors.js';
-import type { CreateRolesResult } from '../../lib/roles/roles.js';
 
 export default class RolesCreate extends VkCommand<typeof RolesCreate> {
   static override summary = 'Create least-privilege roles for the CSI and CPI driver users and grant them.';
@@ -56,7 +54,7 @@ with the difference and only changed with --force.`;
         hint: 'pass --folder FOLDER (or set folder in the config file, see vk init)',
       });
     }
-    const { createRoles } = await import('../../lib/roles/roles.js');
+    const { createRoles, rolesTable } = await import('../../lib/roles/roles.js');
     const result = await createRoles(this.ctx, {
       csiUser: f['csi-user'],
       cpiUser: f['cpi-user'],
@@ -68,28 +66,6 @@ with the difference and only changed with --force.`;
       force: f.force,
       dryRun: isDryRun(f['dry-run']),
     });
-    await this.print(result, createTable);
+    await this.print(result, rolesTable);
   }
-}
-
-function createTable(r: CreateRolesResult): Table {
-  const diff = (added: string[], removed: string[]) =>
-    [...added.map((p) => `+${p}`), ...removed.map((p) => `-${p}`)].join(' ');
-  return {
-    columns: ['object', 'role', 'principal', 'action'],
-    rows: [
-      ...r.roles.map((role) => [
-        '(role)',
-        role.name,
-        '',
-        role.added.length || role.removed.length ? `${role.action} (${diff(role.added, role.removed)})` : role.action,
-      ]),
-      ...r.permissions.map((p) => [
-        p.object,
-        p.propagate ? `${p.role} (propagating)` : p.role,
-        p.group ? `${p.principal} (group)` : p.principal,
-        p.was ? `${p.action} (was ${p.was})` : p.action,
-      ]),
-    ],
-  };
 }

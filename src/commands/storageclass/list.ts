@@ -17,9 +17,7 @@ export default class StorageClassList extends VkCommand<typeof StorageClassList>
 
   async run(): Promise<void> {
     const steps = await import('../../lib/storage/storageclass.js');
-    const rows = await steps.listStorageClasses(this.ctx, {
-      vcenter: steps.vcenterConfigured(this.flags.url, this.ctx.env),
-    });
+    const rows = await steps.listStorageClasses(this.ctx, this.flags);
     await this.print(rows, (r): Table => ({
       columns: ['name', 'provisioner', 'datastore', 'policy', 'reclaim', 'binding', 'expansion'],
       rows: r.map((c) => [

@@ -5,6 +5,9 @@
 
 import { Flags } from '@oclif/core';
 import { outputFormats } from './output.js';
+import type { DryRunMode } from '../core/step.js';
+import { UsageError } from '../core/errors.js';
+import { parseDuration } from '../kube/duration.js';
 
 const VSPHERE = 'VSPHERE';
 const KUBE = 'KUBERNETES';
@@ -71,8 +74,7 @@ export const globalFlags = {
   }),
 };
 
-/** --dry-run's modes, as kubectl's: none (the default), client, server. */
-export type DryRunMode = 'none' | 'client' | 'server';
+export type { DryRunMode };
 
 /**
  * `--dry-run[=client|server]` with kubectl's meaning in every command: bare
@@ -99,4 +101,13 @@ export function dryRunOf(value: string | undefined): DryRunMode {
 /** Whether a parsed --dry-run asks for a dry run (client or server). */
 export function isDryRun(value: string | undefined): boolean {
   return dryRunOf(value) !== 'none';
+}
+
+/** A duration flag's value in ms (90s, 5m, 1h); anything else is a usage error naming the flag. */
+export function durationMs(value: string, flag = '--timeout'): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new UsageError(`invalid ${flag} "${value}"`, { hint: 'use a duration such as 90s, 5m or 1h' });
+  }
+  return ms;
 }

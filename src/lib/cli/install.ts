@@ -5,25 +5,27 @@
 
 import { Flags } from '@oclif/core';
 import type { Table } from './output.js';
-import { dryRunFlag, dryRunOf } from './flags.js';
+import { dryRunFlag, dryRunOf, durationMs } from './flags.js';
 import type { Context } from '../core/context.js';
-import { UsageError } from '../core/errors.js';
-import { parseDuration } from '../kube/duration.js';
 import { renderObjects, type RevealedObject } from '../drivers/config-objects.js';
 import type { KubeObject } from '../drivers/manifests/objects.js';
 import { componentName } from '../drivers/manifests/transforms.js';
 import type { DriverCredentials } from '../drivers/generate.js';
-import type { VsphereSettings } from '../settings/vsphere.js';
+import { cpiConfigOptions, driverCredentials } from './generate.js';
+import type { InstallCpiInput } from '../drivers/cpi/install.js';
+import { resolveVsphereSettings, type VsphereSettings } from '../settings/vsphere.js';
 import type { InstallCsiInput } from '../drivers/csi/install.js';
 import { summarizeInstall, type InstallOptions, type InstallResult } from '../drivers/install-common.js';
 import { describePruned, type PrunedObject } from '../drivers/uninstall.js';
 
 const INSTALL = 'INSTALL';
+export const RELEASE_SUMMARY =
+  "Release to install, e.g. v1.36.0 or v3.8.0 (default: the one vk's table pairs with the cluster's Kubernetes).";
 
 export const installFlags = {
   version: Flags.string({
     helpGroup: INSTALL,
-    summary: "Release to install, e.g. v1.31.1 (default: the one vk's table pairs with the cluster's Kubernetes).",
+    summary: RELEASE_SUMMARY,
     exclusive: ['manifest'],
   }),
   manifest: Flags.string({
@@ -59,10 +61,7 @@ export function installOptions(flags: {
   'dry-run'?: string;
   'force-conflicts': boolean;
 }): InstallOptions {
-  const timeoutMs = parseDuration(flags.timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0) {
-    throw new UsageError(`invalid --timeout "${flags.timeout}": use a duration such as 90s, 5m or 1h`);
-  }
+  const timeoutMs = durationMs(flags.timeout);
   return {
     version: flags.version,
     manifest: flags.manifest,
@@ -134,4 +133,45 @@ export function logSummary(ctx: Context, r: InstallResult<unknown>): void {
   const pruned = describePruned(r.pruned);
   if (pruned) ctx.log.info(`${name} ${r.version}: ${pruned}`);
   for (const w of r.rollouts) ctx.log.info(`${w.kind} ${w.namespace}/${w.name} ready after ${w.seconds}s`);
+}
+
+type InstallFlagValues = Parameters<typeof installOptions>[0];
+type VsphereFlagValues = Parameters<typeof resolveVsphereSettings>[0];
+
+/** vk install cpi's input (and vk up's install-cpi step): the flags, then env and the config file. */
+export function cpiInstallInput(
+  f: InstallFlagValues & VsphereFlagValues & { region?: string; zone?: string; datacenter?: string[] },
+  opts: { env: NodeJS.ProcessEnv; noTaint: boolean },
+): InstallCpiInput {
+  return {
+    ...installOptions(f),
+    noTaint: opts.noTaint,
+    generate: {
+      settings: resolveVsphereSettings(f, opts.env),
+      datacenters: f.datacenter ?? [],
+      credentials: driverCredentials(f, 'cpi'),
+      verify: false,
+      checkDatacenters: true,
+      ...cpiConfigOptions(f),
+    },
+  };
+}
+
+/** vk install csi's input (and vk up's install-csi step). */
+export function csiInstallInput(
+  f: InstallFlagValues &
+    VsphereFlagValues & { datacenter?: string[]; 'cluster-id'?: string; 'topology-category'?: string[] },
+  opts: { env: NodeJS.ProcessEnv; skipPreflight: boolean },
+): InstallCsiInput {
+  return {
+    ...installOptions(f),
+    skipPreflight: opts.skipPreflight,
+    generate: csiInstallConfig({
+      settings: resolveVsphereSettings(f, opts.env),
+      datacenters: f.datacenter ?? [],
+      credentials: driverCredentials(f, 'csi'),
+      clusterId: f['cluster-id'],
+      topologyCategories: f['topology-category'] ?? [],
+    }),
+  };
 }

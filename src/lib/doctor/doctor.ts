@@ -5,6 +5,7 @@
 // A connection that fails turns its dependent checks into `skip` with the
 // reason instead of aborting the run.
 
+import { UNINITIALIZED_TAINT, uninitializedNodes } from '../nodes/taint-nodes.js';
 import type { V1DaemonSet, V1Deployment, V1Node, V1PersistentVolume, V1StorageClass } from '@kubernetes/client-node';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../core/context.js';
@@ -31,7 +32,7 @@ export interface DoctorReport {
   summary: Record<CheckStatus, number>;
 }
 
-export const UNINITIALIZED_TAINT_KEY = 'node.cloudprovider.kubernetes.io/uninitialized';
+const UNINITIALIZED_TAINT_KEY = UNINITIALIZED_TAINT.key;
 export { CSI_DRIVER_NAME as CSI_DRIVER, IN_TREE_PROVISIONER } from '../drivers/names.js';
 const CSI_DRIVER = names.CSI_DRIVER_NAME;
 const IN_TREE_PROVISIONER = names.IN_TREE_PROVISIONER;
@@ -364,7 +365,7 @@ function nodesInitializedCheck(nodes: V1Node[]): CheckResult {
   const tainted = nodes
     .filter((n) => (n.spec?.taints ?? []).some((t) => t.key === UNINITIALIZED_TAINT_KEY))
     .map((n) => n.metadata!.name!);
-  const noId = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+  const noId = uninitializedNodes(nodes);
   if (tainted.length || noId.length) {
     const parts = [
       ...(tainted.length ? [`still tainted ${UNINITIALIZED_TAINT_KEY}: ${firstOf(tainted)}`] : []),

@@ -3,7 +3,7 @@
 // stamped), the driver config objects from the generate step, the result
 // document, and a list-and-watch waiter over every object of a kind.
 
-import type { DryRunMode } from '../cli/flags.js';
+import type { DryRunMode } from '../core/step.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../core/context.js';
 import { UsageError, InterruptedError } from '../core/errors.js';
@@ -225,3 +225,37 @@ export async function waitForAll<T extends KubernetesObject>(
 
 /** Milliseconds left as text, for messages. */
 export const timeoutText = (ms: number) => formatDuration(ms);
+
+/**
+ * An install's one line, as vk up shows it: "v3.8.0: 12 objects: 12 unchanged",
+ * "v3.8.0: 12 objects would be applied (client dry run)", "… (server dry run)".
+ */
+export function installStepSummary(r: InstallResult<unknown>): string {
+  if (r.dryRun === 'client') {
+    const pruned = r.pruned.filter((o) => o.action !== 'already gone').length;
+    return `${r.version}: ${r.objects.length} objects would be applied${pruned ? `; ${pruned} would be pruned` : ''} (client dry run)`;
+  }
+  return `${r.version}: ${summarizeInstall(r)}${r.dryRun === 'server' ? ' (server dry run)' : ''}`;
+}
+
+/** What an install's --dry-run prints of its plan: the release and the objects, by reference only. */
+export function describeInstallPlan(
+  manifest: PreparedManifest,
+  objects: readonly KubeObject[],
+  prune: readonly unknown[],
+): unknown {
+  return {
+    version: manifest.version,
+    manifest: manifest.source,
+    objects: objects.map(refOf),
+    prune,
+  };
+}
+
+/** An object by apiVersion, kind, namespace and name only. */
+export const refOf = (o: KubeObject) => ({
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+  name: o.metadata.name,
+});

@@ -9,6 +9,7 @@ import { UsageError, VkError } from '../core/errors.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict, KubeApiError } from '../kube/errors.js';
 import { mapLimit } from '../core/concurrency.js';
+import type { Step } from '../core/step.js';
 
 export const UNINITIALIZED_TAINT: Readonly<V1Taint> = Object.freeze({
   key: 'node.cloudprovider.kubernetes.io/uninitialized',
@@ -264,3 +265,64 @@ export function summarizeTaintResult(r: TaintNodesResult): string {
   const total = r.nodes.length;
   return `${total} node${total === 1 ? '' : 's'}: ${parts.join(', ')}${r.dryRun ? ' (dry run, nothing changed)' : ''}`;
 }
+
+/** Nodes written in parallel by default: a node is one small PATCH, the API server's limits are far above. */
+export const TAINT_CONCURRENCY = 16;
+
+/** The nodes the CPI has not initialized yet: those without a spec.providerID. */
+export const uninitializedNodes = (nodes: readonly V1Node[]): string[] =>
+  nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+
+export interface TaintStepInput extends TaintNodesInput {
+  concurrency: number;
+  /** Only the nodes without a providerID (vk up): none of them is not an error. */
+  uninitialized?: boolean;
+}
+
+export interface TaintStepPlan extends TaintNodesPlan {
+  concurrency: number;
+  /** With `uninitialized`: how many nodes the cluster has. */
+  of?: number;
+}
+
+export type TaintStepResult = TaintNodesResult & { of?: number };
+
+export const taintNodesStep: Step<TaintStepInput, TaintStepPlan, TaintStepResult> = {
+  id: 'taint-nodes',
+  title: 'Taint uninitialized nodes',
+  validate: validateTaintInput,
+  async plan(ctx, input, run) {
+    validateTaintInput(input);
+    const kube = await ctx.kube();
+    if (!input.uninitialized) return { ...(await planTaintNodes(kube, input)), concurrency: input.concurrency };
+    const nodes = (await kube.list<V1Node>('v1', 'Node', { labelSelector: input.selector })).items;
+    const names = uninitializedNodes(nodes);
+    const empty = { taint: formatTaint(UNINITIALIZED_TAINT), operation: input.operation, nodes: [] };
+    if (names.length) run.update(`tainting ${names.length} nodes`);
+    const plan = names.length ? await planTaintNodes(kube, { ...input, names, selector: undefined }) : empty;
+    return { ...plan, concurrency: input.concurrency, of: nodes.length };
+  },
+  describe: ({ taint, operation, nodes }) => ({
+    taint,
+    operation,
+    nodes: nodes.map(({ name, action }) => ({ name, action })),
+  }),
+  async apply(ctx, plan, run) {
+    const result = await applyTaintNodes(await ctx.kube(), plan, {
+      concurrency: plan.concurrency,
+      dryRun: run.dryRun !== 'none',
+    });
+    return plan.of === undefined ? result : { ...result, of: plan.of };
+  },
+  summary: (r) =>
+    r.of !== undefined && r.nodes.length === 0
+      ? `all ${r.of} nodes have a providerID; nothing to taint`
+      : summarizeTaintResult(r),
+  failure(r) {
+    const failed = r.nodes.filter((n) => n.action === 'failed');
+    if (!failed.length) return undefined;
+    return new VkError(
+      `${failed.length} of ${r.nodes.length} nodes failed: node ${failed[0]!.name}: ${failed[0]!.error}`,
+    );
+  },
+};

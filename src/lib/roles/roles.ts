@@ -3,6 +3,7 @@
 // application. Reading is two calls (roleList, RetrieveAllPermissions);
 // permissions are set with one SetEntityPermissions per object.
 
+import type { Table } from '../cli/output.js';
 import type { Context } from '../core/context.js';
 import { UsageError, VkError } from '../core/errors.js';
 import {
@@ -400,4 +401,27 @@ export async function deleteRoles(
   if (!(await opts.confirm(plan))) throw new VkError('nothing deleted', { exitCode: 1 });
   await applyDeleteRoles(session.client, plan);
   return result('deleted');
+}
+
+/** One row per role (with the privileges added and removed) and per permission. */
+export function rolesTable(r: CreateRolesResult): Table {
+  const diff = (added: string[], removed: string[]) =>
+    [...added.map((p) => `+${p}`), ...removed.map((p) => `-${p}`)].join(' ');
+  return {
+    columns: ['object', 'role', 'principal', 'action'],
+    rows: [
+      ...r.roles.map((role) => [
+        '(role)',
+        role.name,
+        '',
+        role.added.length || role.removed.length ? `${role.action} (${diff(role.added, role.removed)})` : role.action,
+      ]),
+      ...r.permissions.map((p) => [
+        p.object,
+        p.propagate ? `${p.role} (propagating)` : p.role,
+        p.group ? `${p.principal} (group)` : p.principal,
+        p.was ? `${p.action} (was ${p.was})` : p.action,
+      ]),
+    ],
+  };
 }

@@ -4,7 +4,16 @@
 
 import type { Context } from '../core/context.js';
 import { vcenterConfigured } from '../settings/vsphere.js';
-import type { VolumeChecker } from './smoke-test.js';
+
+/** The outcome of the vCenter check of a volume handle. */
+export interface VolumeCheck {
+  status: 'passed' | 'failed' | 'skipped';
+  message: string;
+  datastore?: string;
+}
+
+/** Looks the CSI volume handle up in vCenter; injected so the kube side stays testable alone. */
+export type VolumeChecker = (volumeHandle: string, signal: AbortSignal) => Promise<VolumeCheck>;
 
 export function volumeChecker(ctx: Context, flags: { url?: string }): VolumeChecker {
   return async (volumeHandle) => {

@@ -17,7 +17,9 @@ import type {
   V1Pod,
   V1StorageClass,
 } from '@kubernetes/client-node';
-import { UsageError, VkError } from '../core/errors.js';
+import { InterruptedError, UsageError, VkError } from '../core/errors.js';
+import type { Step } from '../core/step.js';
+import type { VolumeChecker } from './cns-volume.js';
 import type { Context } from '../core/context.js';
 import { isNotFound, type KubeClient, type ObjectRef } from '../kube/client.js';
 import { DEFAULT_CLASS_ANNOTATION, SNAPSHOT_API_VERSION, SNAPSHOT_GROUP } from '../snapshots/release.js';
@@ -114,14 +116,6 @@ export interface SmokeTestResult {
 }
 
 /** The outcome of the vCenter check of the volume handle. */
-export interface VolumeCheck {
-  status: StepStatus;
-  message: string;
-  datastore?: string;
-}
-
-/** Looks the CSI volume handle up in vCenter; injected so the kube side stays testable alone. */
-export type VolumeChecker = (volumeHandle: string, signal: AbortSignal) => Promise<VolumeCheck>;
 
 /** A step: resolves with an optional detail (or a skip), rejects on failure. */
 interface StepDef extends Task {
@@ -627,3 +621,46 @@ export async function writeJUnitReport(
     );
   }
 }
+
+export interface SmokeStepInput extends SmokeTestInput {
+  /** --url: where the CNS volume and vSAN File Services are checked (else GOVC_URL, the config file). */
+  url?: string;
+}
+
+export type SmokeStepPlan = SmokeTestPlan & Pick<SmokeStepInput, 'url'>;
+
+/** The smoke test as a step. It has no dry run: it exists to create a volume (vk up skips it in a dry run). */
+export const smokeTestStep: Step<SmokeStepInput, SmokeStepPlan, SmokeTestResult> = {
+  id: 'smoke-test',
+  title: 'Smoke test',
+  validate: validateSmokeTestInput,
+  async plan(ctx, input) {
+    const plan = await planSmokeTest(await ctx.kube(), input);
+    // Nothing is created when ReadWriteMany cannot work on the nodes' clusters.
+    await (await import('./file-services.js')).assertFileServicesForRwx(ctx, plan, input);
+    return { ...plan, url: input.url };
+  },
+  describe: ({ namespace, storageClass, size, accessMode, image, snapshotClass }) => ({
+    namespace,
+    storageClass,
+    size,
+    accessMode,
+    image,
+    snapshotClass,
+  }),
+  async apply(ctx, plan, run) {
+    const { volumeChecker } = await import('./cns-volume.js');
+    return runSmokeTest(ctx, plan, { progress: run.progress, checkVolume: volumeChecker(ctx, plan) });
+  },
+  summary: (r) =>
+    `a ${r.size} volume of ${r.storageClass}${r.volume.datastore ? ` on ${r.volume.datastore}` : ''} written and read back` +
+    (r.snapshot ? ', snapshot restored and read back' : ''),
+  failure(r) {
+    if (r.interrupted) return new InterruptedError(`interrupted; namespace ${r.namespace} ${r.cleanup}`);
+    if (r.passed) return undefined;
+    const failed = r.steps.find((s) => s.status === 'failed');
+    return new VkError(`smoke test failed: ${failed?.title ?? 'a step'}: ${failed?.message ?? 'failed'}`, {
+      hint: r.cleanup === 'kept' ? undefined : "run 'vk smoke-test --keep' to inspect the objects",
+    });
+  },
+};

@@ -16,6 +16,8 @@ import {
   isDefaultStorageClass,
 } from '../kube/storage-class.js';
 import { CSI_DRIVER_NAME } from '../drivers/names.js';
+import { vcenterConfigured } from '../settings/vsphere.js';
+import type { Step } from '../core/step.js';
 
 export const CSI_PROVISIONER = CSI_DRIVER_NAME;
 export const reclaimPolicies = ['Delete', 'Retain'] as const;
@@ -135,8 +137,6 @@ export function sharingWarning(ds: DatastoreReport): string | undefined {
   const c = partial[0]!;
   return `datastore ${ds.name} is mounted by ${c.mounted} of ${c.hosts} hosts of cluster ${c.name}; pods scheduled on the others cannot attach its volumes`;
 }
-
-export { vcenterConfigured } from '../settings/vsphere.js';
 
 /** Resolves names through vCenter, reads the cluster's classes, decides; writes nothing. */
 export async function planStorageClass(
@@ -273,12 +273,12 @@ export interface StorageClassRow {
 }
 
 /** Every class; datastore names come from one vCenter walk when vCenter is configured. */
-export async function listStorageClasses(ctx: Context, opts: { vcenter: boolean }): Promise<StorageClassRow[]> {
+export async function listStorageClasses(ctx: Context, opts: { url?: string }): Promise<StorageClassRow[]> {
   const kube = await ctx.kube();
   const classes = (await kube.list<V1StorageClass>('storage.k8s.io/v1', 'StorageClass')).items;
   const urls = classes.map((c) => c.parameters?.datastoreurl).filter((u): u is string => !!u);
   let byUrl = new Map<string, string>();
-  if (urls.length && opts.vcenter) {
+  if (urls.length && vcenterConfigured(opts.url, ctx.env)) {
     const { listDatastores } = await import('../vsphere/datastores.js');
     const datastores = await listDatastores((await ctx.vsphere()).client);
     byUrl = new Map(datastores.map((d) => [d.url.replace(/\/+$/, ''), d.name]));
@@ -302,3 +302,37 @@ export async function listStorageClasses(ctx: Context, opts: { vcenter: boolean 
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
+
+export interface StorageClassStepInput extends StorageClassInput {
+  /** --url: a datastore name or path is resolved to its URL through vCenter (else GOVC_URL, the config file). */
+  url?: string;
+}
+
+const ACTION_DONE = { create: 'created', update: 'configured', unchanged: 'unchanged' } as const;
+const ACTION_DRY = { create: 'would be created', update: 'would be configured', unchanged: 'unchanged' } as const;
+
+/** created, configured or unchanged (a dry run: would be created, would be configured). */
+export const storageClassVerb = (r: StorageClassResult) => (r.dryRun ? ACTION_DRY : ACTION_DONE)[r.action];
+
+export const storageClassStep: Step<StorageClassStepInput, StorageClassPlan, StorageClassResult> = {
+  id: 'storageclass',
+  title: 'StorageClass',
+  validate: validateStorageClassInput,
+  async plan(ctx, input) {
+    validateStorageClassInput(input);
+    return planStorageClass(ctx, input, { vcenter: vcenterConfigured(input.url, ctx.env) });
+  },
+  describe: ({ action, storageClass, datastore, clearDefault }) => ({ action, storageClass, datastore, clearDefault }),
+  async apply(ctx, plan, run) {
+    return applyStorageClass(await ctx.kube(), plan, {
+      dryRun: run.dryRun !== 'none',
+      log: (line) => ctx.log.info(line),
+    });
+  },
+  summary(r) {
+    const on = r.datastore?.name ?? r.storageClass.parameters?.storagepolicyname;
+    return `${r.storageClass.metadata!.name}${on ? ` (${on})` : ''} ${storageClassVerb(r)}`;
+  },
+  warnings: (r) => r.warnings,
+  failure: () => undefined,
+};

@@ -14,6 +14,8 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import { UsageError, VkError } from '../core/errors.js';
+import type { Step } from '../core/step.js';
+import type { Context } from '../core/context.js';
 import { firstOf, type CheckResult } from '../doctor/checks.js';
 import type { DriverConfigs } from '../doctor/drivers.js';
 import { closest } from '../settings/user-config.js';
@@ -619,3 +621,66 @@ export async function assertCategoriesExist(
     },
   );
 }
+
+export interface TopologyStepPlan {
+  input: TopologyInput;
+  state: TopologyState;
+  plan: TopologyPlan;
+}
+
+export interface TopologyStepResult {
+  dryRun: boolean;
+  plan: TopologyPlan;
+  /** The lines of what was done (a dry run: would be done). */
+  done: string[];
+  /** Every node's tags afterwards, read back from vCenter (a dry run: as they are). */
+  report: TopologyReport;
+}
+
+/** Every node's place and the tags above it, over the context's session and kube client. */
+export async function readTopology(ctx: Context): Promise<TopologyState> {
+  const [session, kube] = await Promise.all([ctx.vsphere(), ctx.kube()]);
+  return readTopologyState(session, kube, await session.tagging());
+}
+
+const changesOf = (p: TopologyPlan) => [
+  ...p.createCategories.map((c) => `tag category ${c}`),
+  ...p.createTags.map((t) => `tag ${t.tag} in ${t.category}`),
+];
+
+/** vk topology --create: the region and zone categories and tags created and attached. */
+export const topologyStep: Step<TopologyInput, TopologyStepPlan, TopologyStepResult> = {
+  id: 'topology',
+  title: 'Zone and region tags',
+  validate: () => undefined,
+  async plan(ctx, input) {
+    const state = await readTopology(ctx);
+    return { input, state, plan: planTopology(state, input) };
+  },
+  describe: ({ plan: { createCategories, createTags, attach } }) => ({
+    createCategories,
+    createTags,
+    attach: attach.map(({ category, tag, kind, object }) => ({ category, tag, kind, object })),
+  }),
+  async apply(ctx, { input, state, plan }, run) {
+    if (run.dryRun !== 'none') {
+      const done = [
+        ...changesOf(plan).map((c) => `would create ${c}`),
+        ...plan.attach.map((a) => `would attach ${a.category} tag ${a.tag} to ${a.kind} ${a.object}`),
+      ];
+      for (const line of done) ctx.log.info(line);
+      return { dryRun: true, plan, done, report: topologyReport(state) };
+    }
+    const [session, kube] = await Promise.all([ctx.vsphere(), ctx.kube()]);
+    const tagging = await session.tagging();
+    const done = await applyTopology(tagging, state, plan, input, (line) => ctx.log.info(line));
+    return { dryRun: false, plan, done, report: topologyReport(await readTopologyState(session, kube, tagging)) };
+  },
+  summary: (r) =>
+    r.done.length === 0
+      ? 'nothing to change: every node already has its region and zone tag'
+      : r.dryRun
+        ? `dry run: ${r.done.length} changes, nothing changed`
+        : `${r.done.length} changes`,
+  failure: () => undefined,
+};

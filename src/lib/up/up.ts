@@ -1,21 +1,24 @@
-// Step: `vk up`. The whole journey as one task list: prepare the node VMs,
-// taint the nodes the CPI has not initialized, install the CPI, install the
-// CSI driver, write the StorageClass, run the smoke test — in one process,
-// over the command's one vSphere session and one kube client. Every step is
-// the same idempotent step its own command runs, so a re-run resumes where a
-// failed run stopped and, on a finished cluster, changes nothing (the smoke
-// test still runs, in its own namespace, and cleans up). The run ends with
-// the doctor's checks.
+// `vk up`: the whole journey as a loop over the same steps the single
+// commands run (src/lib/core/step.ts) — prepare the node VMs, taint the nodes
+// the CPI has not initialized, install the CPI, install the CSI driver, write
+// the StorageClass, run the smoke test — in one process, over the command's
+// one vSphere session and one kube client. Every step is idempotent, so a
+// re-run resumes where a failed run stopped and, on a finished cluster,
+// changes nothing (the smoke test still runs, in its own namespace, and
+// cleans up). The run ends with the doctor's checks.
 
 import type { V1Node } from '@kubernetes/client-node';
 import type { Context } from '../core/context.js';
-import { UsageError, VkError } from '../core/errors.js';
-import { nestedProgress, type Task } from '../cli/progress.js';
-import type { DryRunMode } from '../cli/flags.js';
+import { UsageError } from '../core/errors.js';
+import { runStep, type AnyStep, type DryRunMode, type StepRun } from '../core/step.js';
+import { nestedProgress, type Task, type TaskOutcome } from '../cli/progress.js';
+import type { PrepareStepInput } from '../vms/prepare-vms.js';
+import type { TaintStepInput } from '../nodes/taint-nodes.js';
 import type { InstallCpiInput } from '../drivers/cpi/install.js';
-import type { InstallCsiInput } from '../drivers/csi/install.js';
-import type { StorageClassInput } from '../storage/storageclass.js';
-import type { SmokeTestInput } from '../storage/smoke-test.js';
+import type { InstallCsiStepInput } from '../drivers/csi/install.js';
+import type { StorageClassStepInput } from '../storage/storageclass.js';
+import type { SmokeStepInput } from '../storage/smoke-test.js';
+import type { DoctorReport } from '../doctor/doctor.js';
 
 export const UP_STEPS = [
   'prepare-vms',
@@ -27,33 +30,41 @@ export const UP_STEPS = [
 ] as const;
 export type UpStep = (typeof UP_STEPS)[number];
 
-const TITLES: Record<UpStep, string> = {
-  'prepare-vms': 'Prepare VMs (disk.enableUUID=TRUE)',
-  'taint-nodes': 'Taint uninitialized nodes',
-  'install-cpi': 'Install the vSphere CPI',
-  'install-csi': 'Install the vSphere CSI driver',
-  storageclass: 'StorageClass',
-  'smoke-test': 'Smoke test',
-};
+/** Each step's input, as its own command would build it. */
+export interface UpInputs {
+  'prepare-vms': PrepareStepInput;
+  'taint-nodes': TaintStepInput;
+  'install-cpi': InstallCpiInput;
+  'install-csi': InstallCsiStepInput;
+  storageclass: StorageClassStepInput;
+  'smoke-test': SmokeStepInput;
+}
 
 export interface UpInput {
   skip: UpStep[];
   from?: UpStep;
-  /** The node VMs' folder, for prepare-vms. */
-  folder?: string;
-  prepareConcurrency: number;
-  /** Deadline for prepare-vms' reconfigure tasks (--timeout). */
-  prepareTimeoutMs: number;
-  cpi: InstallCpiInput;
-  csi: InstallCsiInput;
-  storageClass: StorageClassInput;
-  smoke: SmokeTestInput;
-  /** --url, for the smoke test's CNS lookup. */
-  url?: string;
-  /** Plan every step; change nothing. */
-  dryRun: boolean;
-  /** --dry-run's mode: with server, the API server validates the drivers' objects. */
-  dryRunMode?: DryRunMode;
+  dryRun: DryRunMode;
+  steps: UpInputs;
+}
+
+/** The steps, in order; their modules are loaded together, when the run starts. */
+async function loadSteps(): Promise<Record<UpStep, AnyStep>> {
+  const [vms, nodes, cpi, csi, sc, smoke] = await Promise.all([
+    import('../vms/prepare-vms.js'),
+    import('../nodes/taint-nodes.js'),
+    import('../drivers/cpi/install.js'),
+    import('../drivers/csi/install.js'),
+    import('../storage/storageclass.js'),
+    import('../storage/smoke-test.js'),
+  ]);
+  return {
+    'prepare-vms': vms.prepareVmsStep,
+    'taint-nodes': nodes.taintNodesStep,
+    'install-cpi': cpi.installCpiStep,
+    'install-csi': csi.installCsiStep,
+    storageclass: sc.storageClassStep,
+    'smoke-test': smoke.smokeTestStep,
+  };
 }
 
 /** Which steps run; a skipped step maps to the reason. */
@@ -71,7 +82,7 @@ export function selectSteps(skip: UpStep[], from?: UpStep, dryRun = false): Map<
 }
 
 /** Everything a run would need, checked before any request (exit 2). */
-export async function validateUpInput(input: UpInput): Promise<void> {
+function validateUpInput(input: UpInput, steps: Record<UpStep, AnyStep>): void {
   if (input.from && input.skip.includes(input.from)) {
     throw new UsageError(`--from ${input.from} and --skip ${input.from} contradict each other`, {
       hint: 'start from a step that runs',
@@ -79,8 +90,11 @@ export async function validateUpInput(input: UpInput): Promise<void> {
   }
   const runs = selectSteps(input.skip, input.from);
   const missing: string[] = [];
-  if (runs.get('prepare-vms') === undefined && !input.folder) missing.push("--folder (the node VMs' folder)");
-  if (runs.get('storageclass') === undefined && !input.storageClass.datastore && !input.storageClass.policy) {
+  const sc = input.steps.storageclass;
+  if (runs.get('prepare-vms') === undefined && !input.steps['prepare-vms'].folder) {
+    missing.push("--folder (the node VMs' folder)");
+  }
+  if (runs.get('storageclass') === undefined && !sc.datastore && !sc.policy) {
     missing.push('--datastore or --policy (for the StorageClass)');
   }
   if (missing.length) {
@@ -92,28 +106,18 @@ export async function validateUpInput(input: UpInput): Promise<void> {
       hint: `give ${missing.length > 1 ? 'them' : 'it'}, or --skip ${skips.join(' --skip ')}`,
     });
   }
-  const [prepare, storageclass, smoke, common] = await Promise.all([
-    import('../vms/prepare-vms.js'),
-    import('../storage/storageclass.js'),
-    import('../storage/smoke-test.js'),
-    import('../drivers/install-common.js'),
-  ]);
-  if (input.folder) prepare.validatePrepareInput(prepareInput(input, undefined));
-  if (runs.get('storageclass') === undefined) storageclass.validateStorageClassInput(input.storageClass);
-  smoke.validateSmokeTestInput(input.smoke);
-  common.validateInstallOptions(input.cpi);
-  common.validateInstallOptions(input.csi);
+  for (const id of UP_STEPS) if (runs.get(id) === undefined) steps[id].validate(input.steps[id]);
 }
 
 /**
  * Before any step changes anything: a vSphere the CSI release cannot run on
  * (vCenter, the node VMs' hosts or hardware) stops the run here, rather than
  * after the VMs were reconfigured and the CPI installed. Its warnings are said
- * here, before the task list; the install-csi step then does not read and
- * check vSphere again.
+ * here, before the task list; the install-csi step then does not check again.
  */
-export async function preflightUp(ctx: Context, input: UpInput): Promise<UpInput> {
-  if (selectSteps(input.skip, input.from).get('install-csi') !== undefined || input.csi.skipPreflight) return input;
+async function preflight(ctx: Context, input: UpInput): Promise<UpInput> {
+  const csi = input.steps['install-csi'];
+  if (selectSteps(input.skip, input.from).get('install-csi') !== undefined) return input;
   const [{ refuseUnsupportedVsphere }, { csiCheckedRelease }] = await Promise.all([
     import('../doctor/vsphere-requirements.js'),
     import('../drivers/csi/install.js'),
@@ -122,175 +126,84 @@ export async function preflightUp(ctx: Context, input: UpInput): Promise<UpInput
   const [session, nodes, release] = await Promise.all([
     ctx.vsphere(),
     kube.list<V1Node>('v1', 'Node').then((l) => l.items),
-    csiCheckedRelease(kube, input.csi),
+    csiCheckedRelease(kube, csi),
   ]);
   await refuseUnsupportedVsphere(session, nodes, release, {
     warn: (m) => ctx.log.warn(m),
     hint: '--skip install-csi',
   });
-  return { ...input, csi: { ...input.csi, vsphereChecked: true } };
+  return { ...input, steps: { ...input.steps, 'install-csi': { ...csi, vsphereChecked: true } } };
 }
 
-const prepareInput = (input: UpInput, datacenter: string | undefined) => ({
-  folder: input.folder ?? '',
-  recursive: true,
-  include: [],
-  exclude: [],
-  datacenter,
-});
+/** A step's row in the result; with --dry-run, also the plan it made. */
+export type UpStepOutcome = TaskOutcome & { plan?: unknown };
+
+export interface UpResult {
+  steps: UpStepOutcome[];
+  /** The doctor's verdict, also after a failed step (not after an interrupt). */
+  doctor?: DoctorReport;
+  /** The failed step's error, as thrown. */
+  error?: unknown;
+}
 
 /** What the steps want said, kept for after the list: a live list on a terminal must not be written over. */
-export interface UpMessages {
+interface Messages {
   info: string[];
   warnings: string[];
 }
 
 /**
- * The task list. With `messages` (a live list on a terminal), the steps' info
- * lines and warnings are kept there for after the list; without, they are
- * logged as they come.
+ * The run: inputs checked, the preflight, the steps in order (the first
+ * failure stops them), then the doctor. With `live` (a task list on a
+ * terminal), the steps' info lines and warnings are said after the list.
  */
-export function upTasks(outer: Context, input: UpInput, messages?: UpMessages): Task[] {
-  const runs = selectSteps(input.skip, input.from, input.dryRun);
-  const dryRun = input.dryRun;
+export async function runUp(
+  outer: Context,
+  input: UpInput,
+  opts: { live: boolean; folder?: string },
+): Promise<UpResult> {
+  const steps = await loadSteps();
+  validateUpInput(input, steps);
+  const checked = await preflight(outer, input);
+  const messages: Messages = { info: [], warnings: [] };
   // Each line is said once: both installs would say which datacenters they serve.
   const said = new Set<string>();
   const once = (say: (m: string) => void) => (m: string) => {
     if (!said.has(m)) say(m);
     said.add(m);
   };
-  const info = once(messages ? (m) => messages.info.push(m) : (m) => outer.log.info(m));
-  const warnOnce = once(messages ? (m) => messages.warnings.push(m) : (m) => outer.log.warn(m));
-  const ctx: Context = { ...outer, log: { ...outer.log, info, warn: warnOnce } };
-  const warn = (m: string) => ctx.log.warn(m);
-  const run: Record<UpStep, Task['run']> = {
-    async 'prepare-vms'(update) {
-      const steps = await import('../vms/prepare-vms.js');
-      const session = await ctx.vsphere();
-      update(`reading VMs under ${input.folder}`);
-      const plan = await steps.planPrepareVms(session.client, prepareInput(input, session.options.datacenter));
-      const toSet = plan.vms.filter((v) => v.action === 'set').length;
-      if (toSet && !dryRun) update(`setting ${steps.ENABLE_UUID_KEY}=${steps.ENABLE_UUID_VALUE} on ${toSet} VMs`);
-      const result = await steps.applyPrepareVms(session.client, plan, {
-        concurrency: input.prepareConcurrency,
-        dryRun,
-        taskTimeoutMs: input.prepareTimeoutMs,
-        signal: ctx.signal,
-        progress: update,
-      });
-      const failed = result.vms.filter((v) => v.result === 'failed');
-      if (failed.length) {
-        throw new VkError(
-          `${failed.length} of ${result.vms.length} VMs failed: ${failed[0]!.name}: ${failed[0]!.error}`,
-        );
-      }
-      if (result.needPowerCycle.length && !dryRun) {
-        warn(
-          `${result.needPowerCycle.length} powered-on VMs see disk.enableUUID only after a full power cycle ` +
-            `(guest shutdown and power on): ${result.needPowerCycle.join(', ')}; 'vk prepare-vms --power-cycle' does it`,
-        );
-      }
-      return steps.summarizePrepareResult(result);
-    },
-
-    async 'taint-nodes'(update) {
-      const steps = await import('../nodes/taint-nodes.js');
-      const kube = await ctx.kube();
-      const nodes = (await kube.list<V1Node>('v1', 'Node')).items;
-      const names = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
-      if (!names.length) return `all ${nodes.length} nodes have a providerID; nothing to taint`;
-      update(`tainting ${names.length} nodes`);
-      const plan = await steps.planTaintNodes(kube, { names, operation: 'add' });
-      const result = await steps.applyTaintNodes(kube, plan, { concurrency: 16, dryRun });
-      const failed = result.nodes.find((n) => n.action === 'failed');
-      if (failed) throw new VkError(`node ${failed.name}: ${failed.error}`);
-      return steps.summarizeTaintResult(result);
-    },
-
-    async 'install-cpi'(update) {
-      const steps = await import('../drivers/cpi/install.js');
-      const { summarizeInstall } = await import('../drivers/install-common.js');
-      const mode = !dryRun ? 'none' : input.dryRunMode === 'server' ? 'server' : 'client';
-      const plan = await steps.planInstallCpi(ctx, { ...input.cpi, dryRun: mode });
-      for (const s of plan.config.secrets) ctx.log.addSecret(s);
-      if (mode === 'client') {
-        return `${plan.manifest.version}: ${steps.cpiObjects(plan, true).length} objects would be applied${prunedNote(plan.prune)} (client dry run)`;
-      }
-      const result = await steps.applyInstallCpi(ctx, plan, nestedProgress(update));
-      if (dryRun) return `${result.version}: ${summarizeInstall(result)} (server dry run)`;
-      const err = steps.cpiVerificationError(result);
-      if (err) throw err;
-      return `${result.version}: ${summarizeInstall(result)}`;
-    },
-
-    async 'install-csi'(update) {
-      const steps = await import('../drivers/csi/install.js');
-      const { summarizeInstall } = await import('../drivers/install-common.js');
-      // A dry run cannot wait for the CPI it did not install; and the API server
-      // cannot validate objects in a namespace that does not exist yet.
-      const kube = await ctx.kube();
-      const mode = !dryRun
-        ? 'none'
-        : input.dryRunMode !== 'server'
-          ? 'client'
-          : (await kube.find({ apiVersion: 'v1', kind: 'Namespace', name: steps.CSI_NAMESPACE }))
-            ? 'server'
-            : 'client';
-      const plan = await steps.planInstallCsi(ctx, { ...input.csi, dryRun: mode, skipPreflight: dryRun });
-      for (const s of plan.config.secrets) ctx.log.addSecret(s);
-      if (mode === 'client') {
-        const n = steps.csiObjects(plan, true).length;
-        return input.dryRunMode === 'server'
-          ? `${plan.manifest.version}: ${n} objects would be created (namespace ${steps.CSI_NAMESPACE} does not exist yet)`
-          : `${plan.manifest.version}: ${n} objects would be applied${prunedNote(plan.prune)} (client dry run)`;
-      }
-      const result = await steps.applyInstallCsi(ctx, plan, nestedProgress(update));
-      if (dryRun) return `${result.version}: ${summarizeInstall(result)} (server dry run)`;
-      const err = steps.csiVerificationError(result);
-      if (err) throw err;
-      return `${result.version}: ${summarizeInstall(result)}`;
-    },
-
-    async storageclass() {
-      const steps = await import('../storage/storageclass.js');
-      const plan = await steps.planStorageClass(ctx, input.storageClass, {
-        vcenter: steps.vcenterConfigured(input.url, ctx.env),
-      });
-      plan.warnings.forEach(warn);
-      const result = await steps.applyStorageClass(await ctx.kube(), plan, {
-        dryRun,
-        log: (line) => ctx.log.info(line),
-      });
-      const verb = dryRun
-        ? { create: 'would be created', update: 'would be configured', unchanged: 'unchanged' }[result.action]
-        : { create: 'created', update: 'configured', unchanged: 'unchanged' }[result.action];
-      const on = result.datastore?.name ?? result.storageClass.parameters?.storagepolicyname;
-      return `${input.storageClass.name}${on ? ` (${on})` : ''} ${verb}`;
-    },
-
-    async 'smoke-test'(update) {
-      const steps = await import('../storage/smoke-test.js');
-      const { volumeChecker } = await import('../storage/cns-volume.js');
-      const plan = await steps.planSmokeTest(await ctx.kube(), input.smoke);
-      const result = await steps.runSmokeTest(ctx, plan, {
-        progress: nestedProgress(update),
-        checkVolume: volumeChecker(ctx, { url: input.url }),
-      });
-      if (!result.passed) {
-        const failed = result.steps.find((s) => s.status === 'failed');
-        throw new VkError(
-          result.interrupted
-            ? `interrupted; namespace ${plan.namespace} ${result.cleanup}`
-            : `${failed?.title ?? 'a step'} failed: ${failed?.message ?? 'failed'}`,
-          { hint: "run 'vk smoke-test --keep' to inspect the objects" },
-        );
-      }
-      const ds = result.volume.datastore ? ` on ${result.volume.datastore}` : '';
-      return `a ${plan.size} volume of ${plan.storageClass}${ds} written and read back`;
+  const ctx: Context = {
+    ...outer,
+    log: {
+      ...outer.log,
+      info: once(opts.live ? (m) => messages.info.push(m) : (m) => outer.log.info(m)),
+      warn: once(opts.live ? (m) => messages.warnings.push(m) : (m) => outer.log.warn(m)),
     },
   };
-  return UP_STEPS.map((id) => ({ id, title: TITLES[id], skip: runs.get(id), run: run[id] }));
+  const plans = new Map<string, unknown>();
+  const runs = selectSteps(input.skip, input.from, input.dryRun !== 'none');
+  const tasks: Task[] = UP_STEPS.map((id) => ({
+    id,
+    title: steps[id].title,
+    skip: runs.get(id),
+    async run(update) {
+      const run: StepRun = { dryRun: input.dryRun, progress: nestedProgress(update), update };
+      const step = steps[id];
+      const { result } = await runStep(ctx, step, checked.steps[id], run, (p) => plans.set(id, step.describe(p)));
+      return step.summary(result);
+    },
+  }));
+  const { createProgress } = await import('../cli/progress.js');
+  const progress = createProgress({ interactive: opts.live, log: outer.log, signal: outer.signal });
+  const list = await progress.list(tasks);
+  for (const m of messages.info) outer.log.info(m);
+  for (const w of messages.warnings) outer.log.warn(w);
+  const outcomes = list.tasks.map((t) =>
+    input.dryRun !== 'none' && plans.has(t.id) ? { ...t, plan: plans.get(t.id) } : t,
+  );
+  // Interrupted: how far the run got, and no doctor (Ctrl-C means stop now).
+  if (outer.signal.aborted) return { steps: outcomes, error: list.error };
+  const { runDoctor } = await import('../doctor/doctor.js');
+  const doctor = await runDoctor(outer, { folder: opts.folder });
+  return { steps: outcomes, doctor, error: list.error };
 }
-
-/** "; 2 would be pruned" when a dry run's release leaves objects of an earlier one behind. */
-const prunedNote = (prune: readonly unknown[]) => (prune.length ? `; ${prune.length} would be pruned` : '');

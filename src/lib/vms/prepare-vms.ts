@@ -8,6 +8,7 @@
 import picomatch from 'picomatch';
 import { mapLimit } from '../core/concurrency.js';
 import { UsageError, VkError } from '../core/errors.js';
+import type { Step } from '../core/step.js';
 import type { VimClient } from '../vsphere/client.js';
 import { NoPermissionError, VimFault } from '../vsphere/faults.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
@@ -366,3 +367,71 @@ export async function powerCycleVms(
   }
   return results;
 }
+
+/** Names for a warning line: all of a few, the first 20 of many (JSON output has every one). */
+export function nameList(names: readonly string[], max = 20): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+/** The powered-on VMs that changed and see the value only after a power cycle; undefined when none. */
+export function powerCycleWarning(result: PrepareVmsResult): string | undefined {
+  const n = result.needPowerCycle.length;
+  if (n === 0) return undefined;
+  return (
+    `${n} powered-on VM${n === 1 ? '' : 's'} see the new value only after a full power cycle ` +
+    `(guest shutdown and power on, not a reboot): ${nameList(result.needPowerCycle)}` +
+    (result.dryRun
+      ? ''
+      : '; shut them down and power them on (vk prepare-vms --power-cycle does this along with the change)')
+  );
+}
+
+export interface PrepareStepInput extends Omit<PrepareVmsInput, 'datacenter'> {
+  /** Default: the session's datacenter (--datacenter, GOVC_DATACENTER). */
+  datacenter?: string;
+  concurrency: number;
+  /** Deadline for the reconfigure tasks (--timeout). */
+  taskTimeoutMs: number;
+}
+
+export type PrepareStepPlan = PrepareVmsPlan & Pick<PrepareStepInput, 'concurrency' | 'taskTimeoutMs'>;
+
+export const prepareVmsStep: Step<PrepareStepInput, PrepareStepPlan, PrepareVmsResult> = {
+  id: 'prepare-vms',
+  title: 'Prepare VMs (disk.enableUUID=TRUE)',
+  validate: (input) => validatePrepareInput({ ...input, datacenter: input.datacenter }),
+  async plan(ctx, input, run) {
+    validatePrepareInput({ ...input, datacenter: input.datacenter });
+    const session = await ctx.vsphere();
+    run.update(`reading VMs under ${input.folder}`);
+    const datacenter = input.datacenter ?? session.options.datacenter;
+    const plan = await planPrepareVms(session.client, { ...input, datacenter });
+    return { ...plan, concurrency: input.concurrency, taskTimeoutMs: input.taskTimeoutMs };
+  },
+  describe: ({ datacenter, folder, recursive, vms }) => ({
+    datacenter,
+    folder,
+    recursive,
+    vms: vms.map(({ path, power, before, action }) => ({ path, power, before: before ?? null, action })),
+  }),
+  async apply(ctx, plan, run) {
+    const dryRun = run.dryRun !== 'none';
+    const toSet = plan.vms.filter((v) => v.action === 'set').length;
+    if (toSet && !dryRun) run.update(`setting ${ENABLE_UUID_KEY}=${ENABLE_UUID_VALUE} on ${toSet} VMs`);
+    const session = await ctx.vsphere();
+    return applyPrepareVms(session.client, plan, {
+      concurrency: plan.concurrency,
+      dryRun,
+      taskTimeoutMs: plan.taskTimeoutMs,
+      signal: ctx.signal,
+      progress: run.update,
+    });
+  },
+  summary: summarizePrepareResult,
+  warnings: (r) => [powerCycleWarning(r)].filter((w) => w !== undefined),
+  failure(r) {
+    const failed = r.vms.filter((v) => v.result === 'failed');
+    if (!failed.length) return undefined;
+    return new VkError(`${failed.length} of ${r.vms.length} VMs failed: ${failed[0]!.name}: ${failed[0]!.error}`);
+  },
+};

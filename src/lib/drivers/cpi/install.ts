@@ -12,6 +12,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Progress } from '../../cli/progress.js';
 import type { Context } from '../../core/context.js';
 import { VkError } from '../../core/errors.js';
+import type { Step } from '../../core/step.js';
 import type { KubeClient } from '../../kube/client.js';
 import { redactedObjects, revealObjects } from '../config-objects.js';
 import type { KubeObject } from '../manifests/objects.js';
@@ -23,7 +24,10 @@ import { cpiConfigMap } from './config.js';
 import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
+  describeInstallPlan,
+  installStepSummary,
   prepareManifest,
+  refOf,
   timedRollout,
   validateInstallOptions,
   waitForAll,
@@ -31,7 +35,7 @@ import {
   type InstallResult,
   type PreparedManifest,
 } from '../install-common.js';
-import { applyTaintNodes, planTaintNodes, UNINITIALIZED_TAINT } from '../../nodes/taint-nodes.js';
+import { applyTaintNodes, planTaintNodes, TAINT_CONCURRENCY, UNINITIALIZED_TAINT } from '../../nodes/taint-nodes.js';
 import { applyPrune, planPrune, type UninstallObject } from '../uninstall.js';
 import { CPI_DAEMONSET, REGION_LABEL, ZONE_LABEL } from '../names.js';
 
@@ -212,18 +216,11 @@ async function taintUninitialized(kube: KubeClient, plan: InstallCpiPlan, progre
   }
   await progress.step(`Taint ${plan.taintNodes.length} uninitialized nodes`, async () => {
     const taintPlan = await planTaintNodes(kube, { names: plan.taintNodes, operation: 'add' });
-    const r = await applyTaintNodes(kube, taintPlan, { concurrency: 16, dryRun });
+    const r = await applyTaintNodes(kube, taintPlan, { concurrency: TAINT_CONCURRENCY, dryRun });
     const failed = r.nodes.find((n) => n.action === 'failed');
     if (failed) throw new VkError(`tainting node ${failed.name} failed: ${failed.error}`);
   });
 }
-
-const refOf = (o: KubeObject) => ({
-  apiVersion: o.apiVersion,
-  kind: o.kind,
-  ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-  name: o.metadata.name,
-});
 
 const zonesConfigured = (input: InstallCpiInput) =>
   input.generate.region !== undefined && input.generate.zone !== undefined;
@@ -349,3 +346,21 @@ export function cpiVerificationError(result: InstallCpiResult): VkError | undefi
     },
   );
 }
+
+export const installCpiStep: Step<InstallCpiInput, InstallCpiPlan, InstallCpiResult> = {
+  id: 'install-cpi',
+  title: 'Install the vSphere CPI',
+  validate: validateInstallOptions,
+  async plan(ctx, input, run) {
+    const plan = await planInstallCpi(ctx, { ...input, dryRun: run.dryRun });
+    for (const s of plan.config.secrets) ctx.log.addSecret(s);
+    return plan;
+  },
+  describe: (plan) => ({
+    ...(describeInstallPlan(plan.manifest, cpiObjects(plan, true), plan.prune) as object),
+    taintNodes: plan.taintNodes,
+  }),
+  apply: (ctx, plan, run) => applyInstallCpi(ctx, plan, run.progress),
+  summary: installStepSummary,
+  failure: cpiVerificationError,
+};

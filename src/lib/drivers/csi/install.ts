@@ -5,12 +5,14 @@
 // Deployment and node DaemonSet, then verifies the CSIDriver exists and every
 // node's CSINode lists it.
 
+import { uninitializedNodes } from '../../nodes/taint-nodes.js';
 import type { KubernetesObject, V1CSINode, V1Node } from '@kubernetes/client-node';
 import type { Progress } from '../../cli/progress.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { CheckedRelease } from '../../doctor/vsphere-requirements.js';
 import type { Context } from '../../core/context.js';
 import { VkError } from '../../core/errors.js';
+import type { Step } from '../../core/step.js';
 import { redactedObjects, revealObjects } from '../config-objects.js';
 import type { KubeObject } from '../manifests/objects.js';
 import {
@@ -28,7 +30,10 @@ import { applyPrune, planPrune, type UninstallObject } from '../uninstall.js';
 import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
+  describeInstallPlan,
+  installStepSummary,
   prepareManifest,
+  refOf,
   timedRollout,
   validateInstallOptions,
   waitForAll,
@@ -102,7 +107,7 @@ export async function planInstallCsi(ctx: Context, input: InstallCsiInput): Prom
       ctx.log.warn(m),
     );
   }
-  const uninitialized = nodes.filter((n) => !n.spec?.providerID).map((n) => n.metadata!.name!);
+  const uninitialized = uninitializedNodes(nodes);
   if (uninitialized.length && !input.skipPreflight) {
     const shown = uninitialized.slice(0, 5).join(', ') + (uninitialized.length > 5 ? ', …' : '');
     throw new VkError(
@@ -202,6 +207,10 @@ export async function applyInstallCsi(
     manifest: plan.manifest.source,
     dryRun: opts.dryRun,
   };
+  if (opts.dryRun === 'client') {
+    const objects = csiObjects(plan, true).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
+    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
+  }
   const deadline = Date.now() + opts.timeoutMs;
   const dryRun = opts.dryRun === 'server';
   const objects = await progress.step(`Apply ${objectsToApply.length} objects`, async (update) =>
@@ -318,3 +327,43 @@ export function csiVerificationError(result: InstallCsiResult): VkError | undefi
     hint: `check 'kubectl -n ${CSI_NAMESPACE} logs ds/${NODE_DAEMONSET} -c node-driver-registrar'`,
   });
 }
+
+export interface InstallCsiStepInput extends InstallCsiInput {
+  /**
+   * vk up: a server dry run where the driver's namespace does not exist yet
+   * (the API server cannot validate objects in it) falls back to a client one.
+   */
+  serverDryRunFallback?: boolean;
+}
+
+export type InstallCsiStepPlan = InstallCsiPlan & { namespaceMissing?: boolean };
+export type InstallCsiStepResult = InstallCsiResult & { namespaceMissing?: boolean };
+
+export const installCsiStep: Step<InstallCsiStepInput, InstallCsiStepPlan, InstallCsiStepResult> = {
+  id: 'install-csi',
+  title: 'Install the vSphere CSI driver',
+  validate: validateInstallOptions,
+  async plan(ctx, input, run) {
+    const namespaceMissing =
+      run.dryRun === 'server' &&
+      input.serverDryRunFallback === true &&
+      !(await (await ctx.kube()).find({ apiVersion: 'v1', kind: 'Namespace', name: CSI_NAMESPACE }));
+    const plan = await planInstallCsi(ctx, { ...input, dryRun: namespaceMissing ? 'client' : run.dryRun });
+    for (const s of plan.config.secrets) ctx.log.addSecret(s);
+    return namespaceMissing ? { ...plan, namespaceMissing } : plan;
+  },
+  describe: (plan) => ({
+    ...(describeInstallPlan(plan.manifest, csiObjects(plan, true), plan.prune) as object),
+    nodes: plan.nodes,
+    topology: plan.topology,
+  }),
+  async apply(ctx, plan, run) {
+    const result = await applyInstallCsi(ctx, plan, run.progress);
+    return plan.namespaceMissing ? { ...result, namespaceMissing: true } : result;
+  },
+  summary: (r) =>
+    r.namespaceMissing
+      ? `${r.version}: ${r.objects.length} objects would be created (namespace ${CSI_NAMESPACE} does not exist yet)`
+      : installStepSummary(r),
+  failure: csiVerificationError,
+};
