@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { cpiConfigFlags, driverCredentialFlags, generateFlags } from '../../lib/cli/generate.js';
-import { appliedTable, cpiInstallInput, installFlags, logSummary, printClientDryRun } from '../../lib/cli/install.js';
+import { appliedTable, cpiInstallInput, installFlags, runInstallCommand } from '../../lib/cli/install.js';
 
 export default class InstallCpi extends VkCommand<typeof InstallCpi> {
   static override summary = 'Install the vSphere CPI and wait until it has initialized every node.';
@@ -35,25 +35,16 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
   };
 
   async run(): Promise<void> {
-    const [{ installCpiStep: step, cpiObjects, addressesNote }, { createProgress }] = await Promise.all([
-      import('../../lib/drivers/cpi/install.js'),
-      import('../../lib/cli/progress.js'),
-    ]);
+    const { installCpiStep, cpiObjects, addressesNote } = await import('../../lib/drivers/cpi/install.js');
     const input = cpiInstallInput(this.flags, { env: this.ctx.env, noTaint: this.flags['no-taint'] });
-    const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
-    const run = { dryRun: input.dryRun, progress, update: () => undefined };
-    const plan = await step.plan(this.ctx, input, run);
-    if (input.dryRun === 'client') return printClientDryRun(this.ctx, cpiObjects(plan, true), plan.prune);
-    const result = await step.apply(this.ctx, plan, run);
-    await this.print(result, appliedTable);
-    logSummary(this.ctx, result);
-    const zoned = result.verification?.nodes.filter((n) => n.zone) ?? [];
-    if (zoned.length > 0) {
-      this.ctx.log.info(`zones: ${zoned.map((n) => `${n.name} ${n.region}/${n.zone}`).join(', ')}`);
-    }
-    const note = addressesNote(plan, result);
-    if (note) this.ctx.log.info(note);
-    const err = step.failure(result);
-    if (err) throw err;
+    await runInstallCommand(this.ctx, installCpiStep, input, {
+      clientObjects: (plan) => cpiObjects(plan, true),
+      print: (result) => this.print(result, appliedTable),
+      more(plan, result) {
+        const zoned = result.verification?.nodes.filter((n) => n.zone) ?? [];
+        const zones = zoned.map((n) => `${n.name} ${n.region}/${n.zone}`).join(', ');
+        return [zoned.length ? `zones: ${zones}` : undefined, addressesNote(plan, result)];
+      },
+    });
   }
 }

@@ -5,10 +5,9 @@ import { driverCredentialFlags, generateFlags } from '../../lib/cli/generate.js'
 import {
   appliedTable,
   csiInstallInput,
-  topologyCategoryFlag,
   installFlags,
-  logSummary,
-  printClientDryRun,
+  runInstallCommand,
+  topologyCategoryFlag,
 } from '../../lib/cli/install.js';
 
 export default class InstallCsi extends VkCommand<typeof InstallCsi> {
@@ -46,19 +45,11 @@ Re-running with nothing to change reports every object unchanged; a newer
   };
 
   async run(): Promise<void> {
-    const [{ installCsiStep: step, csiObjects }, { createProgress }] = await Promise.all([
-      import('../../lib/drivers/csi/install.js'),
-      import('../../lib/cli/progress.js'),
-    ]);
+    const { installCsiStep, csiObjects } = await import('../../lib/drivers/csi/install.js');
     const input = csiInstallInput(this.flags, { env: this.ctx.env, skipPreflight: this.flags['skip-preflight'] });
-    const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
-    const run = { dryRun: input.dryRun, progress, update: () => undefined };
-    const plan = await step.plan(this.ctx, input, run);
-    if (input.dryRun === 'client') return printClientDryRun(this.ctx, csiObjects(plan, true), plan.prune);
-    const result = await step.apply(this.ctx, plan, run);
-    await this.print(result, appliedTable);
-    logSummary(this.ctx, result);
-    const err = step.failure(result);
-    if (err) throw err;
+    await runInstallCommand(this.ctx, installCsiStep, input, {
+      clientObjects: (plan) => csiObjects(plan, true),
+      print: (result) => this.print(result, appliedTable),
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
-import { snapshotsFlags } from '../../lib/snapshots/flags.js';
+import { snapshotsFlags } from '../../lib/cli/snapshots.js';
 
 export default class InstallSnapshots extends VkCommand<typeof InstallSnapshots> {
   static override summary =
@@ -26,24 +26,16 @@ proves it works; 'vk uninstall snapshots' removes the controller and keeps the C
   static override flags = { ...vsphereFlags, ...kubeFlags, ...snapshotsFlags };
 
   async run(): Promise<void> {
-    const [steps, { snapshotsInput }, cli, { createProgress }] = await Promise.all([
+    const [{ installSnapshotsStep, snapshotObjects }, { snapshotsInput }, cli] = await Promise.all([
       import('../../lib/snapshots/install.js'),
-      import('../../lib/snapshots/flags.js'),
+      import('../../lib/cli/snapshots.js'),
       import('../../lib/cli/install.js'),
-      import('../../lib/cli/progress.js'),
     ]);
     const input = snapshotsInput(this.flags);
-    steps.validateSnapshotsInput(input);
-    const plan = await steps.planInstallSnapshots(this.ctx, input);
-    if (input.dryRun === 'client') {
-      await cli.printClientDryRun(this.ctx, steps.snapshotObjects(plan), plan.prune);
-      return;
-    }
-    const progress = createProgress({ interactive: this.ctx.interactive, log: this.ctx.log });
-    const result = await steps.applyInstallSnapshots(this.ctx, plan, progress);
-    await this.print(result, cli.appliedTable);
-    cli.logSummary(this.ctx, result);
-    const err = steps.snapshotsVerificationError(result);
-    if (err) throw err;
+    installSnapshotsStep.validate(input);
+    await cli.runInstallCommand(this.ctx, installSnapshotsStep, input, {
+      clientObjects: snapshotObjects,
+      print: (result) => this.print(result, cli.appliedTable),
+    });
   }
 }

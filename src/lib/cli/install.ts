@@ -7,6 +7,7 @@ import { Flags } from '@oclif/core';
 import type { Table } from './output.js';
 import { dryRunFlag, dryRunOf, durationMs } from './flags.js';
 import type { Context } from '../core/context.js';
+import type { DryRunMode, Step } from '../core/step.js';
 import { renderObjects, type RevealedObject } from '../drivers/config-objects.js';
 import type { KubeObject } from '../drivers/manifests/objects.js';
 import { componentName } from '../drivers/manifests/transforms.js';
@@ -174,4 +175,40 @@ export function csiInstallInput(
       topologyCategories: f['topology-category'] ?? [],
     }),
   };
+}
+
+/**
+ * A vk install command: plan; with --dry-run=client print the objects and
+ * stop; else apply with progress, print the table (-o: the result), log the
+ * summary and `more` lines, and throw the step's failure.
+ */
+export async function runInstallCommand<
+  I extends { dryRun: DryRunMode },
+  P extends InstallPlanLike,
+  R extends InstallResult<unknown>,
+>(
+  ctx: Context,
+  step: Step<I, P, R>,
+  input: I,
+  opts: {
+    clientObjects: (plan: P) => KubeObject[];
+    print: (result: R) => Promise<void>;
+    more?: (plan: P, result: R) => Array<string | undefined>;
+  },
+): Promise<void> {
+  const { createProgress } = await import('./progress.js');
+  const progress = createProgress({ interactive: ctx.interactive, log: ctx.log });
+  const run = { dryRun: input.dryRun, progress, update: () => undefined };
+  const plan = await step.plan(ctx, input, run);
+  if (input.dryRun === 'client') return printClientDryRun(ctx, opts.clientObjects(plan), plan.prune);
+  const result = await step.apply(ctx, plan, run);
+  await opts.print(result);
+  logSummary(ctx, result);
+  for (const line of opts.more?.(plan, result) ?? []) if (line) ctx.log.info(line);
+  const err = step.failure(result);
+  if (err) throw err;
+}
+
+interface InstallPlanLike {
+  prune: readonly Omit<PrunedObject, 'action'>[];
 }

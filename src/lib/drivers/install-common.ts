@@ -240,7 +240,7 @@ export function installStepSummary(r: InstallResult<unknown>): string {
 
 /** What an install's --dry-run prints of its plan: the release and the objects, by reference only. */
 export function describeInstallPlan(
-  manifest: PreparedManifest,
+  manifest: Pick<PreparedManifest, 'version' | 'source'>,
   objects: readonly KubeObject[],
   prune: readonly unknown[],
 ): unknown {

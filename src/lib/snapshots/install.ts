@@ -14,6 +14,7 @@ import type { Context } from '../core/context.js';
 import type { Progress } from '../cli/progress.js';
 import { isNotFound, type KubeClient } from '../kube/client.js';
 import { VkError, UsageError } from '../core/errors.js';
+import type { Step } from '../core/step.js';
 import { CSI_CONTROLLER, CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
 import { CSI_VSPHERE_FEATURES, manifestBaseUrl } from '../drivers/manifests/compatibility.js';
 import { rewriteImages, validateImageRegistry } from '../drivers/manifests/images.js';
@@ -24,6 +25,9 @@ import { atLeast, parseVsphereVersion, vsphereLabel } from '../vsphere/versions.
 import { applyPrune, planPrune, type UninstallObject } from '../drivers/uninstall.js';
 import {
   appliedObject,
+  describeInstallPlan,
+  installStepSummary,
+  refOf,
   timedRollout,
   type AppliedObject,
   type DryRun,
@@ -361,6 +365,10 @@ export async function applyInstallSnapshots(
     snapshotClass: plan.snapshotClass.metadata.name,
     ...(plan.csiVersion ? { csiVersion: plan.csiVersion } : {}),
   };
+  if (opts.dryRun === 'client') {
+    const objects = snapshotObjects(plan).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
+    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
+  }
   const crds = plan.objects.filter((o) => o.kind === 'CustomResourceDefinition');
   const rest = plan.objects.filter((o) => o.kind !== 'CustomResourceDefinition');
   const applied: AppliedObject[] = [];
@@ -480,3 +488,21 @@ export function snapshotsVerificationError(result: InstallSnapshotsResult): VkEr
     hint: `check 'kubectl -n ${CSI_NAMESPACE} logs deploy/${CSI_CONTROLLER.name} -c ${SNAPSHOTTER_SIDECAR}'`,
   });
 }
+
+export const installSnapshotsStep: Step<InstallSnapshotsInput, InstallSnapshotsPlan, InstallSnapshotsResult> = {
+  id: 'install-snapshots',
+  title: 'Install volume snapshots',
+  validate: validateSnapshotsInput,
+  plan: (ctx, input, run) => planInstallSnapshots(ctx, { ...input, dryRun: run.dryRun }),
+  describe: (plan) => ({
+    ...(describeInstallPlan(
+      { version: plan.version, source: plan.source },
+      snapshotObjects(plan),
+      plan.prune,
+    ) as object),
+    ...(plan.foreign ? { foreignController: plan.foreign } : {}),
+  }),
+  apply: (ctx, plan, run) => applyInstallSnapshots(ctx, plan, run.progress),
+  summary: installStepSummary,
+  failure: snapshotsVerificationError,
+};

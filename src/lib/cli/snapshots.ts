@@ -3,9 +3,9 @@
 
 import { Flags } from '@oclif/core';
 import { UsageError } from '../core/errors.js';
-import { installFlags, installOptions } from '../cli/install.js';
-import type { InstallSnapshotsInput } from './install.js';
-import { DEFAULT_SNAPSHOT_CLASS } from './release.js';
+import { installFlags, installOptions } from './install.js';
+import type { InstallSnapshotsInput } from '../snapshots/install.js';
+import { DEFAULT_SNAPSHOT_CLASS } from '../snapshots/release.js';
 
 const SNAPSHOTS = 'SNAPSHOTS';
 
