@@ -73,9 +73,9 @@ export function refText(ref: MoRef | undefined): string {
 export function privilegesOf(fault: MethodFault): string[] {
   const out = new Set<string>();
   if (typeof fault.privilegeId === 'string' && fault.privilegeId) out.add(fault.privilegeId);
-  const missing = fault.missingPrivileges as
-    Array<{ privAvailability?: Array<{ privId: string; isGranted: boolean }> }> | undefined;
-  for (const m of missing ?? []) for (const p of m.privAvailability ?? []) if (!p.isGranted) out.add(p.privId);
+  // NoPermissionEntityPrivileges[] (vSphere 7.0.3+): the privileges missing per entity.
+  const missing = fault.missingPrivileges as Array<{ privilegeIds?: string[] }> | undefined;
+  for (const m of missing ?? []) for (const p of m.privilegeIds ?? []) if (p) out.add(p);
   return [...out];
 }
 
