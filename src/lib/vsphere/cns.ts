@@ -40,9 +40,14 @@ interface WireVolume {
 /** The CNS volume with this id (a PV's spec.csi.volumeHandle), or undefined when vCenter has none. */
 export async function queryCnsVolume(session: VsphereSession, volumeId: string): Promise<CnsVolume | undefined> {
   const cns = session.client.service({ path: CNS_PATH });
-  let result: { volumes?: WireVolume | WireVolume[] } | undefined;
+  let result: { volumes?: WireVolume[] } | undefined;
   try {
-    result = await cns.invoke('CnsQueryVolume', CNS_VOLUME_MANAGER, { filter: { volumeIds: [{ id: volumeId }] } });
+    result = await cns.invoke(
+      'CnsQueryVolume',
+      CNS_VOLUME_MANAGER,
+      { filter: { volumeIds: [{ id: volumeId }] } },
+      'CnsQueryResult',
+    );
   } catch (err) {
     if (isUnavailable(err)) {
       throw new CnsUnavailableError(
@@ -52,8 +57,7 @@ export async function queryCnsVolume(session: VsphereSession, volumeId: string):
     }
     throw err;
   }
-  const volumes = result?.volumes === undefined ? [] : [result.volumes].flat();
-  const found = volumes.find((v) => v.volumeId?.id === volumeId);
+  const found = result?.volumes?.find((v) => v.volumeId?.id === volumeId);
   if (!found) return undefined;
   const volume: CnsVolume = {
     id: volumeId,
