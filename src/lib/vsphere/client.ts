@@ -140,7 +140,14 @@ export class VimClient {
     const sessionCookie = sessionHeader && this.cookie ? this.cookie.slice(this.cookie.indexOf('=') + 1) : undefined;
     const body = envelope(method, self, args, { namespace, sessionCookie });
     const text = await this.#post(url, soapAction, method, body);
-    const doc = parseXml(text);
+    let doc: ReturnType<typeof parseXml>;
+    try {
+      doc = parseXml(text);
+    } catch (err) {
+      throw new VkError(`unexpected answer to ${method} from ${this.hostPort}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     const envKey = Object.keys(doc).find((k) => localName(k) === 'Envelope');
     const env = envKey ? doc[envKey]![0] : undefined;
     const soapBody = children(env, 'Body')[0];

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { rootCertificates, type TLSSocket } from 'node:tls';
 import { UsageError } from '../core/errors.js';
 import { ConnectionError, TlsVerificationError } from './faults.js';
+import { MAX_CONNECTIONS } from './limits.js';
 import type { Agent } from 'undici';
 
 export interface Thumbprint {
@@ -117,7 +118,8 @@ export async function createAgent(tls: TlsSettings, timeoutMs: number, hostPort:
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000,
-    connections: 16,
+    // Requests beyond MAX_CONNECTIONS queue in the pool (see limits.ts).
+    connections: MAX_CONNECTIONS,
   });
 }
 
