@@ -5,7 +5,7 @@
 
 import { UsageError, VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
-import { VimFault } from './faults.js';
+import { findFault, VimFault } from './faults.js';
 import { retrieveOne } from './property-collector.js';
 import type { MoRef } from './types.js';
 
@@ -76,7 +76,7 @@ async function principalFaults<T>(principal: string, group: boolean, call: () =>
   try {
     return await call();
   } catch (err) {
-    if (err instanceof VimFault && err.faultType === 'UserNotFound') throw new PrincipalNotFoundError(principal, group);
+    if (findFault(err, 'UserNotFound')) throw new PrincipalNotFoundError(principal, group);
     throw err;
   }
 }
@@ -168,7 +168,7 @@ export async function assertPrincipalExists(client: VimClient, principal: string
       'UserSearchResult[]',
     );
   } catch (err) {
-    if (err instanceof VimFault && err.faultType !== 'NoPermission') return;
+    if (err instanceof VimFault && !findFault(err, 'NoPermission')) return;
     throw err;
   }
   const ok = (found ?? []).some(

@@ -6,7 +6,7 @@
 import { VkError } from '../core/errors.js';
 import type { VsphereSession } from './connect.js';
 import { listDatastores } from './datastores.js';
-import { ManagedObjectNotFoundError, VimFault } from './faults.js';
+import { findFault, HttpError } from './faults.js';
 
 export const CNS_PATH = '/vsanHealth';
 const CNS_VOLUME_MANAGER = { type: 'CnsVolumeManager', value: 'cns-volume-manager' };
@@ -75,9 +75,8 @@ export async function queryCnsVolume(session: VsphereSession, volumeId: string):
 
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
-/** No CNS endpoint (HTTP 404/501) or no CnsVolumeManager/method behind it. */
+/** No CNS endpoint (HTTP 404/501/503) or no CnsVolumeManager/method behind it. */
 function isUnavailable(err: unknown): boolean {
-  if (err instanceof ManagedObjectNotFoundError) return true;
-  if (err instanceof VimFault) return /^(MethodNotFound|NotImplemented|NotSupported)$/.test(err.faultType);
-  return err instanceof VkError && /answered CnsQueryVolume with HTTP (404|501|503)\b/.test(err.message);
+  if (err instanceof HttpError) return [404, 501, 503].includes(err.status);
+  return findFault(err, 'ManagedObjectNotFound', 'MethodNotFound', 'NotImplemented', 'NotSupported') !== undefined;
 }

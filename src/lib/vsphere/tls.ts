@@ -78,7 +78,7 @@ export function checkPeer(socket: TLSSocket, hostPort: string, tls: TlsSettings)
     return new TlsVerificationError(
       `TLS certificate of ${hostPort} does not match --thumbprint (server's SHA-256 thumbprint ${sha256})`,
       sha256,
-      { hint: `if the certificate was replaced on purpose, pass --thumbprint ${sha256}` },
+      { hint: `if the certificate was replaced on purpose, pass --thumbprint ${sha256}`, code: 'THUMBPRINT_MISMATCH' },
     );
   }
   if (socket.authorized || tls.insecure) return undefined;
@@ -86,6 +86,7 @@ export function checkPeer(socket: TLSSocket, hostPort: string, tls: TlsSettings)
   const reason = reasons[code] ?? `x509: ${code}`;
   return new TlsVerificationError(`${reason} for ${hostPort} (SHA-256 thumbprint ${sha256})`, sha256, {
     hint: `to trust it pass --thumbprint ${sha256} (or VK_THUMBPRINT), or its CA with --ca-file, or --insecure`,
+    code,
   });
 }
 
