@@ -24,7 +24,7 @@ export interface Permission {
   propagate: boolean;
 }
 
-export interface EntityPrivilege {
+interface EntityPrivilege {
   entity: MoRef;
   privAvailability?: Array<{ privId: string; isGranted: boolean }>;
 }
@@ -42,7 +42,7 @@ function manager(client: VimClient): MoRef {
 }
 
 /** How principals are written, for messages. */
-export const PRINCIPAL_FORMS =
+const PRINCIPAL_FORMS =
   'write users as user@domain (e.g. k8s-csi@vsphere.local) and groups as DOMAIN\\group with --group';
 
 /** "k8s-csi@vsphere.local" and "VSPHERE.LOCAL\k8s-csi" name the same principal. */
@@ -64,7 +64,7 @@ export function validatePrincipal(principal: string, flag: string): string {
   return principal;
 }
 
-export class PrincipalNotFoundError extends VkError {
+class PrincipalNotFoundError extends VkError {
   constructor(principal: string, group: boolean) {
     super(`vCenter has no such ${group ? 'group' : 'user'}: "${principal}"`, { hint: PRINCIPAL_FORMS });
     this.name = 'PrincipalNotFoundError';
@@ -121,10 +121,6 @@ export async function setEntityPermissions(client: VimClient, entity: MoRef, per
       })),
     }),
   );
-}
-
-export async function removeEntityPermission(client: VimClient, entity: MoRef, user: string, isGroup: boolean) {
-  await client.invoke('RemoveEntityPermission', manager(client), { entity, user, isGroup });
 }
 
 /** Whether `userName` holds each of `privId` on each entity, in one call. */
