@@ -5,7 +5,7 @@
 
 import { UsageError, VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
-import { VimFault } from './faults.js';
+import { findFault, VimFault } from './faults.js';
 import { retrieveOne } from './property-collector.js';
 import type { MoRef } from './types.js';
 
@@ -24,7 +24,7 @@ export interface Permission {
   propagate: boolean;
 }
 
-export interface EntityPrivilege {
+interface EntityPrivilege {
   entity: MoRef;
   privAvailability?: Array<{ privId: string; isGranted: boolean }>;
 }
@@ -42,7 +42,7 @@ function manager(client: VimClient): MoRef {
 }
 
 /** How principals are written, for messages. */
-export const PRINCIPAL_FORMS =
+const PRINCIPAL_FORMS =
   'write users as user@domain (e.g. k8s-csi@vsphere.local) and groups as DOMAIN\\group with --group';
 
 /** "k8s-csi@vsphere.local" and "VSPHERE.LOCAL\k8s-csi" name the same principal. */
@@ -64,7 +64,7 @@ export function validatePrincipal(principal: string, flag: string): string {
   return principal;
 }
 
-export class PrincipalNotFoundError extends VkError {
+class PrincipalNotFoundError extends VkError {
   constructor(principal: string, group: boolean) {
     super(`vCenter has no such ${group ? 'group' : 'user'}: "${principal}"`, { hint: PRINCIPAL_FORMS });
     this.name = 'PrincipalNotFoundError';
@@ -76,7 +76,7 @@ async function principalFaults<T>(principal: string, group: boolean, call: () =>
   try {
     return await call();
   } catch (err) {
-    if (err instanceof VimFault && err.faultType === 'UserNotFound') throw new PrincipalNotFoundError(principal, group);
+    if (findFault(err, 'UserNotFound')) throw new PrincipalNotFoundError(principal, group);
     throw err;
   }
 }
@@ -123,10 +123,6 @@ export async function setEntityPermissions(client: VimClient, entity: MoRef, per
   );
 }
 
-export async function removeEntityPermission(client: VimClient, entity: MoRef, user: string, isGroup: boolean) {
-  await client.invoke('RemoveEntityPermission', manager(client), { entity, user, isGroup });
-}
-
 /** Whether `userName` holds each of `privId` on each entity, in one call. */
 export async function hasUserPrivilegeOnEntities(
   client: VimClient,
@@ -168,7 +164,7 @@ export async function assertPrincipalExists(client: VimClient, principal: string
       'UserSearchResult[]',
     );
   } catch (err) {
-    if (err instanceof VimFault && err.faultType !== 'NoPermission') return;
+    if (err instanceof VimFault && !findFault(err, 'NoPermission')) return;
     throw err;
   }
   const ok = (found ?? []).some(

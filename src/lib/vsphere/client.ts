@@ -6,7 +6,7 @@
 import { InterruptedError, VkError } from '../core/errors.js';
 import type { Logger } from '../cli/logger.js';
 import { decodeField } from './decode.js';
-import { ConnectionError, faultError, parseSoapFault } from './faults.js';
+import { ConnectionError, faultError, HttpError, parseSoapFault } from './faults.js';
 import { createAgent, type TlsSettings } from './tls.js';
 import type { ManagedObjectReference, ServiceContent } from './types.js';
 import { children, envelope, localName, parseXml, type SoapObject } from './xml.js';
@@ -140,7 +140,14 @@ export class VimClient {
     const sessionCookie = sessionHeader && this.cookie ? this.cookie.slice(this.cookie.indexOf('=') + 1) : undefined;
     const body = envelope(method, self, args, { namespace, sessionCookie });
     const text = await this.#post(url, soapAction, method, body);
-    const doc = parseXml(text);
+    let doc: ReturnType<typeof parseXml>;
+    try {
+      doc = parseXml(text);
+    } catch (err) {
+      throw new VkError(`unexpected answer to ${method} from ${this.hostPort}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     const envKey = Object.keys(doc).find((k) => localName(k) === 'Envelope');
     const env = envKey ? doc[envKey]![0] : undefined;
     const soapBody = children(env, 'Body')[0];
@@ -157,17 +164,19 @@ export class VimClient {
   }
 
   /**
-   * One SOAP POST: the answer's text, or a VkError for an HTTP status that
-   * carries no SOAP fault.
+   * One SOAP POST: the answer's text, or an HttpError for an HTTP status
+   * that carries no SOAP fault.
    */
   async #post(url: URL, soapAction: string, method: string, body: string): Promise<string> {
     const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction };
     const { status, text } = await this.#send(url, { method: 'POST', headers, body }, method);
     if (status !== 200 && !(status === 500 && text.includes('Fault>'))) {
       const { STATUS_CODES } = await import('node:http');
-      throw new VkError(
+      throw new HttpError(
         `vCenter at ${this.hostPort} answered ${method} with HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
         {
+          status,
+          method,
           hint:
             status === 404 ? `check the URL path (${this.url.pathname}); vCenter's SDK endpoint is /sdk` : undefined,
         },
@@ -262,7 +271,7 @@ export class VimClient {
     if (timedOut) {
       return new ConnectionError(
         `vCenter at ${this.hostPort} did not answer ${method} within ${this.timeoutMs / 1000}s`,
-        { hint: 'check that the URL is reachable, or raise --request-timeout', cause: err },
+        { hint: 'check that the URL is reachable, or raise --request-timeout', cause: err, code: 'ETIMEDOUT' },
       );
     }
     let cause: unknown = err;
@@ -288,6 +297,7 @@ export class VimClient {
     return new ConnectionError(`cannot connect to vCenter at ${this.url.origin}: ${reason}`, {
       hint: code === 'ERR_SSL_WRONG_VERSION_NUMBER' ? 'use an http:// URL if the server has no TLS' : undefined,
       cause: err,
+      code: code || undefined,
     });
   }
 

@@ -6,7 +6,7 @@
 import { VkError } from '../core/errors.js';
 import type { VsphereSession } from './connect.js';
 import { listDatastores } from './datastores.js';
-import { ManagedObjectNotFoundError, VimFault } from './faults.js';
+import { findFault, HttpError } from './faults.js';
 
 export const CNS_PATH = '/vsanHealth';
 const CNS_VOLUME_MANAGER = { type: 'CnsVolumeManager', value: 'cns-volume-manager' };
@@ -40,9 +40,14 @@ interface WireVolume {
 /** The CNS volume with this id (a PV's spec.csi.volumeHandle), or undefined when vCenter has none. */
 export async function queryCnsVolume(session: VsphereSession, volumeId: string): Promise<CnsVolume | undefined> {
   const cns = session.client.service({ path: CNS_PATH });
-  let result: { volumes?: WireVolume | WireVolume[] } | undefined;
+  let result: { volumes?: WireVolume[] } | undefined;
   try {
-    result = await cns.invoke('CnsQueryVolume', CNS_VOLUME_MANAGER, { filter: { volumeIds: [{ id: volumeId }] } });
+    result = await cns.invoke(
+      'CnsQueryVolume',
+      CNS_VOLUME_MANAGER,
+      { filter: { volumeIds: [{ id: volumeId }] } },
+      'CnsQueryResult',
+    );
   } catch (err) {
     if (isUnavailable(err)) {
       throw new CnsUnavailableError(
@@ -52,8 +57,7 @@ export async function queryCnsVolume(session: VsphereSession, volumeId: string):
     }
     throw err;
   }
-  const volumes = result?.volumes === undefined ? [] : [result.volumes].flat();
-  const found = volumes.find((v) => v.volumeId?.id === volumeId);
+  const found = result?.volumes?.find((v) => v.volumeId?.id === volumeId);
   if (!found) return undefined;
   const volume: CnsVolume = {
     id: volumeId,
@@ -71,9 +75,8 @@ export async function queryCnsVolume(session: VsphereSession, volumeId: string):
 
 const sameUrl = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
-/** No CNS endpoint (HTTP 404/501) or no CnsVolumeManager/method behind it. */
+/** No CNS endpoint (HTTP 404/501/503) or no CnsVolumeManager/method behind it. */
 function isUnavailable(err: unknown): boolean {
-  if (err instanceof ManagedObjectNotFoundError) return true;
-  if (err instanceof VimFault) return /^(MethodNotFound|NotImplemented|NotSupported)$/.test(err.faultType);
-  return err instanceof VkError && /answered CnsQueryVolume with HTTP (404|501|503)\b/.test(err.message);
+  if (err instanceof HttpError) return [404, 501, 503].includes(err.status);
+  return findFault(err, 'ManagedObjectNotFound', 'MethodNotFound', 'NotImplemented', 'NotSupported') !== undefined;
 }

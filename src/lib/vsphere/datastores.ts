@@ -6,6 +6,7 @@
 import picomatch from 'picomatch';
 import { VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
+import { MAX_DEPTH } from './limits.js';
 import { chooseDatacenter, InventoryPaths, type DatacenterRef } from './inventory.js';
 import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
 import { refKey, type DatastoreHostMount, type DatastoreInfo, type DatastoreSummary, type MoRef } from './types.js';
@@ -100,7 +101,7 @@ export async function listDatastores(client: VimClient, query: DatastoreQuery = 
 
   const datacenterOf = (ref: MoRef): MoRef | undefined => {
     let cur: MoRef | undefined = ref;
-    for (let i = 0; cur && i < 64; i++) {
+    for (let i = 0; cur && i < MAX_DEPTH; i++) {
       if (cur.type === 'Datacenter') return cur;
       cur = byKey.get(refKey(cur))?.props.parent;
     }

@@ -7,7 +7,7 @@
 // vcsim has 26k), so each element is visited once, in document order, and
 // field types are looked up in a per-type cache rather than walked per element.
 
-import { arrayElementType, fieldType } from './schema.js';
+import { arrayElementType, fieldType, isKnownType } from './schema.js';
 import { attributesOf, childNodes, localName, tagOf, textNodeValue, xsiType, type XmlNode } from './xml.js';
 
 const numberTypes = new Set(['int', 'long', 'short', 'byte', 'float', 'double']);
@@ -93,13 +93,17 @@ export function decodeValue(node: XmlNode, declared: string | undefined): unknow
 
   const out: Record<string, unknown> = {};
   if (wire) out._type = wire;
+  // A subtype the schema does not list (a CnsBlockBackingDetails where
+  // CnsBackingObjectDetails is declared, any fault as a MethodFault) reads
+  // the fields it inherits as its declared type does.
+  const fieldsOf = wire && declared && declared !== 'anyType' && !isKnownType(wire) ? declared : type;
   // Fields without a declared type that appeared more than once (then an array).
   let repeated: Set<string> | undefined;
   for (const child of kids) {
     const tag = tagOf(child);
     if (tag === undefined) continue;
     const field = localName(tag);
-    const spec = fieldSpec(type, field);
+    const spec = fieldSpec(fieldsOf, field);
     if (spec.array) {
       const list = (out[field] ??= []) as unknown[];
       list.push(decodeValue(child, spec.item));

@@ -10,7 +10,7 @@
 // UnreadablePropertyError for that VM, never "not set".
 
 import type { VimClient } from './client.js';
-import { UnreadablePropertyError, VimFault } from './faults.js';
+import { findFault, UnreadablePropertyError } from './faults.js';
 import type { RetrievedObject } from './property-collector.js';
 import type { MissingProperty, OptionValue } from './types.js';
 
@@ -52,7 +52,7 @@ export async function retrieveWithExtraConfig<T>(
       objects = await retrieve([...paths, ...keyed]);
     } catch (err) {
       // A server that checks paths up front faults the whole call instead.
-      if (!(err instanceof VimFault && err.faultType === 'InvalidProperty')) throw err;
+      if (!findFault(err, 'InvalidProperty')) throw err;
     }
     if (objects && !keyedPathsUnknown(objects, keyed)) {
       return objects.map((object) => ({ object, extraConfig: fromKeyed(object, keys, objectName(object)) }));
@@ -63,7 +63,7 @@ export async function retrieveWithExtraConfig<T>(
   return objects.map((object) => ({ object, extraConfig: fromWhole(object, keys, objectName(object)) }));
 }
 
-const isInvalidProperty = (m: MissingProperty) => m.fault?.fault?._type === 'InvalidProperty';
+const isInvalidProperty = (m: MissingProperty) => findFault(m.fault, 'InvalidProperty') !== undefined;
 
 /** Every object reports the keyed paths as InvalidProperty, and none returned one: the server has no keyed paths. */
 function keyedPathsUnknown<T>(objects: Array<RetrievedObject<T>>, keyed: string[]): boolean {

@@ -4,6 +4,7 @@
 
 import { VkError } from '../core/errors.js';
 import { decodeValue } from './decode.js';
+import { MAX_DEPTH } from './limits.js';
 import { children, elements, localName, tagOf, textOf, type XmlNode } from './xml.js';
 import type { LocalizedMethodFault, MethodFault, MissingProperty, MoRef } from './types.js';
 
@@ -47,18 +48,67 @@ export class InvalidArgumentError extends VimFault {
   override readonly name = 'InvalidArgumentError';
 }
 
+/**
+ * The fault of one of `types` in a fault chain, as govmomi's fault.As finds
+ * one: the fault itself, then its faultCause, that cause's cause… (at most
+ * MAX_DEPTH links). `from` is a VimFault, a LocalizedMethodFault (a task's
+ * error, a missingSet entry's fault) or a MethodFault; anything else has
+ * none. Types match exactly: a NotAuthenticated is not a NoPermission here.
+ */
+export function findFault(from: unknown, ...types: string[]): MethodFault | undefined {
+  let fault = from instanceof VimFault ? from.fault : methodFaultOf(from);
+  for (let depth = 0; fault && depth < MAX_DEPTH; depth++) {
+    if (fault._type !== undefined && types.includes(fault._type)) return fault;
+    fault = methodFaultOf(fault.faultCause);
+  }
+  return undefined;
+}
+
+/** The MethodFault of a LocalizedMethodFault, or the value itself when it is one. */
+function methodFaultOf(v: unknown): MethodFault | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as { _type?: unknown; fault?: unknown };
+  if (typeof o._type === 'string' && o._type !== 'LocalizedMethodFault') return o as MethodFault;
+  return typeof o.fault === 'object' && o.fault !== null ? (o.fault as MethodFault) : undefined;
+}
+
 /** The server could not be reached or the connection failed. */
 export class ConnectionError extends VkError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+  /**
+   * Why, as Node or undici names it (ECONNREFUSED, ENOTFOUND, EPROTO,
+   * UND_ERR_SOCKET…, ETIMEDOUT for no answer in time); for a certificate
+   * not trusted, TLS's verification code (DEPTH_ZERO_SELF_SIGNED_CERT…) or
+   * THUMBPRINT_MISMATCH.
+   */
+  readonly code?: string;
+  constructor(message: string, options: { hint?: string; cause?: unknown; code?: string } = {}) {
     super(message, options);
     this.name = 'ConnectionError';
+    this.code = options.code;
+  }
+}
+
+/**
+ * vCenter answered with an HTTP status that carries no SOAP fault: a 404
+ * for a wrong path or a service it does not have, a 503 from its proxy when
+ * the service behind is down, a 401/403 from the proxy.
+ */
+export class HttpError extends VkError {
+  readonly status: number;
+  /** The SOAP method or request that got the status. */
+  readonly method: string;
+  constructor(message: string, init: { status: number; method: string; hint?: string }) {
+    super(message, { hint: init.hint });
+    this.name = 'HttpError';
+    this.status = init.status;
+    this.method = init.method;
   }
 }
 
 /** The server's certificate is not trusted; carries its thumbprint so the user can pin it. */
 export class TlsVerificationError extends ConnectionError {
   readonly sha256: string;
-  constructor(message: string, sha256: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, sha256: string, options: { hint?: string; cause?: unknown; code?: string } = {}) {
     super(message, options);
     this.name = 'TlsVerificationError';
     this.sha256 = sha256;
@@ -73,9 +123,9 @@ export function refText(ref: MoRef | undefined): string {
 export function privilegesOf(fault: MethodFault): string[] {
   const out = new Set<string>();
   if (typeof fault.privilegeId === 'string' && fault.privilegeId) out.add(fault.privilegeId);
-  const missing = fault.missingPrivileges as
-    Array<{ privAvailability?: Array<{ privId: string; isGranted: boolean }> }> | undefined;
-  for (const m of missing ?? []) for (const p of m.privAvailability ?? []) if (!p.isGranted) out.add(p.privId);
+  // NoPermissionEntityPrivileges[] (vSphere 7.0.3+): the privileges missing per entity.
+  const missing = fault.missingPrivileges as Array<{ privilegeIds?: string[] }> | undefined;
+  for (const m of missing ?? []) for (const p of m.privilegeIds ?? []) if (p) out.add(p);
   return [...out];
 }
 
@@ -154,17 +204,16 @@ export class UnreadablePropertyError extends VkError {
   constructor(obj: MoRef, missing: MissingProperty, objectName?: string) {
     const fault = missing.fault?.fault ?? {};
     const faultType = fault._type ?? 'MethodFault';
-    const privileges = faultType === 'NoPermission' ? privilegesOf(fault) : [];
+    const denied = findFault(missing.fault, 'NoPermission');
+    const privileges = denied ? privilegesOf(denied) : [];
     const what = objectName ? `${obj.type} "${objectName}" (${obj.value})` : refText(obj);
-    const why =
-      faultType === 'NoPermission'
-        ? `permission denied, needs privilege ${privileges.length ? privileges.join(', ') : '(not named by vCenter)'}`
-        : `${faultType}: ${localizedFaultMessage(missing.fault)}`;
+    const why = denied
+      ? `permission denied, needs privilege ${privileges.length ? privileges.join(', ') : '(not named by vCenter)'}`
+      : `${faultType}: ${localizedFaultMessage(missing.fault)}`;
     super(`cannot read ${missing.path} of ${what}: ${why}`, {
-      hint:
-        faultType === 'NoPermission'
-          ? 'grant the privilege to this user on the object (vk roles create does), or use an account that has it'
-          : undefined,
+      hint: denied
+        ? 'grant the privilege to this user on the object (vk roles create does), or use an account that has it'
+        : undefined,
     });
     this.name = 'UnreadablePropertyError';
     this.obj = obj;

@@ -4,6 +4,7 @@
 
 import { UsageError, VkError } from '../core/errors.js';
 import type { VimClient } from './client.js';
+import { MAX_DEPTH } from './limits.js';
 import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
 import type { MoRef } from './types.js';
 
@@ -134,7 +135,7 @@ export class InventoryPaths {
   pathOf(ref: MoRef): string {
     const parts: string[] = [];
     let cur: MoRef | undefined = ref;
-    for (let depth = 0; cur && depth < 64; depth++) {
+    for (let depth = 0; cur && depth < MAX_DEPTH; depth++) {
       if (cur.type === this.root.type && cur.value === this.root.value) break;
       const node = this.#nodes.get(`${cur.type}:${cur.value}`);
       if (!node) break;

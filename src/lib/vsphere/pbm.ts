@@ -18,27 +18,29 @@ interface WireProfile {
   description?: string;
 }
 
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : ([v].flat() as T[]));
-
 /** Every storage (requirement) policy: two round trips, whatever their number. */
 export async function listStoragePolicies(session: VsphereSession): Promise<StoragePolicy[]> {
   const pbm = session.client.service({ path: '/pbm', namespace: 'urn:pbm' });
   const content = await pbm.invoke<{ profileManager?: { type: string; value: string } }>(
     'PbmRetrieveServiceContent',
     PBM_SERVICE_INSTANCE,
+    {},
+    'PbmServiceInstanceContent',
   );
   const manager = content.profileManager ?? { type: 'PbmProfileProfileManager', value: 'ProfileManager' };
-  const ids = asArray(
-    await pbm.invoke<{ uniqueId?: string } | { uniqueId?: string }[]>('PbmQueryProfile', manager, {
-      resourceType: { resourceType: 'STORAGE' },
-      profileCategory: 'REQUIREMENT',
-    }),
-  ).filter((i) => i.uniqueId);
-  if (ids.length === 0) return [];
-  const profiles = asArray(
-    await pbm.invoke<WireProfile | WireProfile[]>('PbmRetrieveContent', manager, {
-      profileIds: ids.map((i) => ({ uniqueId: i.uniqueId! })),
-    }),
+  const ids = await pbm.invoke<Array<{ uniqueId?: string }>>(
+    'PbmQueryProfile',
+    manager,
+    { resourceType: { resourceType: 'STORAGE' }, profileCategory: 'REQUIREMENT' },
+    'PbmProfileId[]',
+  );
+  const wanted = ids.filter((i) => i.uniqueId);
+  if (wanted.length === 0) return [];
+  const profiles = await pbm.invoke<WireProfile[]>(
+    'PbmRetrieveContent',
+    manager,
+    { profileIds: wanted.map((i) => ({ uniqueId: i.uniqueId! })) },
+    'PbmProfile[]',
   );
   return profiles
     .filter((p) => p.name)

@@ -10,7 +10,7 @@ import { vkConfigDir } from '../core/paths.js';
 import type { Secret } from '../core/secret.js';
 import type { Logger } from '../cli/logger.js';
 import type { VimClient } from './client.js';
-import { InvalidLoginError, NotAuthenticatedError, VimFault } from './faults.js';
+import { findFault, InvalidLoginError, VimFault } from './faults.js';
 import type { UserSession } from './types.js';
 import { retrieveOne } from './property-collector.js';
 
@@ -19,11 +19,12 @@ export async function login(client: VimClient, userName: string, password: Secre
   try {
     return await client.invoke<UserSession>('Login', sessionManager, { userName, password }, 'UserSession');
   } catch (err) {
-    if (err instanceof InvalidLoginError) {
+    const invalid = err instanceof VimFault ? findFault(err, 'InvalidLogin') : undefined;
+    if (err instanceof VimFault && invalid) {
       throw new InvalidLoginError(
         `cannot log in to ${client.url.hostname} as ${userName}: incorrect user name or password`,
         {
-          fault: err.fault,
+          fault: invalid,
           vimMessage: err.vimMessage,
           method: 'Login',
           hint: 'check --username/--password (or VK_USERNAME/VK_PASSWORD, GOVC_USERNAME/GOVC_PASSWORD, or the user:password in --url)',
@@ -48,8 +49,7 @@ export async function currentSession(client: VimClient): Promise<UserSession | u
     ]);
     return props.currentSession;
   } catch (err) {
-    if (err instanceof NotAuthenticatedError) return undefined;
-    if (err instanceof VimFault && err.faultType === 'NotAuthenticated') return undefined;
+    if (findFault(err, 'NotAuthenticated')) return undefined;
     throw err;
   }
 }

@@ -10,7 +10,7 @@
 import { VkError } from '../core/errors.js';
 import { formatDuration } from '../kube/duration.js';
 import type { VimClient } from './client.js';
-import { faultError, localizedFaultMessage, privilegesOf, type VimFault } from './faults.js';
+import { faultError, findFault, localizedFaultMessage, privilegesOf, type VimFault } from './faults.js';
 import type { MissingProperty, MoRef, ObjectUpdate, TaskInfo, UpdateSet } from './types.js';
 import type { SoapObject } from './xml.js';
 
@@ -162,13 +162,13 @@ function lostReason(update: ObjectUpdate): string | undefined {
 }
 
 function missingText(m: MissingProperty): string {
-  const type = m.fault?.fault?._type;
   const message = localizedFaultMessage(m.fault);
-  if (type === 'NoPermission') {
-    const privileges = privilegesOf(m.fault.fault);
+  const denied = findFault(m.fault, 'NoPermission');
+  if (denied) {
+    const privileges = privilegesOf(denied);
     return `its ${m.path} is not readable: permission denied, needs privilege ${privileges.join(', ') || 'System.Read'}`;
   }
-  if (type === 'ManagedObjectNotFound') return 'the task no longer exists';
+  if (findFault(m.fault, 'ManagedObjectNotFound')) return 'the task no longer exists';
   return `its ${m.path} is missing: ${message}`;
 }
 

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { rootCertificates, type TLSSocket } from 'node:tls';
 import { UsageError } from '../core/errors.js';
 import { ConnectionError, TlsVerificationError } from './faults.js';
+import { MAX_CONNECTIONS } from './limits.js';
 import type { Agent } from 'undici';
 
 export interface Thumbprint {
@@ -77,7 +78,7 @@ export function checkPeer(socket: TLSSocket, hostPort: string, tls: TlsSettings)
     return new TlsVerificationError(
       `TLS certificate of ${hostPort} does not match --thumbprint (server's SHA-256 thumbprint ${sha256})`,
       sha256,
-      { hint: `if the certificate was replaced on purpose, pass --thumbprint ${sha256}` },
+      { hint: `if the certificate was replaced on purpose, pass --thumbprint ${sha256}`, code: 'THUMBPRINT_MISMATCH' },
     );
   }
   if (socket.authorized || tls.insecure) return undefined;
@@ -85,6 +86,7 @@ export function checkPeer(socket: TLSSocket, hostPort: string, tls: TlsSettings)
   const reason = reasons[code] ?? `x509: ${code}`;
   return new TlsVerificationError(`${reason} for ${hostPort} (SHA-256 thumbprint ${sha256})`, sha256, {
     hint: `to trust it pass --thumbprint ${sha256} (or VK_THUMBPRINT), or its CA with --ca-file, or --insecure`,
+    code,
   });
 }
 
@@ -117,7 +119,8 @@ export async function createAgent(tls: TlsSettings, timeoutMs: number, hostPort:
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     keepAliveTimeout: 10_000,
-    connections: 16,
+    // Requests beyond MAX_CONNECTIONS queue in the pool (see limits.ts).
+    connections: MAX_CONNECTIONS,
   });
 }
 

@@ -8,10 +8,6 @@ export interface ManagedObjectReference {
 }
 export type MoRef = ManagedObjectReference;
 
-export function moref(type: string, value: string): ManagedObjectReference {
-  return { type, value };
-}
-
 export function sameRef(a: MoRef | undefined, b: MoRef | undefined): boolean {
   return a !== undefined && b !== undefined && a.type === b.type && a.value === b.value;
 }
@@ -83,7 +79,7 @@ export interface MethodFault {
   [field: string]: unknown;
 }
 
-export interface DynamicProperty {
+interface DynamicProperty {
   name: string;
   val: unknown;
 }
@@ -104,7 +100,7 @@ export interface RetrieveResult {
   objects: ObjectContent[];
 }
 
-export interface PropertyChange {
+interface PropertyChange {
   name: string;
   op: 'add' | 'remove' | 'assign' | 'indirectRemove';
   val?: unknown;
@@ -117,7 +113,7 @@ export interface ObjectUpdate {
   missingSet?: MissingProperty[];
 }
 
-export interface PropertyFilterUpdate {
+interface PropertyFilterUpdate {
   filter: MoRef;
   objectSet?: ObjectUpdate[];
 }
@@ -128,7 +124,7 @@ export interface UpdateSet {
   truncated?: boolean;
 }
 
-export type TaskInfoState = 'queued' | 'running' | 'success' | 'error';
+type TaskInfoState = 'queued' | 'running' | 'success' | 'error';
 
 export interface TaskInfo {
   key: string;
@@ -162,7 +158,7 @@ export interface DatastoreSummary {
   maintenanceMode?: string;
 }
 
-export interface HostNasVolume {
+interface HostNasVolume {
   type: string;
   name: string;
   capacity: number;
@@ -183,7 +179,7 @@ export interface DatastoreInfo {
   path?: string;
 }
 
-export interface HostMountInfo {
+interface HostMountInfo {
   path?: string;
   accessMode: string;
   mounted?: boolean;
@@ -209,13 +205,13 @@ export interface TraversalSpec extends SelectionSpec {
   selectSet?: SelectionSpec[];
 }
 
-export interface PropertySpec {
+interface PropertySpec {
   type: string;
   all?: boolean;
   pathSet?: string[];
 }
 
-export interface ObjectSpec {
+interface ObjectSpec {
   obj: MoRef;
   skip?: boolean;
   selectSet?: SelectionSpec[];

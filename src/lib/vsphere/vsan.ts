@@ -6,7 +6,7 @@
 import { VkError } from '../core/errors.js';
 import { CNS_PATH } from './cns.js';
 import type { VsphereSession } from './connect.js';
-import { ManagedObjectNotFoundError, VimFault } from './faults.js';
+import { findFault, HttpError } from './faults.js';
 import { retrieveFromContainer } from './property-collector.js';
 import { refKey, sameRef, type MoRef } from './types.js';
 
@@ -65,14 +65,15 @@ export async function readVsanClusterConfig(session: VsphereSession, cluster: Mo
  * behind it. A ManagedObjectNotFound for the cluster itself is not this.
  */
 function isUnavailable(err: unknown): boolean {
-  if (err instanceof ManagedObjectNotFoundError) {
-    const obj = err.fault.obj as MoRef | undefined;
+  if (err instanceof HttpError) return [404, 501, 503].includes(err.status);
+  const notFound = findFault(err, 'ManagedObjectNotFound');
+  if (notFound) {
+    const obj = notFound.obj as MoRef | undefined;
     return obj === undefined || sameRef(obj, CLUSTER_CONFIG_SYSTEM);
   }
-  if (err instanceof VimFault) {
-    return /^(MethodNotFound|NotImplemented|NotSupported|InvalidRequest|InvalidType)$/.test(err.faultType);
-  }
-  return err instanceof VkError && /answered VsanClusterGetConfig with HTTP (404|501|503)\b/.test(err.message);
+  return (
+    findFault(err, 'MethodNotFound', 'NotImplemented', 'NotSupported', 'InvalidRequest', 'InvalidType') !== undefined
+  );
 }
 
 /** A compute cluster and its hosts (refKeys). */

@@ -4,6 +4,7 @@
 
 import { XMLParser } from 'fast-xml-parser';
 import { Secret } from '../core/secret.js';
+import { MAX_DEPTH } from './limits.js';
 import type { ManagedObjectReference } from './types.js';
 
 /** Escapes text for element content and attribute values. */
@@ -187,6 +188,8 @@ export function parseXml(text: string): Record<string, XmlNode[]> {
     processEntities: false,
     // Callbacks get the path matcher, not a string built for every tag.
     jPath: false,
+    // A SOAP answer nested deeper than this is malformed (see limits.ts).
+    maxNestedTags: MAX_DEPTH,
     tagValueProcessor: (_name, value) => unescapeXml(value),
     attributeValueProcessor: (_name, value) => unescapeXml(value),
   });
