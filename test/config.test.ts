@@ -11,7 +11,7 @@ import { csiKeysFor, csiReleases, newestCsiVersion } from '../src/lib/drivers/cs
 import { csiConfKey, generateCsiObjects, type CsiConfigInput } from '../src/lib/drivers/csi/config.js';
 import { generateCpiObjects, type CpiConfigInput } from '../src/lib/drivers/cpi/config.js';
 import { clusterIdFromNamespaceUid } from '../src/lib/drivers/csi/cluster-id.js';
-import { parseVcenterEndpoint } from '../src/lib/settings/vcenter-endpoint.js';
+import { parseVcenterUrl } from '../src/lib/settings/vcenter-url.js';
 import { redactedObjects, revealObjects, type SecretObject } from '../src/lib/drivers/config-objects.js';
 
 const hostilePassword = 'p;a#s=s"w\\o\'r d\n\tü€😀 ';
@@ -289,6 +289,6 @@ describe('cluster-id and endpoint', () => {
     ['https://u%40d:p%3Aw@vc.example.com/sdk', 'vc.example.com', 443],
     ['https://[fd00::1]:9443/sdk', 'fd00::1', 9443],
   ])('parses %s', (url, host, port) => {
-    expect(parseVcenterEndpoint(url)).toEqual({ host, port });
+    expect(parseVcenterUrl(url)).toMatchObject({ host, port });
   });
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/lib/core/errors.js';
-import { parseVcenterUrl, resolveVsphereOptions } from '../src/lib/vsphere/connect.js';
+import { resolveVsphereOptions } from '../src/lib/vsphere/connect.js';
+import { parseVcenterUrl, redactUserinfo, urlUserinfo } from '../src/lib/settings/vcenter-url.js';
 import { chooseDatacenter, InventoryPaths, type DatacenterRef } from '../src/lib/vsphere/inventory.js';
 import { sessionFile } from '../src/lib/vsphere/session.js';
 import { parseThumbprint } from '../src/lib/vsphere/tls.js';
@@ -25,6 +26,18 @@ describe('vCenter URL', () => {
     const p = parseVcenterUrl('https://administrator%40vsphere.local:p%40ss%3Aw@vc/sdk');
     expect(p).toMatchObject({ userName: 'administrator@vsphere.local', password: 'p@ss:w' });
     expect(p.url.href).toBe('https://vc/sdk');
+  });
+
+  it('reads the userinfo one way for the session, the redaction and the credentials', () => {
+    // The last @ of the authority ends the userinfo, as in govc (Go's url.Parse).
+    const raw = 'https://admin:p@ss:w@vc.example.com:8443/sdk';
+    expect(parseVcenterUrl(raw)).toMatchObject({ userName: 'admin', password: 'p@ss:w', host: 'vc.example.com' });
+    expect(parseVcenterUrl(raw).port).toBe(8443);
+    expect(parseVcenterUrl(raw).url.href).toBe('https://vc.example.com:8443/sdk');
+    expect(urlUserinfo(raw)).toEqual({ username: 'admin', password: 'p@ss:w' });
+    expect(redactUserinfo(raw)).toBe('https://<redacted>@vc.example.com:8443/sdk');
+    expect(redactUserinfo('vc.example.com')).toBe('vc.example.com');
+    expect(() => parseVcenterUrl('https://admin:secret@')).toThrow(/^invalid vCenter URL "https:\/\/<redacted>@"/);
   });
 
   it('rejects other schemes', () => {

@@ -16,7 +16,7 @@ import { CPI_NODE_OPTIONS, generateCpiObjects, type CpiConfigInput, type CpiNode
 import { generateCsiObjects, type CsiConfigInput, type NetPermission } from './csi/config.js';
 import { newestCsiVersion } from './csi/config-keys.js';
 import { defaultCsiVersion } from './manifests/compatibility.js';
-import { parseVcenterEndpoint } from '../settings/vcenter-endpoint.js';
+import { parseVcenterUrl } from '../settings/vcenter-url.js';
 import { closest } from '../settings/user-config.js';
 import { readCaBundle, type CaBundle } from './ca-bundle.js';
 import { revealObjects, type GeneratedObject, type RevealedObject } from './config-objects.js';
@@ -228,7 +228,8 @@ function credentials(opts: CommonOptions, which: 'CPI' | 'CSI') {
 
 function endpoint(settings: VsphereSettings) {
   if (!settings.url) throw new UsageError('no vCenter URL; set --url or GOVC_URL');
-  return parseVcenterEndpoint(settings.url);
+  const { host, port } = parseVcenterUrl(settings.url);
+  return { host, port };
 }
 
 async function resolveDatacenters(opts: CommonOptions, deps: GenerateDeps): Promise<string[]> {

@@ -9,8 +9,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { vkConfigDir } from '../core/paths.js';
-import { urlUserinfo } from './vsphere.js';
-import { parseVcenterEndpoint } from './vcenter-endpoint.js';
+import { parseVcenterUrl, urlUserinfo } from './vcenter-url.js';
 
 const booleanKeys = new Set<UserConfigKey>(['insecure']);
 
@@ -285,7 +284,7 @@ function endpoint(raw: string): { hostPort: string; user: boolean; password: boo
   const info = urlUserinfo(raw);
   let hostPort: string;
   try {
-    const e = parseVcenterEndpoint(raw);
+    const e = parseVcenterUrl(raw);
     hostPort = `${e.host.toLowerCase()}:${e.port}`;
   } catch {
     hostPort = raw.trim().toLowerCase();

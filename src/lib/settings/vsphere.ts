@@ -5,6 +5,7 @@
 // vCenter configured" read them as they are. One place, so all agree.
 
 import { Secret } from '../core/secret.js';
+import { urlUserinfo } from './vcenter-url.js';
 
 /** The vSphere flags as parsed by oclif (before environment fallbacks). */
 export interface RawVsphereFlags {
@@ -32,24 +33,6 @@ export interface VsphereSettings {
 
 const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
-
-/** The user name and password in a URL's userinfo (`https://user:pass@host`), percent-decoded. */
-export function urlUserinfo(url: string | undefined): { username?: string; password?: string } {
-  const m = url ? /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^@/]*)@/i.exec(url) : null;
-  if (!m) return {};
-  const info = m[1]!;
-  const i = info.indexOf(':');
-  const dec = (s: string) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  return i < 0
-    ? { username: dec(info) || undefined }
-    : { username: dec(info.slice(0, i)) || undefined, password: dec(info.slice(i + 1)) || undefined };
-}
 
 export function resolveVsphereSettings(
   flags: Omit<RawVsphereFlags, 'datacenter'> & { datacenter?: string | string[] },

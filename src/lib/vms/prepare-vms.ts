@@ -10,7 +10,7 @@ import { mapLimit } from '../core/concurrency.js';
 import { UsageError, VkError } from '../core/errors.js';
 import type { Step } from '../core/step.js';
 import type { VimClient } from '../vsphere/client.js';
-import { NoPermissionError, VimFault } from '../vsphere/faults.js';
+import { findFault, NoPermissionError, VimFault } from '../vsphere/faults.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
 import { waitForTasks, runTask } from '../vsphere/task.js';
 import { refKey, type MoRef, type TaskInfo } from '../vsphere/types.js';
@@ -210,7 +210,7 @@ export async function planPrepareVms(client: VimClient, input: PrepareVmsInput):
 
 /** The vCenter fault as one line; a missing privilege is named. */
 export function faultText(err: unknown): string {
-  if (err instanceof NoPermissionError || (err instanceof VimFault && err.faultType === 'NoPermission')) {
+  if (err instanceof NoPermissionError || findFault(err, 'NoPermission')) {
     const privileges = err instanceof NoPermissionError ? err.privileges : [];
     return `permission denied: needs privilege ${privileges.length ? privileges.join(', ') : ADVANCED_CONFIG_PRIVILEGE}`;
   }
@@ -350,7 +350,7 @@ export async function powerCycleVms(
         await runTask(client, 'PowerOffVM_Task', vm.ref, {}, { timeoutMs: options.taskTimeoutMs }).catch(
           (err: unknown) => {
             // Already off (the guest stopped just after the timeout) is fine.
-            if (!(err instanceof VimFault && err.faultType === 'InvalidPowerState')) throw err;
+            if (!findFault(err, 'InvalidPowerState')) throw err;
           },
         );
       }

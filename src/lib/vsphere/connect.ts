@@ -11,6 +11,7 @@ import { VimClient } from './client.js';
 import { chooseDatacenter, listDatacenters, type DatacenterRef } from './inventory.js';
 import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
 import { resolveVsphereSettings, type RawVsphereFlags } from '../settings/vsphere.js';
+import { parseVcenterUrl } from '../settings/vcenter-url.js';
 import { parseThumbprint, readCaFiles, type TlsSettings } from './tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 import type { TaggingClient } from './tagging.js';
@@ -32,38 +33,6 @@ export interface VsphereOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
-
-/**
- * Parses a vCenter URL the way govc does: `host`, `host:port`,
- * `https://user:pass@host/sdk`; https and /sdk by default.
- */
-export function parseVcenterUrl(input: string): { url: URL; userName?: string; password?: string } {
-  const raw = input.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new UsageError(`invalid vCenter URL "${redactUserinfo(raw)}"`, {
-      hint: 'expected host, host:port or https://host/sdk',
-    });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`unsupported scheme "${url.protocol}" in vCenter URL`, { hint: 'use https:// (or http://)' });
-  }
-  if (!url.hostname) throw new UsageError(`invalid vCenter URL "${redactUserinfo(raw)}": no host`);
-  const userName = url.username ? decodeURIComponent(url.username) : undefined;
-  const password = url.password ? decodeURIComponent(url.password) : undefined;
-  url.username = '';
-  url.password = '';
-  if (url.pathname === '' || url.pathname === '/') url.pathname = '/sdk';
-  url.hash = '';
-  return { url, userName, password };
-}
-
-function redactUserinfo(raw: string): string {
-  return raw.replace(/\/\/[^@/]*@/, '//<redacted>@');
-}
 
 const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/i.test(v.trim());
 const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
