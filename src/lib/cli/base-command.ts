@@ -12,6 +12,7 @@ import type { KubeClient, RawKubeFlags } from '../kube/connect.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import type { RawVsphereFlags } from '../settings/vsphere.js';
 import { urlUserinfo } from '../settings/vcenter-url.js';
+import { SECRET_KEYS, SETTINGS, USERINFO_KEYS, type SettingKey } from '../settings/table.js';
 import { globalFlags } from './flags.js';
 import { createLogger, type Logger } from './logger.js';
 import { renderResult, type OutputFormat, type Table } from './output.js';
@@ -71,16 +72,13 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
       (this.flags.color as boolean | undefined) ?? (process.stderr.isTTY === true && env.NO_COLOR === undefined);
     this.log_ = createLogger({ debug, color });
     const config = ctor.readsUserConfig ? await this.#applyUserConfig(ctor, metadata, env) : undefined;
-    for (const candidate of [
-      config?.password === undefined ? undefined : String(config.password),
-      urlPassword(config?.url === undefined ? undefined : String(config.url)),
-      this.flag('password'),
-      env.VK_PASSWORD,
-      env.GOVC_PASSWORD,
-      urlPassword(this.flag('url')),
-      urlPassword(env.VK_URL),
-      urlPassword(env.GOVC_URL),
-    ]) {
+    // Every value a secret setting may take, and every password in a URL setting's user:password@.
+    const valuesOf = (key: SettingKey) => [
+      config?.[key as keyof UserConfig] === undefined ? undefined : String(config[key as keyof UserConfig]),
+      this.flag(key),
+      ...SETTINGS[key].env.map((name) => env[name]),
+    ];
+    for (const candidate of [...SECRET_KEYS.flatMap(valuesOf), ...USERINFO_KEYS.flatMap(valuesOf).map(urlPassword)]) {
       if (candidate) {
         const s = new Secret(candidate);
         this.#secrets.push(s);

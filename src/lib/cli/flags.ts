@@ -5,6 +5,7 @@
 
 import { Flags } from '@oclif/core';
 import { outputFormats } from './output.js';
+import { settingHelp } from '../settings/table.js';
 import type { DryRunMode } from '../core/step.js';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../kube/duration.js';
@@ -16,42 +17,42 @@ const GLOBAL = 'GLOBAL';
 export const vsphereFlags = {
   url: Flags.string({
     helpGroup: VSPHERE,
-    summary: 'vCenter URL: host, host:port or https://user:pass@host/sdk (env VK_URL, GOVC_URL).',
+    summary: settingHelp('url'),
   }),
-  username: Flags.string({ helpGroup: VSPHERE, summary: 'vCenter user name (env VK_USERNAME, GOVC_USERNAME).' }),
-  password: Flags.string({ helpGroup: VSPHERE, summary: 'vCenter password (env VK_PASSWORD, GOVC_PASSWORD).' }),
+  username: Flags.string({ helpGroup: VSPHERE, summary: settingHelp('username') }),
+  password: Flags.string({ helpGroup: VSPHERE, summary: settingHelp('password') }),
   insecure: Flags.boolean({
     helpGroup: VSPHERE,
     allowNo: true,
-    summary: 'Skip TLS certificate verification (env VK_INSECURE, GOVC_INSECURE).',
+    summary: settingHelp('insecure'),
   }),
   'ca-file': Flags.string({
     helpGroup: VSPHERE,
-    summary: 'PEM file of CA certificates to trust (env VK_TLS_CA_CERTS, GOVC_TLS_CA_CERTS).',
+    summary: settingHelp('ca-file'),
   }),
   thumbprint: Flags.string({
     helpGroup: VSPHERE,
-    summary: 'Pin the server certificate by its SHA-256 (or SHA-1) thumbprint (env VK_THUMBPRINT).',
+    summary: settingHelp('thumbprint'),
   }),
   datacenter: Flags.string({
     helpGroup: VSPHERE,
-    summary: 'Datacenter name or path (env VK_DATACENTER, GOVC_DATACENTER).',
+    summary: settingHelp('datacenter'),
   }),
   'persist-session': Flags.boolean({
     helpGroup: VSPHERE,
     allowNo: true,
-    summary: 'Keep the session cookie in the config dir and reuse it (env VK_PERSIST_SESSION; default true).',
+    summary: settingHelp('persist-session'),
   }),
   'request-timeout': Flags.integer({
     helpGroup: VSPHERE,
     min: 1,
-    summary: 'Seconds before a single vCenter request is abandoned (env VK_REQUEST_TIMEOUT; default 30).',
+    summary: settingHelp('request-timeout'),
   }),
 };
 
 export const kubeFlags = {
-  kubeconfig: Flags.string({ helpGroup: KUBE, summary: 'Path to the kubeconfig file (env KUBECONFIG).' }),
-  context: Flags.string({ helpGroup: KUBE, summary: 'Kubeconfig context to use (default: the current context).' }),
+  kubeconfig: Flags.string({ helpGroup: KUBE, summary: settingHelp('kubeconfig') }),
+  context: Flags.string({ helpGroup: KUBE, summary: settingHelp('context') }),
 };
 
 export const globalFlags = {

@@ -10,43 +10,12 @@ import { dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { vkConfigDir } from '../core/paths.js';
 import { parseVcenterUrl, urlUserinfo } from './vcenter-url.js';
+import { BOOLEAN_KEYS, CONFIG_KEYS, envSet as envIsSet, envValue, PER_VCENTER_KEYS, type ConfigKey } from './table.js';
 
-const booleanKeys = new Set<UserConfigKey>(['insecure']);
-
-/**
- * The environment variables that set the same thing as a key: when one is
- * set, the file's value is not used (environment beats the file).
- */
-export const envForKey = {
-  url: ['VK_URL', 'GOVC_URL'],
-  username: ['VK_USERNAME', 'GOVC_USERNAME'],
-  password: ['VK_PASSWORD', 'GOVC_PASSWORD'],
-  insecure: ['VK_INSECURE', 'GOVC_INSECURE'],
-  'ca-file': ['VK_TLS_CA_CERTS', 'GOVC_TLS_CA_CERTS'],
-  thumbprint: ['VK_THUMBPRINT'],
-  datacenter: ['VK_DATACENTER', 'GOVC_DATACENTER'],
-  folder: [],
-  datastore: [],
-  kubeconfig: ['KUBECONFIG'],
-  context: [],
-} satisfies Record<string, string[]>;
-
-/** Every key the file may hold, in the file's order; each is a flag of the commands that take it. */
-export const userConfigKeys = Object.keys(envForKey) as UserConfigKey[];
-export type UserConfigKey = keyof typeof envForKey;
+/** Every key the file may hold, in the file's order; each is a flag of the commands that take it (settings/table.ts). */
+export const userConfigKeys = CONFIG_KEYS;
+export type UserConfigKey = ConfigKey;
 export type UserConfig = Partial<Record<UserConfigKey, string | boolean>>;
-
-/** Keys that belong to one vCenter: not used when the URL in effect is another one. */
-export const vcenterKeys = new Set<UserConfigKey>([
-  'username',
-  'password',
-  'insecure',
-  'ca-file',
-  'thumbprint',
-  'datacenter',
-  'folder',
-  'datastore',
-]);
 
 /**
  * Flags that say the same thing another way: when the user gives one, the
@@ -127,7 +96,7 @@ export async function parseUserConfig(text: string, file: string): Promise<UserC
     }
     const k = key as UserConfigKey;
     if (value === null || value === undefined) continue;
-    if (booleanKeys.has(k)) {
+    if (BOOLEAN_KEYS.has(k)) {
       if (typeof value !== 'boolean') {
         throw new UsageError(`config file ${file}: key "${k}" must be true or false`);
       }
@@ -237,11 +206,11 @@ export function configLayer(input: ConfigLayerInput): ConfigLayer {
   const { config, declared, flags, env } = input;
   const notes: string[] = [];
   const values: ConfigLayer['values'] = {};
-  const envSet = (key: UserConfigKey) => envForKey[key].some((name) => env[name] !== undefined && env[name] !== '');
+  const envSet = (key: UserConfigKey) => envIsSet(key, env);
   const given = (key: string) =>
     (flags[key] !== undefined && !input.setFromDefault(key)) || input.args[key] !== undefined;
 
-  const urlInEffect = given('url') ? (flags.url as string) : envSet('url') ? firstEnv(env, envForKey.url) : undefined;
+  const urlInEffect = given('url') ? (flags.url as string) : envValue('url', env);
   let otherVcenter = false;
   let urlUser = false;
   let urlPassword = false;
@@ -263,7 +232,7 @@ export function configLayer(input: ConfigLayerInput): ConfigLayer {
     const def = declared[key];
     if (!def || given(key) || envSet(key)) continue;
     if ([...(def.exclusive ?? []), ...(alternativesOf[key] ?? [])].some(given)) continue;
-    if (otherVcenter && vcenterKeys.has(key)) continue;
+    if (otherVcenter && PER_VCENTER_KEYS.has(key)) continue;
     if ((key === 'username' && urlUser) || (key === 'password' && urlPassword)) continue;
     if (def.type === 'boolean') {
       if (typeof value === 'boolean') values[key] = value;
@@ -272,11 +241,6 @@ export function configLayer(input: ConfigLayerInput): ConfigLayer {
     }
   }
   return { values, notes };
-}
-
-function firstEnv(env: NodeJS.ProcessEnv, names: string[]): string | undefined {
-  for (const n of names) if (env[n]) return env[n];
-  return undefined;
 }
 
 /** host:port of a vCenter URL as govc reads it (https and 443 by default), and whether it carries credentials. */

@@ -1,11 +1,13 @@
-// The vCenter settings as the user gave them: each from its flag, then VK_*,
-// then govc's GOVC_* name, and user:password@ in the URL last. No validation
+// The vCenter settings as the user gave them: each from its flag, then its
+// environment variables (settings/table.ts: VK_*, then govc's GOVC_*), and
+// user:password@ in the URL last. No validation
 // and no I/O: connect() (resolveVsphereOptions) validates them into the
 // session's options; the generators, vk init and the checks for "is a
 // vCenter configured" read them as they are. One place, so all agree.
 
 import { Secret } from '../core/secret.js';
 import { urlUserinfo } from './vcenter-url.js';
+import { envValue, SETTINGS } from './table.js';
 
 /** The vSphere flags as parsed by oclif (before environment fallbacks). */
 export interface RawVsphereFlags {
@@ -38,21 +40,21 @@ export function resolveVsphereSettings(
   flags: Omit<RawVsphereFlags, 'datacenter'> & { datacenter?: string | string[] },
   env: NodeJS.ProcessEnv,
 ): VsphereSettings {
-  const url = first(flags.url, env.VK_URL, env.GOVC_URL);
+  const url = first(flags.url, envValue('url', env));
   const fromUrl = urlUserinfo(url);
-  const password = first(flags.password, env.VK_PASSWORD, env.GOVC_PASSWORD, fromUrl.password);
+  const password = first(flags.password, envValue('password', env), fromUrl.password);
+  // The first insecure variable that is set decides (VK_INSECURE=0 overrides GOVC_INSECURE=1).
+  const insecureEnv = SETTINGS.insecure.env.map((n) => env[n]).find((v) => v !== undefined);
   return {
     url,
-    username: first(flags.username, env.VK_USERNAME, env.GOVC_USERNAME, fromUrl.username),
+    username: first(flags.username, envValue('username', env), fromUrl.username),
     password: password === undefined ? undefined : new Secret(password),
-    // VK_INSECURE, when set, decides (VK_INSECURE=0 overrides GOVC_INSECURE=1).
-    insecure: flags.insecure ?? (env.VK_INSECURE !== undefined ? truthy(env.VK_INSECURE) : truthy(env.GOVC_INSECURE)),
-    caFile: first(flags['ca-file'], env.VK_TLS_CA_CERTS, env.GOVC_TLS_CA_CERTS),
-    thumbprint: first(flags.thumbprint, env.VK_THUMBPRINT),
+    insecure: flags.insecure ?? truthy(insecureEnv),
+    caFile: first(flags['ca-file'], envValue('ca-file', env)),
+    thumbprint: first(flags.thumbprint, envValue('thumbprint', env)),
     datacenter: first(
       Array.isArray(flags.datacenter) ? flags.datacenter[0] : flags.datacenter,
-      env.VK_DATACENTER,
-      env.GOVC_DATACENTER,
+      envValue('datacenter', env),
     ),
   };
 }

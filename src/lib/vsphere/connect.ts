@@ -12,6 +12,7 @@ import { chooseDatacenter, listDatacenters, type DatacenterRef } from './invento
 import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
 import { resolveVsphereSettings, type RawVsphereFlags } from '../settings/vsphere.js';
 import { parseVcenterUrl } from '../settings/vcenter-url.js';
+import { envValue, SETTINGS } from '../settings/table.js';
 import { parseThumbprint, readCaFiles, type TlsSettings } from './tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 import type { TaggingClient } from './tagging.js';
@@ -35,7 +36,6 @@ export interface VsphereOptions {
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 30;
 
 const falsy = (v: string | undefined) => v !== undefined && /^(0|false|no|off)$/i.test(v.trim());
-const first = (...values: Array<string | undefined>) => values.find((v) => v !== undefined && v !== '');
 
 /** Flags, then VK_*, then GOVC_*; validated, with files read. No request is sent. */
 export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.ProcessEnv): Promise<VsphereOptions> {
@@ -60,14 +60,15 @@ export async function resolveVsphereOptions(flags: RawVsphereFlags, env: NodeJS.
   let caPem: string | undefined;
   if (caFiles) caPem = (await readCaFiles(caFiles)).join('\n');
 
-  const persistEnv = first(env.VK_PERSIST_SESSION, env.GOVC_PERSIST_SESSION);
-  const persistSession = flags['persist-session'] ?? !falsy(persistEnv);
+  const persistSession = flags['persist-session'] ?? !falsy(envValue('persist-session', env));
 
   let timeoutSeconds = flags['request-timeout'];
-  if (timeoutSeconds === undefined && env.VK_REQUEST_TIMEOUT) {
-    timeoutSeconds = Number(env.VK_REQUEST_TIMEOUT);
+  const timeoutEnv = envValue('request-timeout', env);
+  if (timeoutSeconds === undefined && timeoutEnv) {
+    timeoutSeconds = Number(timeoutEnv);
     if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-      throw new UsageError(`invalid VK_REQUEST_TIMEOUT "${env.VK_REQUEST_TIMEOUT}"`, { hint: 'expected seconds > 0' });
+      const name = SETTINGS['request-timeout'].env[0];
+      throw new UsageError(`invalid ${name} "${timeoutEnv}"`, { hint: 'expected seconds > 0' });
     }
   }
 
