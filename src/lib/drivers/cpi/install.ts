@@ -35,8 +35,6 @@ import { applyTaintNodes, planTaintNodes, UNINITIALIZED_TAINT } from '../../node
 import { applyPrune, planPrune, type UninstallObject } from '../uninstall.js';
 import { CPI_DAEMONSET, REGION_LABEL, ZONE_LABEL } from '../names.js';
 
-export { CPI_DAEMONSET } from '../names.js';
-
 export interface InstallCpiPlan {
   options: InstallCpiInput;
   manifest: PreparedManifest;
