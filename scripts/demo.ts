@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startBox, type Box } from '../test/box/cluster.js';
 import { repoRoot } from '../test/box/build.js';
 import { startManifestServer, type ManifestServer } from '../test/fixtures/manifests/server.js';
+import { JOURNEY_BOX, JOURNEY_CSI_USER, JOURNEY_UP_FLAGS, journeyEnv } from '../test/support/journey.js';
 
 const manifestPath = join(repoRoot, 'oclif.manifest.json');
 if (!existsSync(manifestPath)) {
@@ -41,34 +42,13 @@ function vk(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
-// The CSI driver's own account, as an admin would have created it in vCenter
-// SSO; `vk roles create` gives it the least privileges the driver needs.
-const csiUser = 'k8s-csi@vsphere.local';
-const csiPassword = 'Csi-Passw0rd!';
-
 try {
   process.stderr.write('demo: starting the box: vcsim, etcd, kube-apiserver, controller-manager, scheduler, kwok…\n');
-  box = await startBox({
-    drivers: true,
-    vcsim: {
-      cluster: 1,
-      host: 3,
-      ds: 1,
-      nfs: 1,
-      folder: '/DC0/vm/k8s',
-      folderVms: 3,
-      logins: { [csiUser]: csiPassword },
-    },
-  });
+  box = await startBox(JOURNEY_BOX);
   // No internet here: the driver manifests come from a local mirror of small
   // fixture manifests shaped like the upstream ones (VK_MANIFEST_BASE_URL).
   manifests = await startManifestServer();
-  const env: NodeJS.ProcessEnv = {
-    ...box.env,
-    GOVC_INSECURE: '1',
-    VK_MANIFEST_BASE_URL: manifests.baseUrl,
-    VK_CSI_PASSWORD: csiPassword,
-  };
+  const env = journeyEnv(box, manifests);
   const version = (await box.getJson<{ gitVersion: string }>('/version')).gitVersion;
   process.stderr.write(
     `demo: vCenter ${box.vcsim!.url} (user ${box.vcsim!.username}), Kubernetes ${version} at ${box.apiServerUrl} (KUBECONFIG=${box.kubeconfig})\n`,
@@ -77,8 +57,9 @@ try {
   const steps: Array<[string, string[]]> = [
     ['about', ['about']],
     ['datastores', ['datastores']],
-    ['roles:create', ['roles', 'create', '--csi-user', csiUser, '--folder', 'k8s']],
-    ['up', ['up', '--folder', 'k8s', '--datastore', 'NFS_0', '--csi-username', csiUser]],
+    // `vk roles create` gives the CSI account the least privileges the driver needs.
+    ['roles:create', ['roles', 'create', '--csi-user', JOURNEY_CSI_USER, '--folder', 'k8s']],
+    ['up', ['up', ...JOURNEY_UP_FLAGS]],
   ];
   let failed = 0;
   for (const [id, args] of steps) {

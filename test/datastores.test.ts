@@ -2,7 +2,7 @@
 // datastores, compared field by field with the simulator's own view.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runVk } from './support/run-vk.js';
-import { startVcsim, type Vcsim } from './support/vcsim.js';
+import { startVcsim, type Vcsim, type VcsimDatastore } from './support/vcsim.js';
 
 let sim: Vcsim;
 beforeAll(async () => {
@@ -11,18 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
 });
-
-interface SimDatastore {
-  name: string;
-  path: string;
-  type: string;
-  url: string;
-  capacity: number;
-  free: number;
-  remoteHost?: string;
-  remotePath?: string;
-  hosts: string[];
-}
 
 interface VkDatastore {
   name: string;
@@ -40,7 +28,7 @@ interface VkDatastore {
 
 describe('vk datastores', () => {
   it('-o json agrees with the simulator field by field, sizes in bytes', async () => {
-    const expected = (await sim.inspect('datastores')) as SimDatastore[];
+    const expected = (await sim.inspect('datastores')) as VcsimDatastore[];
     const r = await runVk(['datastores', '-o', 'json'], sim.env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

@@ -282,6 +282,20 @@ describe('tls-trust', () => {
     },
   });
 
+  it('fails, with the command that rewrites it, when a driver config cannot be read', () => {
+    const unreadable = {
+      ...configs([vc({})]),
+      csi: { ok: false as const, reason: 'csi-vsphere.conf: line 3: no section' },
+    };
+    expect(tlsTrustCheck(session({ insecure: false }), unreadable, cert)).toEqual({
+      id: 'tls-trust',
+      title: 'Drivers trust the same vCenter as vk',
+      status: 'fail',
+      detail: 'cannot read a driver config: csi-vsphere.conf: line 3: no section',
+      fix: 'regenerate it with vk generate cpi|csi --apply',
+    });
+  });
+
   it("compares a SHA-1 or SHA-256 pin with the server's certificate, in any notation", () => {
     const s = session({ insecure: false });
     expect(

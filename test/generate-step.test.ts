@@ -100,6 +100,26 @@ describe('generate step', () => {
     expect((err as VkError).hint).toMatch(/Datastore > Low level file operations/);
   });
 
+  it('names the first three privileges the CSI user lacks, then how many more, and the command that grants them', async () => {
+    const missing = [
+      'Cns.Searchable on /',
+      'StorageProfile.View on /',
+      'Datastore.FileManagement on /DC/datastore/ds',
+      'VirtualMachine.Config.AddExistingDisk on /DC/vm/k8s',
+      'VirtualMachine.Config.AddRemoveDevice on /DC/vm/k8s',
+    ];
+    const { deps } = fakeDeps({ missingCsiPrivileges: async () => ({ missing, fix: 'vk roles create --csi' }) });
+    const creds = { username: 'csi@vsphere.local', password: new Secret('csi-pw') };
+    const err = await planCsi({ ...csiOpts, datacenters: ['DC'], clusterId: 'c', credentials: creds }, deps).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(VkError);
+    expect((err as VkError).message).toBe(
+      'the CSI user csi@vsphere.local lacks privileges the driver needs: Cns.Searchable on /, StorageProfile.View on /, Datastore.FileManagement on /DC/datastore/ds and 2 more',
+    );
+    expect((err as VkError).hint).toBe('grant them with: vk roles create --csi (or skip the check with --no-verify)');
+  });
+
   it('applies the real values, in order', async () => {
     const { deps, applied } = fakeDeps();
     const plan = await planCpi({ ...csiOpts, datacenters: ['DC'] }, deps);

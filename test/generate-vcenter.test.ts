@@ -50,33 +50,24 @@ describe('vk generate with a vCenter session', () => {
   });
 
   it('checks the CSI credentials with a login and refuses wrong ones, naming the user and the fix', async () => {
-    const ok = await vk([
-      'generate',
-      'csi',
-      '--datacenter',
-      'DC0',
-      '--cluster-id',
-      'c1',
-      '--csi-username',
-      sim.username,
-      '--csi-password',
-      sim.password,
-    ]);
+    const csi = (password: string) =>
+      vk([
+        'generate',
+        'csi',
+        '--datacenter',
+        'DC0',
+        '--cluster-id',
+        'c1',
+        '--csi-username',
+        sim.username,
+        '--csi-password',
+        password,
+      ]);
+    const ok = await csi(sim.password);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain(`checking the CSI credentials of ${sim.username}`);
 
-    const bad = await vk([
-      'generate',
-      'csi',
-      '--datacenter',
-      'DC0',
-      '--cluster-id',
-      'c1',
-      '--csi-username',
-      sim.username,
-      '--csi-password',
-      'WrongPass-42',
-    ]);
+    const bad = await csi('WrongPass-42');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     const lines = bad.stderr

@@ -11,36 +11,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBox, UNINITIALIZED_TAINT, type Box, type KubeObject } from './box/cluster.js';
 import { startManifestServer, type ManifestServer } from './fixtures/manifests/server.js';
 import { runVk } from './support/run-vk.js';
+import {
+  JOURNEY_BOX,
+  JOURNEY_CSI_PASSWORD,
+  JOURNEY_CSI_USER,
+  JOURNEY_UP_FLAGS,
+  journeyEnv,
+} from './support/journey.js';
 
-const CSI_USER = 'k8s-csi@vsphere.local';
-const CSI_PASSWORD = 'Csi-Passw0rd!';
 let box: Box;
 let manifests: ManifestServer;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  box = await startBox({
-    drivers: true,
-    vcsim: {
-      cluster: 1,
-      host: 3,
-      ds: 1,
-      nfs: 1,
-      folder: '/DC0/vm/k8s',
-      folderVms: 3,
-      logins: { [CSI_USER]: CSI_PASSWORD },
-    },
-  });
+  box = await startBox(JOURNEY_BOX);
   // The fixtures for Kubernetes 1.36 (CPI v1.36.0, CSI v3.8.0) name the
   // releases the box builds; the runtime runs no other tag.
   manifests = await startManifestServer({ aliases: {} });
-  env = {
-    ...box.env,
-    GOVC_INSECURE: '1',
-    VK_MANIFEST_BASE_URL: manifests.baseUrl,
-    VK_CSI_PASSWORD: CSI_PASSWORD,
-    NO_COLOR: '1',
-  };
+  env = { ...journeyEnv(box, manifests), NO_COLOR: '1' };
 }, 600_000);
 
 afterAll(async () => {
@@ -51,7 +39,7 @@ afterAll(async () => {
 // Rollouts of the real drivers on a loaded 2-core machine take a while.
 const T = 400_000;
 const up = (...args: string[]) => runVk(['up', '--timeout', '240s', ...args], env, { timeoutMs: T - 10_000 });
-const FULL = ['--folder', 'k8s', '--datastore', 'NFS_0', '--csi-username', CSI_USER];
+const FULL = JOURNEY_UP_FLAGS;
 
 // Kinds vk could touch. Nodes, pods, events, leases and volumes change on
 // their own (heartbeats, the smoke test); nodes are compared by what vk sets.
@@ -184,7 +172,7 @@ describe('vk up in the box', () => {
     expect(plans['install-csi']).toMatchObject({ version: 'v3.8.0' });
     expect(plans['storageclass']).toMatchObject({ action: 'create' });
     expect(plans['smoke-test']).toBeUndefined();
-    expect(json.stdout).not.toContain(CSI_PASSWORD);
+    expect(json.stdout).not.toContain(JOURNEY_CSI_PASSWORD);
     expect(json.stdout).not.toContain(box.vcsim!.password);
     expect(await snapshot()).toEqual(before);
   }, 120_000);
@@ -257,7 +245,7 @@ describe('vk up in the box', () => {
       // The CSI driver logs in as its own account, not the admin's.
       const secret = await box.store.get('Secret', 'vsphere-config-secret', 'vmware-system-csi');
       const conf = Buffer.from((secret!.data as Record<string, string>)['csi-vsphere.conf']!, 'base64').toString();
-      expect(conf).toContain(`user = "${CSI_USER}"`);
+      expect(conf).toContain(`user = "${JOURNEY_CSI_USER}"`);
 
       // The re-run: every step finds its work done; nothing outside the smoke test's namespace changes.
       const before = await snapshot();

@@ -17,7 +17,7 @@ import type { Container, Pod } from './pod-spec.js';
 
 const execFileP = promisify(execFile);
 export const CSI_DRIVER_NAME = 'csi.vsphere.vmware.com';
-export const ATTACH_DETACH_ANNOTATION = 'volumes.kubernetes.io/controller-managed-attach-detach';
+const ATTACH_DETACH_ANNOTATION = 'volumes.kubernetes.io/controller-managed-attach-detach';
 const TOPOLOGY_PREFIX = 'topology.csi.vmware.com/';
 const CONFIG_SECRET = 'vsphere-config-secret';
 

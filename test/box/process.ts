@@ -6,12 +6,20 @@ import { openSync, closeSync, readFileSync } from 'node:fs';
 
 const running = new Set<ChildProcess>();
 let hooked = false;
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', () => {
-    for (const c of running) c.kill('SIGKILL');
-  });
+
+/**
+ * Kills the child with SIGKILL when this process exits before it does: the
+ * last resort for a suite that never called stop().
+ */
+export function killWithParent(child: ChildProcess): void {
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', () => {
+      for (const c of running) c.kill('SIGKILL');
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
 }
 
 export interface ProcSpec {
@@ -42,7 +50,6 @@ export class Proc {
 
   start(): void {
     if (this.running) return;
-    hookExit();
     const fd = openSync(this.spec.logFile, 'a');
     const child = spawn(this.spec.bin, this.spec.args, {
       env: this.spec.env ?? process.env,
@@ -50,12 +57,11 @@ export class Proc {
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
-    running.add(child);
+    killWithParent(child);
     this.child = child;
     this.lastExit = undefined;
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        running.delete(child);
         this.lastExit = { code, signal };
         resolve();
       });

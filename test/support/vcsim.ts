@@ -7,13 +7,14 @@
 //   await runVk(['datastores', '--insecure'], { env: sim.env });
 //   const vms = await sim.inspect('vms');
 
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { buildGo } from './go-build.js';
+import { killWithParent } from '../box/process.js';
 
 const execFileP = promisify(execFile);
 
@@ -315,19 +316,6 @@ export function vcsimArgs(opts: VcsimOptions): string[] {
   return args;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Last resort if a suite forgets stop(): the launcher also exits when its
-  // stdin closes, which covers a parent killed without running this hook.
-  process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-}
-
 /** vk's environment for a simulator: no inherited GOVC_* / VK_* settings. */
 function vkEnv(ready: ReadyLine, configDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -357,8 +345,9 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
   writeLogins();
   const args = [...vcsimArgs(opts), `-login-file=${loginFile}`, '-exit-on-stdin-eof'];
   const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  installExitHook();
-  running.add(child);
+  // The launcher also exits when its stdin closes (-exit-on-stdin-eof), which
+  // covers a parent killed without running the exit hook.
+  killWithParent(child);
 
   let stderr = '';
   child.stderr!.setEncoding('utf8');
@@ -366,10 +355,7 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     stderr = (stderr + chunk).slice(-8192); // keep draining; keep the tail for errors
   });
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    });
+    child.once('exit', (code) => resolve(code));
   });
 
   const timeoutMs = opts.startTimeoutMs ?? 60_000;

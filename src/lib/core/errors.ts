@@ -46,8 +46,3 @@ export class InterruptedError extends VkError {
 export function isVkError(err: unknown): err is VkError {
   return err instanceof VkError;
 }
-
-/** Throws an InterruptedError when the signal has fired. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new InterruptedError();
-}

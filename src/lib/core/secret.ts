@@ -36,10 +36,6 @@ export class Secret {
   static readonly redacted = REDACTED;
 }
 
-export function secretOrUndefined(value: string | undefined): Secret | undefined {
-  return value === undefined || value === '' ? undefined : new Secret(value);
-}
-
 /**
  * Below this length a secret is replaced only where it stands alone (not
  * inside a word), so a short password does not shred every message that

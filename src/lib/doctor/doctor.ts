@@ -23,6 +23,7 @@ import { vsanFileServicesCheck } from '../storage/file-services.js';
 export { matchNodes, providerUuid, type NodeMatch } from '../vms/node-vms.js';
 
 import { firstOf, type CheckResult, type CheckStatus } from './checks.js';
+import { MISSING_PRIVILEGES_SHOWN } from '../roles/privileges.js';
 import * as names from '../drivers/names.js';
 import { skippedSnapshotsCheck, snapshotsCheck } from '../snapshots/doctor.js';
 export type { CheckResult, CheckStatus } from './checks.js';
@@ -632,16 +633,15 @@ async function csiPrivilegesCheck(
   if (r.missing.length === 0) {
     return { id: 'csi-privileges', title, status: 'pass', detail: `${r.checked} privileges held` };
   }
-  const shown = r.missing
-    .slice(0, 3)
-    .map((m) => `${m.privilege} on ${m.object}`)
-    .join(', ');
-  const more = r.missing.length > 3 ? ` and ${r.missing.length - 3} more` : '';
+  const shown = firstOf(
+    r.missing.map((m) => `${m.privilege} on ${m.object}`),
+    MISSING_PRIVILEGES_SHOWN,
+  );
   return {
     id: 'csi-privileges',
     title,
     status: 'fail',
-    detail: `missing ${shown}${more}`,
+    detail: `missing ${shown}`,
     fix: r.missing[0]!.fix,
   };
 }

@@ -23,6 +23,15 @@ import { CSI_DRIVER_NAME } from '../drivers/names.js';
 
 type Result = CheckResult;
 
+/** A check that compares against the drivers' configs fails when one of them cannot be read. */
+const unreadableConfig = (id: string, title: string, reason: string): Result => ({
+  id,
+  title,
+  status: 'fail',
+  detail: `cannot read a driver config: ${reason}`,
+  fix: 'regenerate it with vk generate cpi|csi --apply',
+});
+
 const CPI_CONFIG_OBJECT = 'ConfigMap kube-system/vsphere-cloud-config';
 const CSI_CONFIG_OBJECT = 'Secret vmware-system-csi/vsphere-config-secret';
 export const CPI_CONFIG_SOURCE = `${CPI_CONFIG_OBJECT} (vsphere.conf)`;
@@ -136,15 +145,7 @@ export function datacentersCheck(
   const seen: string[] = [`vk: ${wanted ? findDatacenter(datacenters, wanted)!.path : `not set, vCenter has ${have}`}`];
   for (const read of [configs?.cpi, configs?.csi]) {
     if (!read) continue;
-    if (!read.ok) {
-      return {
-        id,
-        title,
-        status: 'fail',
-        detail: `cannot read a driver config: ${read.reason}`,
-        fix: 'regenerate it with vk generate cpi|csi --apply',
-      };
-    }
+    if (!read.ok) return unreadableConfig(id, title, read.reason);
     const conf = read.value;
     if (!conf) continue;
     for (const vc of conf.vcenters.filter((v) => sameHost(v.server, host))) {
@@ -470,14 +471,7 @@ export function tlsTrustCheck(session: VsphereSession, configs: DriverConfigs, c
   const title = 'Drivers trust the same vCenter as vk';
   const read = [configs.cpi, configs.csi];
   const bad = read.find((r) => !r.ok);
-  if (bad && !bad.ok)
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: `cannot read a driver config: ${bad.reason}`,
-      fix: 'vk generate cpi|csi --apply',
-    };
+  if (bad && !bad.ok) return unreadableConfig(id, title, bad.reason);
   const confs = read.map((r) => (r.ok ? r.value : undefined)).filter((c): c is DriverConfig => !!c);
   if (confs.length === 0) return { id, title, status: 'skip', detail: 'no CPI or CSI config in the cluster' };
   const { host, port } = vkEndpoint(session);

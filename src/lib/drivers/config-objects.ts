@@ -75,16 +75,6 @@ export function redactedObjects(objects: readonly GeneratedObject[]): RevealedOb
   return JSON.parse(JSON.stringify(objects)) as RevealedObject[];
 }
 
-/** The secret values the objects carry, for scrubbing logs and errors. */
-export function secretsOf(objects: readonly GeneratedObject[]): Secret[] {
-  const out: Secret[] = [];
-  for (const o of objects) {
-    if (o.kind !== 'Secret') continue;
-    for (const v of Object.values(o.stringData)) if (v instanceof Secret) out.push(v);
-  }
-  return out;
-}
-
 /** A YAML stream (`---` between documents) or a JSON `List`, like kubectl prints. */
 export async function renderObjects(objects: readonly RevealedObject[], format: 'yaml' | 'json'): Promise<string> {
   if (format === 'json') {

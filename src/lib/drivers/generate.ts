@@ -21,6 +21,8 @@ import { closest } from '../settings/user-config.js';
 import { readCaBundle, type CaBundle } from './ca-bundle.js';
 import { revealObjects, type GeneratedObject, type RevealedObject } from './config-objects.js';
 import type { VsphereSettings } from '../settings/vsphere.js';
+import { firstOf } from '../doctor/checks.js';
+import { MISSING_PRIVILEGES_SHOWN } from '../roles/privileges.js';
 
 export type ApplyAction = 'created' | 'updated' | 'unchanged';
 
@@ -302,7 +304,7 @@ async function verify(
   if (which !== 'CSI' || !deps.missingCsiPrivileges) return;
   const { missing, fix } = await deps.missingCsiPrivileges(cred.username);
   if (missing.length === 0) return;
-  const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
+  const shown = firstOf(missing, MISSING_PRIVILEGES_SHOWN);
   throw new VkError(`the CSI user ${cred.username} lacks privileges the driver needs: ${shown}`, {
     hint: `grant them with: ${fix} (or skip the check with --no-verify)`,
   });

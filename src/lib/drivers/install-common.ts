@@ -10,7 +10,6 @@ import { UsageError, InterruptedError } from '../core/errors.js';
 import type { PrunedObject } from './uninstall.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ApplyResult as KubeApplyResult } from '../kube/apply.js';
-import { formatDuration } from '../kube/duration.js';
 import { manifestBaseUrl, resolveCpi, resolveCsi, type Component } from './manifests/compatibility.js';
 import { rewriteImages, validateImageRegistry } from './manifests/images.js';
 import {
@@ -222,9 +221,6 @@ export async function waitForAll<T extends KubernetesObject>(
   if (kube.signal.aborted) throw new InterruptedError();
   return state;
 }
-
-/** Milliseconds left as text, for messages. */
-export const timeoutText = (ms: number) => formatDuration(ms);
 
 /**
  * An install's one line, as vk up shows it: "v3.8.0: 12 objects: 12 unchanged",

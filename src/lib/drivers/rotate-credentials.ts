@@ -15,7 +15,7 @@ import { UsageError, VkError } from '../core/errors.js';
 import type { Secret } from '../core/secret.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
-import { LOGIN_FAILURE, logExcerpt } from '../kube/logs.js';
+import { DRIVER_LOG_TAIL_LINES, LOGIN_FAILURE, logExcerpt } from '../kube/logs.js';
 import { isDefaultStorageClass } from '../kube/storage-class.js';
 import { iniValue, parseIni, setIniValue, type ParsedIniSection } from './ini.js';
 import { csiConfKey, csiSecret } from './csi/config.js';
@@ -265,7 +265,7 @@ async function proveLogin(kube: KubeClient, w: DriverWorkload, since: Date, dead
     );
     for (const p of pods) {
       const log = await kube
-        .podLog(w.namespace, p.metadata!.name!, { container: w.container, tailLines: 200 })
+        .podLog(w.namespace, p.metadata!.name!, { container: w.container, tailLines: DRIVER_LOG_TAIL_LINES })
         .catch(() => '');
       const failure = log.split('\n').findLast((l) => LOGIN_FAILURE.test(l));
       if (failure) {

@@ -8,16 +8,7 @@ import type { ObjectRef } from './resources.js';
 import { KubeRest } from './rest.js';
 import * as waiters from './wait.js';
 
-export { refOf, type ObjectRef } from './resources.js';
-export type { WatchEvent } from './transport.js';
-export {
-  FIELD_MANAGER,
-  type ListOptions,
-  type ObjectList,
-  type PatchType,
-  type ServerVersion,
-  type WriteOptions,
-} from './rest.js';
+export type { ObjectRef } from './resources.js';
 
 export class KubeClient extends KubeRest {
   /** Server-side apply of a list of objects, in order; see apply.ts. */
@@ -44,4 +35,4 @@ export class KubeClient extends KubeRest {
   }
 }
 
-export { isNotFound, isConflict, isAlreadyExists, KubeApiError } from './errors.js';
+export { isNotFound } from './errors.js';

@@ -37,8 +37,6 @@ export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError
 /** A write lost an optimistic-concurrency race (resourceVersion changed). */
 export const isConflict = (err: unknown): boolean =>
   err instanceof KubeApiError && err.status === 409 && err.reason === 'Conflict';
-export const isAlreadyExists = (err: unknown): boolean =>
-  err instanceof KubeApiError && err.status === 409 && err.reason === 'AlreadyExists';
 
 /** What the error translator needs to know about the request that failed. */
 export interface RequestInfo {

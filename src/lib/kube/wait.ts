@@ -241,6 +241,11 @@ export function podProblems(pod: V1Pod): string[] {
   return out;
 }
 
+/** Unready pods a rollout timeout describes: they usually fail alike, and more would bury the error in detail. */
+const PODS_DESCRIBED = 3;
+/** Log lines read from a container that ended: its last error is near the end of what it printed before exiting. */
+const ENDED_CONTAINER_TAIL_LINES = 20;
+
 /** For DaemonSets/Deployments: the pods that are not ready, and why. */
 const workloadPods: Diagnose = async (client, obj) => {
   const w = obj as V1DaemonSet | V1Deployment | undefined;
@@ -259,13 +264,16 @@ const workloadPods: Diagnose = async (client, obj) => {
     for (const cs of pod.status?.containerStatuses ?? []) {
       if (!cs.lastState?.terminated && !cs.state?.terminated) continue;
       const log = await client
-        .podLog(pod.metadata!.namespace!, pod.metadata!.name!, { container: cs.name, tailLines: 20 })
+        .podLog(pod.metadata!.namespace!, pod.metadata!.name!, {
+          container: cs.name,
+          tailLines: ENDED_CONTAINER_TAIL_LINES,
+        })
         .catch(() => '');
       const line = lastErrorLine(log);
       if (line) why.push(`container ${cs.name} logged "${line}"`);
     }
     out.push(`pod ${pod.metadata?.name}: ${why.length ? why.join(', ') : (pod.status?.phase ?? 'Pending')}`);
-    if (out.length === 3) break;
+    if (out.length === PODS_DESCRIBED) break;
   }
   return out;
 };

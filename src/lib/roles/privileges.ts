@@ -21,6 +21,9 @@
 
 import { UsageError } from '../core/errors.js';
 
+/** How many missing privileges a failing check names; its fix grants them all and `vk roles check` lists every one. */
+export const MISSING_PRIVILEGES_SHOWN = 3;
+
 export type DriverUser = 'csi' | 'cpi';
 
 /**

@@ -102,10 +102,6 @@ export function settingHelp(key: SettingKey): string {
   return `${summary ?? key}${said.length ? ` (${said.join('; ')})` : ''}.`;
 }
 
-/** "--username (or VK_USERNAME, GOVC_USERNAME)": how a hint names where a setting comes from. */
-export const settingSources = (key: SettingKey): string =>
-  `--${key}${spec(key).env.length ? ` (or ${spec(key).env.join(', ')})` : ''}`;
-
 const keysWhere = (test: (s: SettingSpec) => boolean) =>
   (Object.keys(SETTINGS) as SettingKey[]).filter((k) => test(spec(k)));
 

@@ -26,6 +26,7 @@ import { refKey, refOfKey, type MoRef } from '../vsphere/types.js';
 import { CSI_TOPOLOGY_PREFIX } from '../drivers/names.js';
 import { matchNodes, readVms, type NodeMatch } from '../vms/node-vms.js';
 
+/** The tag categories vk topology creates unless told otherwise. */
 export const DEFAULT_REGION_CATEGORY = 'k8s-region';
 export const DEFAULT_ZONE_CATEGORY = 'k8s-zone';
 /** What vk's categories may be attached to: the objects a zone or region names. */

@@ -162,16 +162,6 @@ export async function serverCertificates(
   });
 }
 
-/** The SHA-256 and SHA-1 thumbprints of the certificate a TLS server presents (see serverCertificates). */
-export async function serverThumbprints(
-  host: string,
-  port: number,
-  timeoutMs: number,
-): Promise<{ sha256: string; sha1: string }> {
-  const { sha256, sha1 } = await serverCertificates(host, port, timeoutMs);
-  return { sha256, sha1 };
-}
-
 /** The PEM files of a --ca-file value (several joined with ':', like GOVC_TLS_CA_CERTS), each checked. */
 export async function readCaFiles(caFiles: string): Promise<string[]> {
   const { readFile } = await import('node:fs/promises');

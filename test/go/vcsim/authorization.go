@@ -155,17 +155,25 @@ func userNotFound(p string) *soap.Fault {
 		&types.UserNotFound{Principal: p})
 }
 
+// privilegeQueryFault is what vCenter refuses a query of a user's privileges
+// with: an entity that does not exist, then a user it does not know.
+func privilegeQueryFault(entities []types.ManagedObjectReference, user string) *soap.Fault {
+	if f := missingEntity(entities); f != nil {
+		return f
+	}
+	if !knownPrincipal(user, false) {
+		return userNotFound(user)
+	}
+	return nil
+}
+
 // HasUserPrivilegeOnEntities answers from the permissions set for the user
 // (the simulator answers isGranted=true for every user, entity and
 // privilege) and refuses unknown users and entities.
 func (m *authz) HasUserPrivilegeOnEntities(req *types.HasUserPrivilegeOnEntities) soap.HasFault {
 	body := &methods.HasUserPrivilegeOnEntitiesBody{}
-	if f := missingEntity(req.Entities); f != nil {
+	if f := privilegeQueryFault(req.Entities, req.UserName); f != nil {
 		body.Fault_ = f
-		return body
-	}
-	if !knownPrincipal(req.UserName, false) {
-		body.Fault_ = userNotFound(req.UserName)
 		return body
 	}
 	res := &types.HasUserPrivilegeOnEntitiesResponse{}
@@ -185,12 +193,8 @@ func (m *authz) HasUserPrivilegeOnEntities(req *types.HasUserPrivilegeOnEntities
 // grant (the simulator lists the Admin role's privileges for anyone).
 func (m *authz) FetchUserPrivilegeOnEntities(req *types.FetchUserPrivilegeOnEntities) soap.HasFault {
 	body := &methods.FetchUserPrivilegeOnEntitiesBody{}
-	if f := missingEntity(req.Entities); f != nil {
+	if f := privilegeQueryFault(req.Entities, req.UserName); f != nil {
 		body.Fault_ = f
-		return body
-	}
-	if !knownPrincipal(req.UserName, false) {
-		body.Fault_ = userNotFound(req.UserName)
 		return body
 	}
 	res := &types.FetchUserPrivilegeOnEntitiesResponse{}

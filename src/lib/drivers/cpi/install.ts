@@ -7,7 +7,7 @@
 // that do not, the CCM's own log lines decide the likely cause.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOGIN_FAILURE, logExcerpt } from '../../kube/logs.js';
+import { DRIVER_LOG_TAIL_LINES, LOGIN_FAILURE, logExcerpt } from '../../kube/logs.js';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Progress } from '../../cli/progress.js';
 import type { Context } from '../../core/context.js';
@@ -38,8 +38,6 @@ import {
 import { applyTaintNodes, planTaintNodes, TAINT_CONCURRENCY, UNINITIALIZED_TAINT } from '../../nodes/taint-nodes.js';
 import { applyPrune, planPrune, type UninstallObject } from '../uninstall.js';
 import { CPI_DAEMONSET, REGION_LABEL, ZONE_LABEL } from '../names.js';
-
-export { CPI_DAEMONSET } from '../names.js';
 
 export interface InstallCpiPlan {
   options: InstallCpiInput;
@@ -277,6 +275,9 @@ async function ccmLogAbout(kube: KubeClient, plan: InstallCpiPlan, nodes: string
   return ccmLog(kube, plan);
 }
 
+/** CCM pods whose logs are read: one per node of a three-node HA control plane; more would repeat the same lines. */
+const CCM_PODS_READ = 3;
+
 /** The last lines of the CCM pods' logs (empty when they cannot be read). */
 async function ccmLog(kube: KubeClient, plan: InstallCpiPlan): Promise<string[]> {
   const ds = findObject(plan.manifest.objects, 'DaemonSet', CPI_DAEMONSET.name) as
@@ -289,8 +290,10 @@ async function ccmLog(kube: KubeClient, plan: InstallCpiPlan): Promise<string[]>
     const pods = await kube.list<V1Pod>('v1', 'Pod', { namespace: CPI_DAEMONSET.namespace, labelSelector: selector });
     const logs = await Promise.all(
       pods.items
-        .slice(0, 3)
-        .map((p) => kube.podLog(CPI_DAEMONSET.namespace, p.metadata!.name!, { tailLines: 200 }).catch(() => '')),
+        .slice(0, CCM_PODS_READ)
+        .map((p) =>
+          kube.podLog(CPI_DAEMONSET.namespace, p.metadata!.name!, { tailLines: DRIVER_LOG_TAIL_LINES }).catch(() => ''),
+        ),
     );
     return logs.flatMap((l) => l.split('\n')).filter((l) => l.trim() !== '');
   } catch {

@@ -51,7 +51,6 @@ import {
   ZONE_LABEL,
 } from '../names.js';
 
-export { CSI_DRIVER_NAME, CSI_NAMESPACE } from '../names.js';
 const NODE_DAEMONSET = CSI_NODE.name;
 
 export interface InstallCsiInput extends InstallOptions {

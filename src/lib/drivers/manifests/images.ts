@@ -54,10 +54,6 @@ export function parseImageRef(image: string): ImageRef {
   return { registry: 'docker.io', repository: slash < 0 ? `library/${rest}` : rest, tag, digest };
 }
 
-export function formatImageRef(ref: ImageRef): string {
-  return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
-}
-
 const HOST =
   /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::\d{1,5})?$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;

@@ -30,12 +30,6 @@ export interface PodSpec {
   [field: string]: unknown;
 }
 
-/** "kind/namespace/name" (or "kind/name" when cluster-scoped), for messages. */
-export function objectRef(obj: KubeObject): string {
-  const ns = obj.metadata.namespace;
-  return ns ? `${obj.kind}/${ns}/${obj.metadata.name}` : `${obj.kind}/${obj.metadata.name}`;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
