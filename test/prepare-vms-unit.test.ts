@@ -4,8 +4,6 @@ import { UsageError } from '../src/lib/core/errors.js';
 import {
   absoluteFolderPath,
   applyPrepareVms,
-  closestFolders,
-  editDistance,
   isEnabled,
   summarizePrepareResult,
   validatePrepareInput,
@@ -13,6 +11,7 @@ import {
   type VmPlan,
 } from '../src/lib/vms/prepare-vms.js';
 import type { VimClient } from '../src/lib/vsphere/client.js';
+import { closest, closestPaths } from '../src/lib/core/suggest.js';
 import type { DatacenterRef } from '../src/lib/vsphere/inventory.js';
 
 const dc = { name: 'DC0', path: '/DC0' } as DatacenterRef;
@@ -31,12 +30,13 @@ describe('prepare-vms logic', () => {
   });
 
   it('ranks folder suggestions by edit distance', () => {
-    expect(editDistance('kitten', 'sitting')).toBe(3);
-    expect(editDistance('', 'abc')).toBe(3);
     const folders = ['/DC0/vm', '/DC0/vm/k8s', '/DC0/vm/k8s/workers', '/DC0/vm/prod', '/DC0/vm/templates'];
-    expect(closestFolders('/DC0/vm/k8z', folders)[0]).toBe('/DC0/vm/k8s');
-    expect(closestFolders('/DC0/vm/k8s/worker', folders)[0]).toBe('/DC0/vm/k8s/workers');
-    expect(closestFolders('/DC0/vm/x', folders, 2)).toHaveLength(2);
+    expect(closestPaths('/DC0/vm/k8z', folders)[0]).toBe('/DC0/vm/k8s');
+    expect(closestPaths('/DC0/vm/k8s/worker', folders)[0]).toBe('/DC0/vm/k8s/workers');
+    expect(closestPaths('/DC0/vm/x', folders, 2)).toHaveLength(2);
+    expect(closest('datastor', ['datacenter', 'datastore'])).toBe('datastore');
+    expect(closest('Datacentre', ['datacenter', 'datastore'])).toBe('datacenter');
+    expect(closest('xyz', ['datacenter', 'datastore'])).toBeUndefined();
   });
 
   it('rejects a missing folder and invalid globs as usage errors', () => {

@@ -17,7 +17,7 @@ import { generateCsiObjects, type CsiConfigInput, type NetPermission } from './c
 import { newestCsiVersion } from './csi/config-keys.js';
 import { defaultCsiVersion } from './manifests/compatibility.js';
 import { parseVcenterUrl } from '../settings/vcenter-url.js';
-import { closest } from '../settings/user-config.js';
+import { closest } from '../core/suggest.js';
 import { readCaBundle, type CaBundle } from './ca-bundle.js';
 import { revealObjects, type GeneratedObject, type RevealedObject } from './config-objects.js';
 import type { VsphereSettings } from '../settings/vsphere.js';

@@ -8,6 +8,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { closest } from '../core/suggest.js';
 import { vkConfigDir } from '../core/paths.js';
 import { parseVcenterUrl, urlUserinfo } from './vcenter-url.js';
 import { BOOLEAN_KEYS, CONFIG_KEYS, envSet as envIsSet, envValue, PER_VCENTER_KEYS, type ConfigKey } from './table.js';
@@ -108,32 +109,6 @@ export async function parseUserConfig(text: string, file: string): Promise<UserC
     }
   }
   return out;
-}
-
-/** The known key nearest to a typo (edit distance ≤ 2, or a prefix), if any. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = c.startsWith(word) || word.startsWith(c) ? 1 : editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= 2 ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 const HEADER = `# vk config file, written by vk init. Every vk command reads it for defaults;

@@ -18,7 +18,7 @@ import type { Step } from '../core/step.js';
 import type { Context } from '../core/context.js';
 import { firstOf, type CheckResult } from '../doctor/checks.js';
 import type { DriverConfigs } from '../doctor/drivers.js';
-import { closest } from '../settings/user-config.js';
+import { closest } from '../core/suggest.js';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import type { Tag, TagCategory, TaggingClient } from '../vsphere/tagging.js';

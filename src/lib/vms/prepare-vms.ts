@@ -7,6 +7,7 @@
 
 import picomatch from 'picomatch';
 import { mapLimit } from '../core/concurrency.js';
+import { closestPaths } from '../core/suggest.js';
 import { UsageError, VkError } from '../core/errors.js';
 import type { Step } from '../core/step.js';
 import type { VimClient } from '../vsphere/client.js';
@@ -122,33 +123,6 @@ export function absoluteFolderPath(folder: string, dc: DatacenterRef | undefined
   return `${dc.path}/vm/${trimmed.replace(/^\.\//, '')}`.replace(/\/{2,}/g, '/');
 }
 
-/** Levenshtein distance (for "did you mean" suggestions). */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
-}
-
-/** The `max` folder paths closest to `wanted` (compared on the last path components too). */
-export function closestFolders(wanted: string, folderPaths: string[], max = 3): string[] {
-  const leaf = (p: string) => p.slice(p.lastIndexOf('/') + 1).toLowerCase();
-  const w = wanted.toLowerCase();
-  const score = (p: string) => Math.min(editDistance(w, p.toLowerCase()), editDistance(leaf(w), leaf(p)) + 1);
-  return [...folderPaths]
-    .map((p) => ({ p, d: score(p) }))
-    .sort((a, b) => a.d - b.d || a.p.localeCompare(b.p))
-    .slice(0, max)
-    .map((x) => x.p);
-}
-
 function resolveFolder(tree: VmFolderTree, input: PrepareVmsInput): { folder: MoRef; path: string; dc: string } {
   const absolute = input.folder.trim().startsWith('/');
   const dc = absolute ? undefined : chooseDatacenter(tree.datacenters, input.datacenter);
@@ -161,7 +135,7 @@ function resolveFolder(tree: VmFolderTree, input: PrepareVmsInput): { folder: Mo
     return { folder, path: wanted, dc: owner?.name ?? dc?.name ?? '' };
   }
   const candidates = [...byPath.keys()].filter((p) => !dc || p.startsWith(`${dc.path}/`));
-  const near = closestFolders(wanted, candidates);
+  const near = closestPaths(wanted, candidates);
   throw new VkError(`VM folder "${wanted}" not found`, {
     hint: near.length ? `did you mean ${near.map((p) => `"${p}"`).join(', ')}?` : 'the datacenter has no VM folder',
   });
