@@ -18,6 +18,7 @@ import {
   userHasDomain,
 } from '../src/lib/doctor/drivers.js';
 import { iniValue, parseIni } from '../src/lib/drivers/ini.js';
+import { check } from '../src/lib/doctor/checks.js';
 import { parseCpiConf, parseCsiConf, type DriverVcenter } from '../src/lib/drivers/driver-config.js';
 import type { VsphereSession } from '../src/lib/vsphere/connect.js';
 import { isGenericClusterId } from '../src/lib/drivers/csi/cluster-id.js';
@@ -89,11 +90,7 @@ describe('doctor helpers', () => {
   });
 
   it('summarizes', () => {
-    const checks = [
-      { id: 'a', title: 'a', status: 'pass' as const, detail: '' },
-      { id: 'b', title: 'b', status: 'fail' as const, detail: '' },
-      { id: 'c', title: 'c', status: 'pass' as const, detail: '' },
-    ];
+    const checks = [check('vcenter', 'pass', ''), check('kubernetes', 'fail', ''), check('datacenters', 'pass', '')];
     expect(summaryLine({ checks, summary: summarize(checks) })).toBe('3 checks: 2 pass, 1 fail');
   });
 });

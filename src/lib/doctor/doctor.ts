@@ -17,15 +17,28 @@ import * as drivers from './drivers.js';
 import * as drift from './drift.js';
 import { matchNodes, readHosts, readVms, type NodeHost, type NodeMatch } from '../vms/node-vms.js';
 import * as requirements from './vsphere-requirements.js';
-import { NODE_ADDRESSES_TITLE, nodeAddressesCheck } from '../vms/node-addresses.js';
+import { nodeAddressesCheck } from '../vms/node-addresses.js';
 import { zoneTagsDoctorCheck } from '../topology/topology.js';
 import { vsanFileServicesCheck } from '../storage/file-services.js';
 export { matchNodes, providerUuid, type NodeMatch } from '../vms/node-vms.js';
 
-import { firstOf, type CheckResult, type CheckStatus } from './checks.js';
+import {
+  check,
+  csiPrivilegesTitle,
+  firstOf,
+  NEEDS_KUBE,
+  NEEDS_MATCHED_VMS,
+  NEEDS_NODE_VMS,
+  NODE_VM_REQUIREMENTS,
+  skipped,
+  VSPHERE_REQUIREMENTS,
+  type CheckId,
+  type CheckResult,
+  type CheckStatus,
+} from './checks.js';
 import { MISSING_PRIVILEGES_SHOWN } from '../roles/privileges.js';
 import * as names from '../drivers/names.js';
-import { skippedSnapshotsCheck, snapshotsCheck } from '../snapshots/doctor.js';
+import { snapshotsCheck } from '../snapshots/doctor.js';
 export type { CheckResult, CheckStatus } from './checks.js';
 
 export interface DoctorReport {
@@ -77,13 +90,6 @@ async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
   }
 }
 
-const skip = (id: string, title: string, reason: string): CheckResult => ({
-  id,
-  title,
-  status: 'skip',
-  detail: reason,
-});
-
 /** Runs every check; never throws for what it finds, only reports. */
 export interface DoctorOptions {
   /** With --csi-user: check the CSI user's privileges, as `vk roles check --csi` does. */
@@ -128,22 +134,16 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
     checks.push(
       Promise.resolve(
         reason
-          ? [
-              skip('nodes-vms', 'Every node matched to its VM', reason),
-              skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', reason),
-              skip('node-addresses', NODE_ADDRESSES_TITLE, reason),
-            ]
+          ? skipped(NEEDS_NODE_VMS, reason)
           : [
               // Connected, but the VMs could not be read (e.g. a wrong --datacenter): that is a failure.
-              {
-                id: 'nodes-vms',
-                title: 'Every node matched to its VM',
-                status: 'fail',
-                detail: `cannot read the VMs: ${(vms as { reason: string }).reason}`,
-                fix: 'check --datacenter and that the user may read the VMs',
-              },
-              skip('disk-uuid', 'disk.enableUUID=TRUE on node VMs', 'the VMs could not be read'),
-              skip('node-addresses', NODE_ADDRESSES_TITLE, 'the VMs could not be read'),
+              check(
+                'nodes-vms',
+                'fail',
+                `cannot read the VMs: ${(vms as { reason: string }).reason}`,
+                'check --datacenter and that the user may read the VMs',
+              ),
+              ...skipped(NEEDS_MATCHED_VMS, 'the VMs could not be read'),
             ],
       ),
     );
@@ -160,38 +160,23 @@ export async function runDoctor(ctx: Context, opts: DoctorOptions = {}): Promise
   );
 
   if (!client || !kr.ok) {
-    const reason = 'Kubernetes not reachable';
-    checks.push(
-      Promise.resolve([
-        skip('nodes-initialized', 'Nodes initialized by the CPI', reason),
-        skip('cpi', 'vSphere CPI running', reason),
-        skip('csi', 'vSphere CSI driver running', reason),
-        skip('storageclass', 'Default StorageClass uses the CSI driver', reason),
-        skip(STORAGECLASS_DATASTORE, STORAGECLASS_DATASTORE_TITLE, reason),
-        skip('in-tree', 'No in-tree vSphere volumes', reason),
-        skip('csi-user', 'CSI user has a domain', reason),
-        skip('cluster-id', 'CSI cluster-id unique to this cluster', reason),
-        skip('tls-trust', 'Drivers trust the same vCenter as vk', reason),
-        ...drift.skippedDriftChecks(reason),
-        skippedSnapshotsCheck(reason),
-      ]),
-    );
+    checks.push(Promise.resolve(skipped(NEEDS_KUBE, 'Kubernetes not reachable')));
   } else {
     const [version, nodes] = kr.value;
     checks.push(Promise.resolve([nodesInitializedCheck(nodes)]));
-    checks.push(guard('cpi', 'vSphere CPI running', cpiCheck(client, version.gitVersion)));
-    checks.push(guard('csi', 'vSphere CSI driver running', csiCheck(client, nodes)));
+    checks.push(guard('cpi', cpiCheck(client, version.gitVersion)));
+    checks.push(guard('csi', csiCheck(client, nodes)));
     checks.push(storageChecks(client, classReads!, session, matches, nodes));
     checks.push(driverConfigChecks(client, session, configReads!, certRead));
     checks.push(drift.driftChecks(client, version.gitVersion, ctx.env));
     checks.push(snapshotsCheck(client).then((c) => [c]));
   }
   if (opts.csiUser !== undefined) {
-    const title = `CSI user ${opts.csiUser} holds the privileges the driver needs`;
+    const title = csiPrivilegesTitle(opts.csiUser);
     checks.push(
       vc.ok
-        ? guard('csi-privileges', title, csiPrivilegesCheck(ctx, opts.csiUser, opts.folder, title))
-        : Promise.resolve([skip('csi-privileges', title, 'vCenter not reachable')]),
+        ? guard('csi-privileges', csiPrivilegesCheck(ctx, opts.csiUser, opts.folder, title), title)
+        : Promise.resolve([check('csi-privileges', 'skip', 'vCenter not reachable', undefined, title)]),
     );
   }
   const all = (await Promise.all(checks)).flat();
@@ -205,16 +190,7 @@ async function vsphereRequirementChecks(
   matches: NodeMatch[] | undefined,
   hostReads: Promise<Outcome<Map<string, NodeHost>>> | undefined,
 ): Promise<CheckResult[]> {
-  const nodeChecks = (reason: string) => [
-    skip('vm-hardware', requirements.VM_HARDWARE_TITLE, reason),
-    skip('vmware-tools', requirements.VMWARE_TOOLS_TITLE, reason),
-  ];
-  if (!session || !hostReads) {
-    return [
-      skip('vsphere-version', requirements.VSPHERE_VERSION_TITLE, 'vCenter not reachable'),
-      ...nodeChecks('vCenter not reachable'),
-    ];
-  }
+  if (!session || !hostReads) return skipped(VSPHERE_REQUIREMENTS, 'vCenter not reachable');
   const hosts = await hostReads;
   const versionCheck = requirements.vsphereVersionCheck({
     vcenter: session.about,
@@ -222,7 +198,7 @@ async function vsphereRequirementChecks(
     matches: matches ?? [],
     hosts: hosts.ok ? hosts.value : new Map(),
   });
-  if (!matches) return [versionCheck, ...nodeChecks('the nodes and their VMs could not be read')];
+  if (!matches) return [versionCheck, ...skipped(NODE_VM_REQUIREMENTS, 'the nodes and their VMs could not be read')];
   return [versionCheck, requirements.vmHardwareCheck(matches), requirements.vmwareToolsCheck(matches)];
 }
 
@@ -231,10 +207,9 @@ async function datacentersChecks(
   datacenterReads: Promise<Outcome<DatacenterRef[]>> | undefined,
   configReads: Promise<drivers.DriverConfigs> | undefined,
 ): Promise<CheckResult[]> {
-  const title = 'Datacenters of vk and the drivers exist';
-  if (!session || !datacenterReads) return [skip('datacenters', title, 'vCenter not reachable')];
+  if (!session || !datacenterReads) return skipped(['datacenters'], 'vCenter not reachable');
   const [dcs, configs] = await Promise.all([datacenterReads, configReads]);
-  if (!dcs.ok) return [{ id: 'datacenters', title, status: 'fail', detail: `cannot read: ${dcs.reason}` }];
+  if (!dcs.ok) return [check('datacenters', 'fail', `cannot read: ${dcs.reason}`)];
   return [drivers.datacentersCheck(session, dcs.value, configs)];
 }
 
@@ -259,110 +234,97 @@ async function driverConfigChecks(
     drivers.clusterIdCheck(csi, isGenericClusterId, suggested),
     session
       ? drivers.tlsTrustCheck(session, configs, await certRead)
-      : skip('tls-trust', 'Drivers trust the same vCenter as vk', 'vCenter not reachable'),
+      : check('tls-trust', 'skip', 'vCenter not reachable'),
   ];
 }
 
 /** A check whose reads fail reports `fail` with the reason rather than aborting the others. */
-async function guard(id: string, title: string, p: Promise<CheckResult>): Promise<CheckResult[]> {
+async function guard(id: CheckId, p: Promise<CheckResult>, title?: string): Promise<CheckResult[]> {
   try {
     return [await p];
   } catch (err) {
-    return [{ id, title, status: 'fail', detail: `cannot read: ${errorText(err)}` }];
+    return [check(id, 'fail', `cannot read: ${errorText(err)}`, undefined, title)];
   }
 }
 
 function vcenterCheck(vc: Outcome<VsphereSession>): CheckResult {
-  const title = 'vCenter reachable, credentials valid';
   if (!vc.ok) {
-    return {
-      id: 'vcenter',
-      title,
-      status: 'fail',
-      detail: vc.reason,
-      fix: 'check --url/--username/--password (or GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD) and the TLS flags',
-    };
+    return check(
+      'vcenter',
+      'fail',
+      vc.reason,
+      'check --url/--username/--password (or GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD) and the TLS flags',
+    );
   }
   const s = vc.value;
-  return {
-    id: 'vcenter',
-    title,
-    status: 'pass',
-    detail: `${s.about.fullName || `${s.about.name} ${s.about.version}`} at ${s.client.hostPort} as ${s.userName}`,
-  };
+  return check(
+    'vcenter',
+    'pass',
+    `${s.about.fullName || `${s.about.name} ${s.about.version}`} at ${s.client.hostPort} as ${s.userName}`,
+  );
 }
 
 function kubernetesCheck(kr: Outcome<[{ gitVersion: string }, V1Node[]]> | Outcome<KubeClient>): CheckResult {
-  const title = 'Kubernetes reachable';
   if (!kr.ok) {
-    return {
-      id: 'kubernetes',
-      title,
-      status: 'fail',
-      detail: kr.reason,
-      fix: 'check --kubeconfig/--context (or KUBECONFIG) and that the API server is up',
-    };
+    return check(
+      'kubernetes',
+      'fail',
+      kr.reason,
+      'check --kubeconfig/--context (or KUBECONFIG) and that the API server is up',
+    );
   }
   const [version, nodes] = kr.value as [{ gitVersion: string }, V1Node[]];
-  return {
-    id: 'kubernetes',
-    title,
-    status: nodes.length ? 'pass' : 'fail',
-    detail: `${version.gitVersion}, ${plural(nodes.length, 'node')}`,
-    ...(nodes.length ? {} : { fix: 'join nodes to the cluster first' }),
-  };
+  return check(
+    'kubernetes',
+    nodes.length ? 'pass' : 'fail',
+    `${version.gitVersion}, ${plural(nodes.length, 'node')}`,
+    nodes.length ? undefined : 'join nodes to the cluster first',
+  );
 }
 
 function nodesVmsCheck(matches: NodeMatch[]): CheckResult {
-  const title = 'Every node matched to its VM';
   const missing = matches.filter((m) => !m.vm).map((m) => m.node);
   if (missing.length) {
-    return {
-      id: 'nodes-vms',
-      title,
-      status: 'fail',
-      detail: `${plural(missing.length, 'node')} match no VM by UUID or name: ${firstOf(missing)}`,
-      fix: "the CPI finds a node's VM by its system UUID or by name: rename the VM (or node) to match, or check --datacenter",
-    };
+    return check(
+      'nodes-vms',
+      'fail',
+      `${plural(missing.length, 'node')} match no VM by UUID or name: ${firstOf(missing)}`,
+      "the CPI finds a node's VM by its system UUID or by name: rename the VM (or node) to match, or check --datacenter",
+    );
   }
   const byName = matches.filter((m) => m.by === 'name').length;
-  return {
-    id: 'nodes-vms',
-    title,
-    status: 'pass',
-    detail: `${plural(matches.length, 'node')} matched` + (byName ? ` (${byName} by name only)` : ''),
-  };
+  return check(
+    'nodes-vms',
+    'pass',
+    `${plural(matches.length, 'node')} matched` + (byName ? ` (${byName} by name only)` : ''),
+  );
 }
 
 export function diskUuidCheck(matches: NodeMatch[]): CheckResult {
-  const title = 'disk.enableUUID=TRUE on node VMs';
   const unreadable = matches.filter((m) => m.vm?.unreadable).map((m) => m.vm!);
   if (unreadable.length) {
     const more = unreadable.length > 1 ? ` (and ${plural(unreadable.length - 1, 'more VM')})` : '';
-    return {
-      id: 'disk-uuid',
-      title,
-      status: 'fail',
-      detail: `${unreadable[0]!.unreadable}${more}`,
-      fix: 'grant the privilege to the user vk runs as, or run vk doctor as a user that has it',
-    };
+    return check(
+      'disk-uuid',
+      'fail',
+      `${unreadable[0]!.unreadable}${more}`,
+      'grant the privilege to the user vk runs as, or run vk doctor as a user that has it',
+    );
   }
   const bad = matches.filter((m) => m.vm && m.vm.enableUUID?.toUpperCase() !== 'TRUE').map((m) => m.vm!.name);
   const checked = matches.filter((m) => m.vm).length;
   if (bad.length) {
-    return {
-      id: 'disk-uuid',
-      title,
-      status: 'fail',
-      detail: `${plural(bad.length, 'VM')} without disk.enableUUID=TRUE: ${firstOf(bad)}`,
-      fix: 'vk prepare-vms FOLDER, then power cycle those VMs',
-    };
+    return check(
+      'disk-uuid',
+      'fail',
+      `${plural(bad.length, 'VM')} without disk.enableUUID=TRUE: ${firstOf(bad)}`,
+      'vk prepare-vms FOLDER, then power cycle those VMs',
+    );
   }
-  return { id: 'disk-uuid', title, status: 'pass', detail: `set on ${plural(checked, 'VM')}` };
+  return check('disk-uuid', 'pass', `set on ${plural(checked, 'VM')}`);
 }
 
 function nodesInitializedCheck(nodes: V1Node[]): CheckResult {
-  const title = 'Nodes initialized by the CPI';
   const tainted = nodes
     .filter((n) => (n.spec?.taints ?? []).some((t) => t.key === UNINITIALIZED_TAINT_KEY))
     .map((n) => n.metadata!.name!);
@@ -372,20 +334,14 @@ function nodesInitializedCheck(nodes: V1Node[]): CheckResult {
       ...(tainted.length ? [`still tainted ${UNINITIALIZED_TAINT_KEY}: ${firstOf(tainted)}`] : []),
       ...(noId.length ? [`no providerID: ${firstOf(noId)}`] : []),
     ];
-    return {
-      id: 'nodes-initialized',
-      title,
-      status: 'fail',
-      detail: parts.join('; '),
-      fix: 'vk install cpi (if installed, see its logs: kubectl -n kube-system logs ds/vsphere-cloud-controller-manager)',
-    };
+    return check(
+      'nodes-initialized',
+      'fail',
+      parts.join('; '),
+      'vk install cpi (if installed, see its logs: kubectl -n kube-system logs ds/vsphere-cloud-controller-manager)',
+    );
   }
-  return {
-    id: 'nodes-initialized',
-    title,
-    status: 'pass',
-    detail: `${plural(nodes.length, 'node')} with a providerID`,
-  };
+  return check('nodes-initialized', 'pass', `${plural(nodes.length, 'node')} with a providerID`);
 }
 
 const dsReady = (ds: V1DaemonSet) => {
@@ -395,8 +351,6 @@ const dsReady = (ds: V1DaemonSet) => {
 };
 
 async function cpiCheck(client: KubeClient, k8sVersion: string): Promise<CheckResult> {
-  const id = 'cpi';
-  const title = 'vSphere CPI running';
   const ds = await client.find<V1DaemonSet>({
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -404,26 +358,19 @@ async function cpiCheck(client: KubeClient, k8sVersion: string): Promise<CheckRe
     namespace: 'kube-system',
   });
   if (!ds) {
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: `DaemonSet kube-system/${CPI_DAEMONSET} not found`,
-      fix: 'vk install cpi',
-    };
+    return check('cpi', 'fail', `DaemonSet kube-system/${CPI_DAEMONSET} not found`, 'vk install cpi');
   }
   const { want, ready, ok } = dsReady(ds);
   const image = ds.spec?.template?.spec?.containers?.[0]?.image;
   const version = imageTag(image);
   const state = `${ready}/${want} ready`;
   if (!ok) {
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: `${version ?? 'unknown version'}, ${state}`,
-      fix: `kubectl -n kube-system describe ds/${CPI_DAEMONSET} (pods run on control-plane nodes only)`,
-    };
+    return check(
+      'cpi',
+      'fail',
+      `${version ?? 'unknown version'}, ${state}`,
+      `kubectl -n kube-system describe ds/${CPI_DAEMONSET} (pods run on control-plane nodes only)`,
+    );
   }
   const { resolveCpi } = await import('../drivers/manifests/compatibility.js');
   let supported = false;
@@ -435,20 +382,17 @@ async function cpiCheck(client: KubeClient, k8sVersion: string): Promise<CheckRe
     supported = false;
   }
   if (!supported) {
-    return {
-      id,
-      title,
-      status: 'warn',
-      detail: `${version ?? image ?? 'unknown version'}, ${state}; not the CPI release for Kubernetes ${k8sVersion}`,
-      fix: expected ? `vk install cpi --version ${expected}` : 'vk install cpi with a release matching the cluster',
-    };
+    return check(
+      'cpi',
+      'warn',
+      `${version ?? image ?? 'unknown version'}, ${state}; not the CPI release for Kubernetes ${k8sVersion}`,
+      expected ? `vk install cpi --version ${expected}` : 'vk install cpi with a release matching the cluster',
+    );
   }
-  return { id, title, status: 'pass', detail: `${version}, ${state}` };
+  return check('cpi', 'pass', `${version}, ${state}`);
 }
 
 async function csiCheck(client: KubeClient, nodes: V1Node[]): Promise<CheckResult> {
-  const id = 'csi';
-  const title = 'vSphere CSI driver running';
   const [deploy, ds, driver, csiNodes] = await Promise.all([
     client.find<V1Deployment>({
       apiVersion: 'apps/v1',
@@ -461,7 +405,7 @@ async function csiCheck(client: KubeClient, nodes: V1Node[]): Promise<CheckResul
     client.list<KubernetesObject & { spec?: { drivers?: Array<{ name: string }> } }>('storage.k8s.io/v1', 'CSINode'),
   ]);
   if (!deploy && !ds && !driver) {
-    return { id, title, status: 'fail', detail: 'not installed', fix: 'vk install csi' };
+    return check('csi', 'fail', 'not installed', 'vk install csi');
   }
   const problems: string[] = [];
   if (!deploy) problems.push(`Deployment ${CSI_NAMESPACE}/${CSI_CONTROLLER} not found`);
@@ -482,24 +426,19 @@ async function csiCheck(client: KubeClient, nodes: V1Node[]): Promise<CheckResul
   const unregistered = nodes.map((n) => n.metadata!.name!).filter((n) => !registered.has(n));
   if (unregistered.length) problems.push(`driver not registered on ${firstOf(unregistered)} (CSINode)`);
   if (problems.length) {
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: problems.join('; '),
-      fix: `vk install csi; then kubectl -n ${CSI_NAMESPACE} get pods and the logs of the failing ones`,
-    };
+    return check(
+      'csi',
+      'fail',
+      problems.join('; '),
+      `vk install csi; then kubectl -n ${CSI_NAMESPACE} get pods and the logs of the failing ones`,
+    );
   }
-  return {
-    id,
-    title,
-    status: 'pass',
-    detail: `controller ${deploy!.status?.readyReplicas}/${deploy!.spec?.replicas ?? 1} ready, registered on ${plural(registered.size, 'node')}`,
-  };
+  return check(
+    'csi',
+    'pass',
+    `controller ${deploy!.status?.readyReplicas}/${deploy!.spec?.replicas ?? 1} ready, registered on ${plural(registered.size, 'node')}`,
+  );
 }
-
-const STORAGECLASS_DATASTORE = 'storageclass-datastore';
-const STORAGECLASS_DATASTORE_TITLE = "StorageClass datastores reachable from every node's host";
 
 async function storageChecks(
   client: KubeClient,
@@ -512,23 +451,14 @@ async function storageChecks(
     classReads,
     settle(client.list<V1PersistentVolume>('v1', 'PersistentVolume').then((l) => l.items)),
   ]);
-  const cannot = (id: string, title: string, reason: string): CheckResult => ({
-    id,
-    title,
-    status: 'fail',
-    detail: `cannot read: ${reason}`,
-  });
+  const cannot = (id: CheckId, reason: string) => check(id, 'fail', `cannot read: ${reason}`);
   if (!classes.ok) {
-    return [
-      cannot('storageclass', 'Default StorageClass uses the CSI driver', classes.reason),
-      cannot(STORAGECLASS_DATASTORE, STORAGECLASS_DATASTORE_TITLE, classes.reason),
-      cannot('in-tree', 'No in-tree vSphere volumes', classes.reason),
-    ];
+    return (['storageclass', 'storageclass-datastore', 'in-tree'] as const).map((id) => cannot(id, classes.reason));
   }
   return [
     defaultClassCheck(classes.value),
     await datastoreCheck(classes.value, session, matches, nodes),
-    pvs.ok ? inTreeCheck(classes.value, pvs.value) : cannot('in-tree', 'No in-tree vSphere volumes', pvs.reason),
+    pvs.ok ? inTreeCheck(classes.value, pvs.value) : cannot('in-tree', pvs.reason),
   ];
 }
 
@@ -539,17 +469,16 @@ async function datastoreCheck(
   matches: NodeMatch[] | undefined,
   nodes: V1Node[],
 ): Promise<CheckResult> {
-  const id = STORAGECLASS_DATASTORE;
-  const title = STORAGECLASS_DATASTORE_TITLE;
   const wantsDatastores = drivers.needsDatastores(classes);
   const wantsPolicies = drivers.needsPolicies(classes);
-  if (!session && (wantsDatastores || wantsPolicies)) return skip(id, title, 'vCenter not reachable');
+  if (!session && (wantsDatastores || wantsPolicies))
+    return check('storageclass-datastore', 'skip', 'vCenter not reachable');
   const [datastores, policies] = await Promise.all([
     wantsDatastores ? settle(drivers.readDatastores(session!)) : undefined,
     wantsPolicies ? settle(import('../vsphere/pbm.js').then((pbm) => pbm.listStoragePolicies(session!))) : undefined,
   ]);
   if (datastores && !datastores.ok)
-    return { id, title, status: 'fail', detail: `cannot read the datastores: ${datastores.reason}` };
+    return check('storageclass-datastore', 'fail', `cannot read the datastores: ${datastores.reason}`);
   // A zoned class (allowedTopologies) needs its datastore only on the hosts of its zones' nodes.
   const labels = new Map(nodes.map((n) => [n.metadata!.name!, n.metadata?.labels ?? {}]));
   const nodeHosts = matches?.map((m) => ({ node: m.node, host: m.vm?.host, labels: labels.get(m.node) }));
@@ -562,44 +491,37 @@ async function datastoreCheck(
 }
 
 export function defaultClassCheck(classes: V1StorageClass[]): CheckResult {
-  const id = 'storageclass';
-  const title = 'Default StorageClass uses the CSI driver';
   const defaults = classes.filter(isDefaultStorageClass);
   if (defaults.length === 0) {
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: 'no default StorageClass',
-      fix: 'vk storageclass create NAME --datastore DATASTORE --default',
-    };
+    return check(
+      'storageclass',
+      'fail',
+      'no default StorageClass',
+      'vk storageclass create NAME --datastore DATASTORE --default',
+    );
   }
   const names = defaults.map((c) => c.metadata!.name!);
   const csi = defaults.filter((c) => c.provisioner === CSI_DRIVER);
   if (csi.length === 0) {
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: `default ${firstOf(names)} provisioned by ${defaults[0]!.provisioner}, not ${CSI_DRIVER}`,
-      fix: `create a StorageClass with provisioner ${CSI_DRIVER} and make it the default`,
-    };
+    return check(
+      'storageclass',
+      'fail',
+      `default ${firstOf(names)} provisioned by ${defaults[0]!.provisioner}, not ${CSI_DRIVER}`,
+      `create a StorageClass with provisioner ${CSI_DRIVER} and make it the default`,
+    );
   }
   if (defaults.length > 1) {
-    return {
-      id,
-      title,
-      status: 'warn',
-      detail: `${defaults.length} default StorageClasses: ${firstOf(names)}`,
-      fix: `keep ${DEFAULT_CLASS_ANNOTATION}=true on one of them only`,
-    };
+    return check(
+      'storageclass',
+      'warn',
+      `${defaults.length} default StorageClasses: ${firstOf(names)}`,
+      `keep ${DEFAULT_CLASS_ANNOTATION}=true on one of them only`,
+    );
   }
-  return { id, title, status: 'pass', detail: `${names[0]} (${CSI_DRIVER})` };
+  return check('storageclass', 'pass', `${names[0]} (${CSI_DRIVER})`);
 }
 
 export function inTreeCheck(classes: V1StorageClass[], pvs: V1PersistentVolume[]): CheckResult {
-  const id = 'in-tree';
-  const title = 'No in-tree vSphere volumes';
   const scs = classes.filter((c) => c.provisioner === IN_TREE_PROVISIONER).map((c) => c.metadata!.name!);
   const vols = pvs.filter((p) => p.spec?.vsphereVolume).map((p) => p.metadata!.name!);
   if (scs.length || vols.length) {
@@ -607,18 +529,16 @@ export function inTreeCheck(classes: V1StorageClass[], pvs: V1PersistentVolume[]
       ...(scs.length ? [`StorageClasses ${firstOf(scs)} use ${IN_TREE_PROVISIONER}`] : []),
       ...(vols.length ? [`${plural(vols.length, 'PV')} are in-tree vsphereVolume: ${firstOf(vols)}`] : []),
     ];
-    return {
-      id,
-      title,
-      status: 'warn',
-      detail: parts.join('; '),
-      fix:
-        'the in-tree provider is removed from Kubernetes: with the CSI driver installed, enable CSI migration ' +
+    return check(
+      'in-tree',
+      'warn',
+      parts.join('; '),
+      'the in-tree provider is removed from Kubernetes: with the CSI driver installed, enable CSI migration ' +
         '(csi-migration feature state in the CSI config) so existing volumes are served by csi.vsphere.vmware.com, ' +
         'and point new claims at a CSI StorageClass',
-    };
+    );
   }
-  return { id, title, status: 'pass', detail: 'none' };
+  return check('in-tree', 'pass', 'none');
 }
 
 /** The same check as `vk roles check --csi`, reported as one doctor item. */
@@ -631,17 +551,11 @@ async function csiPrivilegesCheck(
   const { checkRoles } = await import('../roles/roles.js');
   const r = await checkRoles(ctx, { user, driver: 'csi', prefix: '', folder, datastores: [], fileVolumes: false });
   if (r.missing.length === 0) {
-    return { id: 'csi-privileges', title, status: 'pass', detail: `${r.checked} privileges held` };
+    return check('csi-privileges', 'pass', `${r.checked} privileges held`, undefined, title);
   }
   const shown = firstOf(
     r.missing.map((m) => `${m.privilege} on ${m.object}`),
     MISSING_PRIVILEGES_SHOWN,
   );
-  return {
-    id: 'csi-privileges',
-    title,
-    status: 'fail',
-    detail: `missing ${shown}`,
-    fix: r.missing[0]!.fix,
-  };
+  return check('csi-privileges', 'fail', `missing ${shown}`, r.missing[0]!.fix, title);
 }

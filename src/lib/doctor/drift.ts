@@ -32,7 +32,7 @@ import { parseImageRef, rewriteImage } from '../drivers/manifests/images.js';
 import { loadManifest } from '../drivers/manifests/load.js';
 import { containersOf, podSpecOf, type Container, type KubeObject } from '../drivers/manifests/objects.js';
 import { VERSION_LABEL } from '../drivers/manifests/transforms.js';
-import type { CheckResult } from './checks.js';
+import { check, type CheckResult } from './checks.js';
 import { CPI_DAEMONSET, CSI_CONTROLLER } from '../drivers/names.js';
 
 /** Downloads of the release manifest give up after this long (doctor should not hang on a dead network). */
@@ -40,25 +40,22 @@ const MANIFEST_TIMEOUT_MS = 10_000;
 
 interface DriverWorkloads {
   component: Component;
-  title: string;
+  id: 'cpi-drift' | 'csi-drift';
   /** Where the driver's own image runs: the version is its tag. */
   driver: { kind: 'DaemonSet' | 'Deployment'; namespace: string; name: string; container: string };
 }
 
 const CPI: DriverWorkloads = {
   component: 'cpi',
-  title: 'vSphere CPI release and images match the table and its manifest',
+  id: 'cpi-drift',
   driver: CPI_DAEMONSET,
 };
 
 const CSI: DriverWorkloads = {
   component: 'csi',
-  title: 'vSphere CSI release and images match the table and its manifest',
+  id: 'csi-drift',
   driver: CSI_CONTROLLER,
 };
-
-export const DRIFT_CHECK_IDS = { cpi: 'cpi-drift', csi: 'csi-drift' } as const;
-export const DRIFT_TITLES = { cpi: CPI.title, csi: CSI.title } as const;
 
 /** One container whose image is not the release manifest's. */
 export interface ImageDrift {
@@ -82,24 +79,13 @@ export async function driftChecks(
   return Promise.all([CPI, CSI].map((d) => driftCheck(client, k8sVersion, env, d)));
 }
 
-/** The skipped checks when the cluster cannot be read. */
-export function skippedDriftChecks(reason: string): CheckResult[] {
-  return (['cpi', 'csi'] as const).map((c) => ({
-    id: DRIFT_CHECK_IDS[c],
-    title: DRIFT_TITLES[c],
-    status: 'skip' as const,
-    detail: reason,
-  }));
-}
-
 async function driftCheck(
   client: KubeClient,
   k8sVersion: string,
   env: NodeJS.ProcessEnv,
   d: DriverWorkloads,
 ): Promise<CheckResult> {
-  const id = DRIFT_CHECK_IDS[d.component];
-  const title = d.title;
+  const id = d.id;
   try {
     const live = await client.find<KubeObject>({
       apiVersion: 'apps/v1',
@@ -107,7 +93,7 @@ async function driftCheck(
       namespace: d.driver.namespace,
       name: d.driver.name,
     });
-    if (!live) return { id, title, status: 'skip', detail: 'not installed' };
+    if (!live) return check(id, 'skip', 'not installed');
     const driverImage = containersOf(podSpecOf(live) ?? {}).find((c) => c.name === d.driver.container)?.image;
     const running = driverImage ? parseImageRef(driverImage).tag : undefined;
     const version = versionVerdict(d.component, k8sVersion, running);
@@ -135,9 +121,9 @@ async function driftCheck(
       const reapply = `restore them with ${again} (add the same --image-registry if one was used)`;
       fix = fix ? `${fix}; ${reapply}` : reapply;
     }
-    return { id, title, status, detail: parts.join('; '), ...(fix ? { fix } : {}) };
+    return check(id, status, parts.join('; '), fix || undefined);
   } catch (err) {
-    return { id, title, status: 'fail', detail: `cannot read: ${errorText(err)}` };
+    return check(id, 'fail', `cannot read: ${errorText(err)}`);
   }
 }
 

@@ -18,19 +18,14 @@ import { csiSecret } from '../drivers/csi/config.js';
 import type { StoragePolicy } from '../vsphere/pbm.js';
 import { userWithDomain } from '../drivers/csi/config.js';
 import { isDefaultStorageClass } from '../kube/storage-class.js';
-import type { CheckResult } from './checks.js';
+import { check, type CheckId, type CheckResult } from './checks.js';
 import { CSI_DRIVER_NAME } from '../drivers/names.js';
 
 type Result = CheckResult;
 
 /** A check that compares against the drivers' configs fails when one of them cannot be read. */
-const unreadableConfig = (id: string, title: string, reason: string): Result => ({
-  id,
-  title,
-  status: 'fail',
-  detail: `cannot read a driver config: ${reason}`,
-  fix: 'regenerate it with vk generate cpi|csi --apply',
-});
+const unreadableConfig = (id: CheckId, reason: string): Result =>
+  check(id, 'fail', `cannot read a driver config: ${reason}`, 'regenerate it with vk generate cpi|csi --apply');
 
 const CPI_CONFIG_OBJECT = 'ConfigMap kube-system/vsphere-cloud-config';
 const CSI_CONFIG_OBJECT = 'Secret vmware-system-csi/vsphere-config-secret';
@@ -120,58 +115,48 @@ export function datacentersCheck(
   configs: DriverConfigs | undefined,
 ): Result {
   const id = 'datacenters';
-  const title = 'Datacenters of vk and the drivers exist';
   const have = datacenters.map((d) => d.path).join(', ') || 'none';
   const wanted = session.options.datacenter;
   if (datacenters.length === 0) {
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: 'vCenter has no datacenter',
-      fix: 'create a datacenter and move the hosts into it',
-    };
+    return check(id, 'fail', 'vCenter has no datacenter', 'create a datacenter and move the hosts into it');
   }
   if (wanted && !findDatacenter(datacenters, wanted)) {
-    return {
+    return check(
       id,
-      title,
-      status: 'fail',
-      detail: `datacenter "${wanted}" (--datacenter) not found; vCenter has: ${have}`,
-      fix: 'pass one of them to --datacenter (or GOVC_DATACENTER)',
-    };
+      'fail',
+      `datacenter "${wanted}" (--datacenter) not found; vCenter has: ${have}`,
+      'pass one of them to --datacenter (or GOVC_DATACENTER)',
+    );
   }
   const { host } = vkEndpoint(session);
   const seen: string[] = [`vk: ${wanted ? findDatacenter(datacenters, wanted)!.path : `not set, vCenter has ${have}`}`];
   for (const read of [configs?.cpi, configs?.csi]) {
     if (!read) continue;
-    if (!read.ok) return unreadableConfig(id, title, read.reason);
+    if (!read.ok) return unreadableConfig(id, read.reason);
     const conf = read.value;
     if (!conf) continue;
     for (const vc of conf.vcenters.filter((v) => sameHost(v.server, host))) {
       const missing = vc.datacenters.filter((d) => !findDatacenter(datacenters, d));
       if (missing.length) {
-        return {
+        return check(
           id,
-          title,
-          status: 'fail',
-          detail: `${label(conf)} config names datacenter ${quoteList(missing)}, not in vCenter (it has: ${have})`,
-          fix: `correct datacenters in ${conf.source}, or regenerate: vk generate ${conf.driver} --datacenter ${datacenters[0]!.name} --apply`,
-        };
+          'fail',
+          `${label(conf)} config names datacenter ${quoteList(missing)}, not in vCenter (it has: ${have})`,
+          `correct datacenters in ${conf.source}, or regenerate: vk generate ${conf.driver} --datacenter ${datacenters[0]!.name} --apply`,
+        );
       }
       if (vc.datacenters.length === 0) {
-        return {
+        return check(
           id,
-          title,
-          status: 'fail',
-          detail: `${label(conf)} config names no datacenter for ${vc.server}`,
-          fix: `set datacenters in ${conf.source}, or regenerate: vk generate ${conf.driver} --datacenter ${datacenters[0]!.name} --apply`,
-        };
+          'fail',
+          `${label(conf)} config names no datacenter for ${vc.server}`,
+          `set datacenters in ${conf.source}, or regenerate: vk generate ${conf.driver} --datacenter ${datacenters[0]!.name} --apply`,
+        );
       }
       seen.push(`${label(conf)}: ${vc.datacenters.join(', ')}`);
     }
   }
-  return { id, title, status: 'pass', detail: seen.join('; ') };
+  return check(id, 'pass', seen.join('; '));
 }
 
 // ---------------------------------------------------------------- storageclass-datastore
@@ -255,9 +240,8 @@ export function storageClassDatastoreCheck(
   nodes: NodeHost[] | undefined,
 ): Result {
   const id = 'storageclass-datastore';
-  const title = "StorageClass datastores reachable from every node's host";
   const csi = csiClasses(classes);
-  if (csi.length === 0) return { id, title, status: 'skip', detail: `no ${CSI_DRIVER} StorageClass` };
+  if (csi.length === 0) return check(id, 'skip', `no ${CSI_DRIVER} StorageClass`);
   const notes: string[] = [];
   for (const c of csi) {
     const name = c.metadata!.name!;
@@ -266,13 +250,12 @@ export function storageClassDatastoreCheck(
     if (url) {
       const ds = datastores?.find((d) => normUrl(d.url) === normUrl(url));
       if (!ds) {
-        return {
+        return check(
           id,
-          title,
-          status: 'fail',
-          detail: `StorageClass ${name}: no datastore has datastoreurl ${url}`,
-          fix: `vk datastores lists each datastore's URL; recreate the class: vk storageclass create ${name} --datastore DATASTORE`,
-        };
+          'fail',
+          `StorageClass ${name}: no datastore has datastoreurl ${url}`,
+          `vk datastores lists each datastore's URL; recreate the class: vk storageclass create ${name} --datastore DATASTORE`,
+        );
       }
       if (!nodes) {
         notes.push(`${name}: ${ds.name} (hosts not checked: the node VMs could not be read)`);
@@ -282,15 +265,14 @@ export function storageClassDatastoreCheck(
       const zoned = scope.length < nodes.length;
       const cut = scope.filter((n) => n.host !== undefined && !ds.hosts.has(n.host)).map((n) => n.node);
       if (cut.length) {
-        return {
+        return check(
           id,
-          title,
-          status: 'fail',
-          detail: `StorageClass ${name}: datastore ${ds.name} is not mounted on the host of ${cut.length === 1 ? 'node' : 'nodes'} ${cut.join(', ')}${zoned ? ' of its zones' : ''}`,
-          fix: zoned
+          'fail',
+          `StorageClass ${name}: datastore ${ds.name} is not mounted on the host of ${cut.length === 1 ? 'node' : 'nodes'} ${cut.join(', ')}${zoned ? ' of its zones' : ''}`,
+          zoned
             ? `use a datastore the hosts of its zones mount, or zones whose hosts mount ${ds.name} (vk datastores shows the mounts): vk storageclass create ${name} --datastore DATASTORE --zone ZONE`
             : `use a datastore every node's host mounts (vk datastores shows which are shared): vk storageclass create ${name} --datastore DATASTORE`,
-        };
+        );
       }
       const count = scope.filter((n) => n.host).length;
       notes.push(
@@ -301,17 +283,16 @@ export function storageClassDatastoreCheck(
     } else if (policy) {
       if (typeof policies === 'string') notes.push(`${name}: policy "${policy}" not checked (${policies})`);
       else if (policies && !policies.some((p) => p.name === policy)) {
-        return {
+        return check(
           id,
-          title,
-          status: 'fail',
-          detail: `StorageClass ${name}: storage policy "${policy}" not found in vCenter`,
-          fix: `create the policy in vCenter, or recreate the class with an existing one: vk storageclass create ${name} --policy POLICY`,
-        };
+          'fail',
+          `StorageClass ${name}: storage policy "${policy}" not found in vCenter`,
+          `create the policy in vCenter, or recreate the class with an existing one: vk storageclass create ${name} --policy POLICY`,
+        );
       } else notes.push(`${name}: policy "${policy}"`);
     } else notes.push(`${name}: any shared datastore`);
   }
-  return { id, title, status: 'pass', detail: notes.join('; ') };
+  return check(id, 'pass', notes.join('; '));
 }
 
 // ---------------------------------------------------------------- csi-user
@@ -326,51 +307,42 @@ export function domainOf(userName: string | undefined): string | undefined {
 }
 
 /** A CSI config check when the config cannot be read (fail) or is not there (skip). */
-function csiConfigUnusable(id: string, title: string, csi: ConfigRead): Result {
+function csiConfigUnusable(id: CheckId, csi: ConfigRead): Result {
   if (!csi.ok) {
-    return {
-      id,
-      title,
-      status: 'fail',
-      detail: `cannot read ${CSI_CONFIG_SOURCE}: ${csi.reason}`,
-      fix: 'vk generate csi --apply',
-    };
+    return check(id, 'fail', `cannot read ${CSI_CONFIG_SOURCE}: ${csi.reason}`, 'vk generate csi --apply');
   }
-  return { id, title, status: 'skip', detail: `${CSI_CONFIG_SOURCE} not found` };
+  return check(id, 'skip', `${CSI_CONFIG_SOURCE} not found`);
 }
 
 export function csiUserCheck(csi: ConfigRead, domain = 'vsphere.local'): Result {
-  if (!csi.ok || !csi.value) return csiConfigUnusable('csi-user', 'CSI user has a domain', csi);
+  if (!csi.ok || !csi.value) return csiConfigUnusable('csi-user', csi);
   return userDomainResult(csi.value.vcenters, domain);
 }
 
 /** Pure: every vCenter's user must be user@domain or DOMAIN\user, as the driver requires. */
 export function userDomainResult(vcenters: DriverVcenter[], domain: string): Result {
   const id = 'csi-user';
-  const title = 'CSI user has a domain';
   for (const vc of vcenters) {
     const user = vc.user ?? '';
     if (user === '') {
-      return {
+      return check(
         id,
-        title,
-        status: 'fail',
-        detail: `no user for [VirtualCenter "${vc.server}"]`,
-        fix: `set user = "k8s-csi@${domain}" in ${CSI_CONFIG_SOURCE}, or vk generate csi --csi-username k8s-csi@${domain} --apply`,
-      };
+        'fail',
+        `no user for [VirtualCenter "${vc.server}"]`,
+        `set user = "k8s-csi@${domain}" in ${CSI_CONFIG_SOURCE}, or vk generate csi --csi-username k8s-csi@${domain} --apply`,
+      );
     }
     if (!userHasDomain(user)) {
       const fixed = `${user}@${domain}`;
-      return {
+      return check(
         id,
-        title,
-        status: 'fail',
-        detail: `user "${user}" of [VirtualCenter "${vc.server}"] has no domain; the driver refuses to start`,
-        fix: `set user = "${fixed}" in ${CSI_CONFIG_SOURCE}, or vk generate csi --csi-username ${fixed} --apply`,
-      };
+        'fail',
+        `user "${user}" of [VirtualCenter "${vc.server}"] has no domain; the driver refuses to start`,
+        `set user = "${fixed}" in ${CSI_CONFIG_SOURCE}, or vk generate csi --csi-username ${fixed} --apply`,
+      );
     }
   }
-  return { id, title, status: 'pass', detail: vcenters.map((v) => v.user).join(', ') || 'no vCenter entries' };
+  return check(id, 'pass', vcenters.map((v) => v.user).join(', ') || 'no vCenter entries');
 }
 
 /** The driver's own rule (isValidvCenterUsernameWithDomain). */
@@ -380,23 +352,21 @@ export const userHasDomain = (user: string): boolean => userWithDomain.test(user
 
 export function clusterIdCheck(csi: ConfigRead, generic: (id: string) => boolean, suggested?: string): Result {
   const id = 'cluster-id';
-  const title = 'CSI cluster-id unique to this cluster';
-  if (!csi.ok || !csi.value) return csiConfigUnusable(id, title, csi);
+  if (!csi.ok || !csi.value) return csiConfigUnusable(id, csi);
   const clusterId = csi.value.clusterId ?? '';
   if (clusterId.trim() === '') {
-    return { id, title, status: 'pass', detail: 'not set: the driver (v3.0 and later) generates a unique one itself' };
+    return check(id, 'pass', 'not set: the driver (v3.0 and later) generates a unique one itself');
   }
   if (generic(clusterId)) {
     const unique = suggested ?? 'a unique id';
-    return {
+    return check(
       id,
-      title,
-      status: 'warn',
-      detail: `cluster-id "${clusterId}" is generic: another cluster on this vCenter with the same id shares (and may delete) its CNS volumes`,
-      fix: `before creating volumes, set cluster-id = "${unique}" in ${CSI_CONFIG_SOURCE} (vk generate csi --apply derives it from the kube-system UID)`,
-    };
+      'warn',
+      `cluster-id "${clusterId}" is generic: another cluster on this vCenter with the same id shares (and may delete) its CNS volumes`,
+      `before creating volumes, set cluster-id = "${unique}" in ${CSI_CONFIG_SOURCE} (vk generate csi --apply derives it from the kube-system UID)`,
+    );
   }
-  return { id, title, status: 'pass', detail: `"${clusterId}"` };
+  return check(id, 'pass', `"${clusterId}"`);
 }
 
 // ---------------------------------------------------------------- tls-trust
@@ -468,12 +438,11 @@ const hexOnly = (t: string) =>
 
 export function tlsTrustCheck(session: VsphereSession, configs: DriverConfigs, cert: ServerCert): Result {
   const id = 'tls-trust';
-  const title = 'Drivers trust the same vCenter as vk';
   const read = [configs.cpi, configs.csi];
   const bad = read.find((r) => !r.ok);
-  if (bad && !bad.ok) return unreadableConfig(id, title, bad.reason);
+  if (bad && !bad.ok) return unreadableConfig(id, bad.reason);
   const confs = read.map((r) => (r.ok ? r.value : undefined)).filter((c): c is DriverConfig => !!c);
-  if (confs.length === 0) return { id, title, status: 'skip', detail: 'no CPI or CSI config in the cluster' };
+  if (confs.length === 0) return check(id, 'skip', 'no CPI or CSI config in the cluster');
   const { host, port } = vkEndpoint(session);
   const vk = session.options.tls;
   const vkVerifies = session.options.url.protocol === 'https:' && !vk.insecure;
@@ -484,25 +453,18 @@ export function tlsTrustCheck(session: VsphereSession, configs: DriverConfigs, c
   for (const conf of confs) {
     const regen = `vk generate ${conf.driver} --apply regenerates it`;
     if (conf.vcenters.length === 0) {
-      return {
-        id,
-        title,
-        status: 'fail',
-        detail: `${label(conf)} config names no vCenter`,
-        fix: `set the vCenter in ${conf.source}; ${regen}`,
-      };
+      return check(id, 'fail', `${label(conf)} config names no vCenter`, `set the vCenter in ${conf.source}; ${regen}`);
     }
     // A multi-vCenter config lists others too; only the entry for vk's vCenter can be compared.
     const mine = conf.vcenters.filter((v) => sameHost(v.server, host));
     const other = mine.length === 0 ? conf.vcenters[0]! : mine.find((v) => v.port !== undefined && v.port !== port);
     if (other) {
-      return {
+      return check(
         id,
-        title,
-        status: 'fail',
-        detail: `${label(conf)} connects to ${other.server}:${other.port ?? 443}, vk to ${host}:${port}`,
-        fix: `point the vCenter entry (server, port) in ${conf.source} at ${host}:${port}; ${regen}`,
-      };
+        'fail',
+        `${label(conf)} connects to ${other.server}:${other.port ?? 443}, vk to ${host}:${port}`,
+        `point the vCenter entry (server, port) in ${conf.source} at ${host}:${port}; ${regen}`,
+      );
     }
     if (mine.length < conf.vcenters.length) {
       notes.push(`${label(conf)} also uses ${conf.vcenters.length - mine.length} other vCenter(s), not checked`);
@@ -513,39 +475,38 @@ export function tlsTrustCheck(session: VsphereSession, configs: DriverConfigs, c
         if (typeof cert === 'object') {
           const actual = (pinned.length === 40 ? cert.sha1 : cert.sha256).replaceAll(':', '');
           if (pinned !== actual) {
-            return {
+            return check(
               id,
-              title,
-              status: 'fail',
-              detail: `${label(conf)} thumbprint ${vc.thumbprint} does not match the server's certificate (SHA-256 ${cert.sha256})`,
-              fix: `set thumbprint to ${cert.sha256} in ${conf.source}; ${regen} (with --thumbprint ${cert.sha256})`,
-            };
+              'fail',
+              `${label(conf)} thumbprint ${vc.thumbprint} does not match the server's certificate (SHA-256 ${cert.sha256})`,
+              `set thumbprint to ${cert.sha256} in ${conf.source}; ${regen} (with --thumbprint ${cert.sha256})`,
+            );
           }
           notes.push(`${label(conf)} pins the server's certificate`);
         } else
           notes.push(`${label(conf)} pins a thumbprint${typeof cert === 'string' ? ` (not compared: ${cert})` : ''}`);
       } else if (vc.insecure) {
         if (vkVerifies) {
-          warns.push({
-            id,
-            title,
-            status: 'warn',
-            detail: `${label(conf)} skips certificate verification (insecure-flag) while vk verifies with ${vkTrust(session)}`,
-            fix: `in ${conf.source} set the thumbprint${pinHint} and insecure-flag false; ${regen}`,
-          });
+          warns.push(
+            check(
+              id,
+              'warn',
+              `${label(conf)} skips certificate verification (insecure-flag) while vk verifies with ${vkTrust(session)}`,
+              `in ${conf.source} set the thumbprint${pinHint} and insecure-flag false; ${regen}`,
+            ),
+          );
         } else notes.push(`${label(conf)} does not verify`);
       } else if (vc.caFile) {
         const object = conf.driver === 'cpi' ? CPI_CONFIG_OBJECT : CSI_CONFIG_OBJECT;
         const key = posix.basename(vc.caFile);
         const fix = `vk generate ${conf.driver} --ca-file FILE --apply stores the CA bundle in ${object}`;
         if (vc.caPem === null) {
-          return {
+          return check(
             id,
-            title,
-            status: 'fail',
-            detail: `${label(conf)} ca-file ${vc.caFile} is not a key of ${object}, so no driver pod has that file`,
+            'fail',
+            `${label(conf)} ca-file ${vc.caFile} is not a key of ${object}, so no driver pod has that file`,
             fix,
-          };
+          );
         }
         if (vc.caPem === undefined || typeof cert !== 'object' || !cert.chain) {
           notes.push(
@@ -554,27 +515,27 @@ export function tlsTrustCheck(session: VsphereSession, configs: DriverConfigs, c
         } else {
           const verdict = caBundleTrusts(vc.caPem, cert.chain, host);
           if (verdict !== true) {
-            return {
+            return check(
               id,
-              title,
-              status: 'fail',
-              detail: `${label(conf)} CA bundle (${key} of ${object}) does not verify ${host}: ${verdict} (SHA-256 ${cert.sha256})`,
-              fix: `${fix}, with the CA that issued the server's certificate`,
-            };
+              'fail',
+              `${label(conf)} CA bundle (${key} of ${object}) does not verify ${host}: ${verdict} (SHA-256 ${cert.sha256})`,
+              `${fix}, with the CA that issued the server's certificate`,
+            );
           }
           notes.push(`${label(conf)} CA bundle (${key} of ${object}) verifies the server's certificate`);
         }
       } else if (vkVerifies && (vk.thumbprint || vk.caPem)) {
-        warns.push({
-          id,
-          title,
-          status: 'warn',
-          detail: `${label(conf)} trusts the system CAs only, while vk needs ${vkTrust(session)} for this server`,
-          fix: `in ${conf.source} set the thumbprint${pinHint} (or ca-file); ${regen}`,
-        });
+        warns.push(
+          check(
+            id,
+            'warn',
+            `${label(conf)} trusts the system CAs only, while vk needs ${vkTrust(session)} for this server`,
+            `in ${conf.source} set the thumbprint${pinHint} (or ca-file); ${regen}`,
+          ),
+        );
       } else notes.push(`${label(conf)} trusts the system CAs`);
     }
   }
   if (warns.length) return warns[0]!;
-  return { id, title, status: 'pass', detail: `${host}:${port}; vk: ${vkTrust(session)}; ${notes.join('; ')}` };
+  return check(id, 'pass', `${host}:${port}; vk: ${vkTrust(session)}; ${notes.join('; ')}`);
 }

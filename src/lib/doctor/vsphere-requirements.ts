@@ -24,12 +24,8 @@ import {
   vmHardwareNumber,
   vsphereLabel,
 } from '../vsphere/versions.js';
-import { firstOf, type CheckResult } from './checks.js';
+import { check, firstOf, type CheckResult } from './checks.js';
 import type { NodeHost, NodeMatch } from '../vms/node-vms.js';
-
-export const VSPHERE_VERSION_TITLE = 'vCenter and ESXi versions run the CSI release';
-export const VM_HARDWARE_TITLE = `Node VMs at virtual hardware ${MIN_VM_HARDWARE} or later`;
-export const VMWARE_TOOLS_TITLE = 'VMware Tools running on node VMs';
 
 const nodeVms = (n: number) => `${n} node VM${n === 1 ? '' : 's'}`;
 
@@ -66,11 +62,10 @@ function nodeHosts(matches: NodeMatch[], hosts: Map<string, NodeHost>): { read: 
 
 export function vsphereVersionCheck(input: VersionInput): CheckResult {
   const id = 'vsphere-version';
-  const title = VSPHERE_VERSION_TITLE;
   const { release } = input;
   const vc = parseVsphereVersion(input.vcenter.apiVersion);
   if (!vc) {
-    return { id, title, status: 'warn', detail: `cannot read vCenter's version ("${input.vcenter.apiVersion}")` };
+    return check(id, 'warn', `cannot read vCenter's version ("${input.vcenter.apiVersion}")`);
   }
   const min = csiVsphereMinimum(release.version);
   const driver = `the vSphere CSI driver ${release.version} (${release.why})`;
@@ -92,13 +87,12 @@ export function vsphereVersionCheck(input: VersionInput): CheckResult {
       min.vcenter === min.esxi
         ? vsphereLabel(min.vcenter)
         : `vCenter ${vsphereLabel(min.vcenter)} and ESXi ${vsphereLabel(min.esxi)}`;
-    return {
+    return check(
       id,
-      title,
-      status: 'fail',
-      detail: `${short.join('; ')}: older than ${oldest}, the oldest ${driver} runs on (its controller exits at start)`,
-      fix: fixes.join('; '),
-    };
+      'fail',
+      `${short.join('; ')}: older than ${oldest}, the oldest ${driver} runs on (its controller exits at start)`,
+      fixes.join('; '),
+    );
   }
   // A feature needs vCenter (and, for most, every node VM's host) at its
   // release: the oldest of those decides.
@@ -119,25 +113,22 @@ export function vsphereVersionCheck(input: VersionInput): CheckResult {
   const unreadText = unread.length ? `; version of ${firstOf(unread)} unreadable` : '';
   if (missing.length > 0) {
     const newest = missing[missing.length - 1]!.vsphere;
-    return {
+    return check(
       id,
-      title,
-      status: 'warn',
-      detail: `${driver} runs, but without ${gaps.map((g) => `${g.f.feature} (${vsphereLabel(g.f.vsphere)}; ${g.who})`).join(', ')}${unreadText}`,
-      fix: `upgrade vCenter${gaps.some((g) => g.host) ? ' and the hosts' : ''} to ${vsphereLabel(newest)} for those features; until then do not use ${missing.map((f) => f.usedBy).join(', ')}`,
-    };
+      'warn',
+      `${driver} runs, but without ${gaps.map((g) => `${g.f.feature} (${vsphereLabel(g.f.vsphere)}; ${g.who})`).join(', ')}${unreadText}`,
+      `upgrade vCenter${gaps.some((g) => g.host) ? ' and the hosts' : ''} to ${vsphereLabel(newest)} for those features; until then do not use ${missing.map((f) => f.usedBy).join(', ')}`,
+    );
   }
-  return {
+  return check(
     id,
-    title,
-    status: unread.length ? 'warn' : 'pass',
-    detail: `vCenter ${vsphereLabel(vc)}, ${hostsText}: ${driver} and all its features${unreadText}`,
-  };
+    unread.length ? 'warn' : 'pass',
+    `vCenter ${vsphereLabel(vc)}, ${hostsText}: ${driver} and all its features${unreadText}`,
+  );
 }
 
 export function vmHardwareCheck(matches: NodeMatch[]): CheckResult {
   const id = 'vm-hardware';
-  const title = VM_HARDWARE_TITLE;
   const vms = matches.filter((m) => m.vm);
   const old = vms.filter((m) => {
     const n = vmHardwareNumber(m.vm!.hardware);
@@ -145,53 +136,43 @@ export function vmHardwareCheck(matches: NodeMatch[]): CheckResult {
   });
   const unread = vms.filter((m) => vmHardwareNumber(m.vm!.hardware) === undefined);
   if (old.length > 0) {
-    return {
+    return check(
       id,
-      title,
-      status: 'fail',
-      detail: `${firstOf(old.map((m) => `${m.vm!.name} (${m.vm!.hardware})`))}: the CSI driver needs vmx-${MIN_VM_HARDWARE} or later`,
-      fix: `power each off and upgrade it: govc vm.upgrade -version=${MIN_VM_HARDWARE} -vm NAME`,
-    };
+      'fail',
+      `${firstOf(old.map((m) => `${m.vm!.name} (${m.vm!.hardware})`))}: the CSI driver needs vmx-${MIN_VM_HARDWARE} or later`,
+      `power each off and upgrade it: govc vm.upgrade -version=${MIN_VM_HARDWARE} -vm NAME`,
+    );
   }
   if (unread.length > 0) {
-    return {
-      id,
-      title,
-      status: 'warn',
-      detail: `cannot read the virtual hardware of ${firstOf(unread.map((m) => m.vm!.name))}`,
-    };
+    return check(id, 'warn', `cannot read the virtual hardware of ${firstOf(unread.map((m) => m.vm!.name))}`);
   }
   const versions = [...new Set(vms.map((m) => m.vm!.hardware!))].sort();
-  return {
+  return check(
     id,
-    title,
-    status: vms.length ? 'pass' : 'skip',
-    detail: vms.length ? `${nodeVms(vms.length)} at ${versions.join(', ')}` : 'no node matched to a VM',
-  };
+    vms.length ? 'pass' : 'skip',
+    vms.length ? `${nodeVms(vms.length)} at ${versions.join(', ')}` : 'no node matched to a VM',
+  );
 }
 
 export function vmwareToolsCheck(matches: NodeMatch[]): CheckResult {
   const id = 'vmware-tools';
-  const title = VMWARE_TOOLS_TITLE;
   const vms = matches.filter((m) => m.vm);
   const off = vms.filter((m) => m.vm!.tools !== 'guestToolsRunning');
   if (off.length > 0) {
-    return {
+    return check(
       id,
-      title,
-      status: 'fail',
-      detail: `not running on ${firstOf(off.map((m) => `${m.vm!.name} (${m.vm!.tools ?? 'unknown'})`))}: the CPI reads node addresses from VMware Tools`,
-      fix: 'power the VM on and run open-vm-tools in its guest (systemctl enable --now open-vm-tools)',
-    };
+      'fail',
+      `not running on ${firstOf(off.map((m) => `${m.vm!.name} (${m.vm!.tools ?? 'unknown'})`))}: the CPI reads node addresses from VMware Tools`,
+      'power the VM on and run open-vm-tools in its guest (systemctl enable --now open-vm-tools)',
+    );
   }
-  return {
+  return check(
     id,
-    title,
-    status: vms.length ? 'pass' : 'skip',
-    detail: vms.length
+    vms.length ? 'pass' : 'skip',
+    vms.length
       ? `running on ${vms.length === 1 ? 'the node VM' : `all ${nodeVms(vms.length)}`}`
       : 'no node matched to a VM',
-  };
+  );
 }
 
 /** The release a check is against: "v3.8.0" and why that one ("--version", "the release for Kubernetes 1.36"). */

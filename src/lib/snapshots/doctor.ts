@@ -7,7 +7,7 @@
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
 import { CSI_CONTROLLER, CSI_DRIVER_NAME, CSI_NAMESPACE } from '../drivers/names.js';
-import type { CheckResult } from '../doctor/checks.js';
+import { check, type CheckResult } from '../doctor/checks.js';
 import {
   ANY_CONTROLLER_IMAGE,
   DEFAULT_CLASS_ANNOTATION,
@@ -17,19 +17,9 @@ import {
   sidecarVersion,
 } from './release.js';
 
-export const SNAPSHOTS_CHECK = { id: 'snapshots', title: 'Volume snapshots ready for the CSI driver' } as const;
 const FIX = 'vk install snapshots';
 
-const result = (status: CheckResult['status'], detail: string, fix?: string): CheckResult => ({
-  ...SNAPSHOTS_CHECK,
-  status,
-  detail,
-  ...(fix ? { fix } : {}),
-});
-
-export function skippedSnapshotsCheck(reason: string): CheckResult {
-  return result('skip', reason);
-}
+const result = (status: CheckResult['status'], detail: string, fix?: string) => check('snapshots', status, detail, fix);
 
 export async function snapshotsCheck(client: KubeClient): Promise<CheckResult> {
   try {

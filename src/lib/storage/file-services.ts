@@ -15,11 +15,9 @@ import type { ClusterHosts } from '../vsphere/vsan.js';
 import type { MoRef } from '../vsphere/types.js';
 import { CSI_DRIVER_NAME } from '../drivers/names.js';
 import { isDefaultStorageClass } from '../kube/storage-class.js';
-import { firstOf, type CheckResult } from '../doctor/checks.js';
+import { check, firstOf, type CheckResult } from '../doctor/checks.js';
 import type { NodeMatch } from '../vms/node-vms.js';
 
-export const VSAN_FILE_SERVICES = 'vsan-file-services';
-export const VSAN_FILE_SERVICES_TITLE = 'vSAN File Services enabled for ReadWriteMany volumes';
 export const FILE_SERVICES_FIX =
   'enable vSAN File Services in the vSphere Client: Cluster > Configure > vSAN > Services > File Service';
 
@@ -228,44 +226,39 @@ export function fileVolumeUse(
 
 /** The doctor check from what was read: `uses` (fileVolumeUse) and the node clusters' report. */
 export function fileServicesCheck(uses: string[], report: FileServicesReport): CheckResult {
-  const id = VSAN_FILE_SERVICES;
-  const title = VSAN_FILE_SERVICES_TITLE;
+  const id = 'vsan-file-services';
   const why = `used by ${uses.join('; ')}`;
-  if (report.unchecked) return { id, title, status: 'warn', detail: `cannot be checked: ${report.unchecked}` };
+  if (report.unchecked) return check(id, 'warn', `cannot be checked: ${report.unchecked}`);
   const outside = report.outside.length ? `; not in a cluster: ${firstOf(report.outside)}` : '';
   const disabled = report.clusters.filter((c) => c.state === 'disabled');
   const unknown = report.clusters.filter((c) => c.state === 'unknown');
   const enabled = report.clusters.filter((c) => c.state === 'enabled');
   if (disabled.length) {
     const noVsan = disabled.filter((c) => c.state === 'disabled' && c.vsan === false);
-    return {
+    return check(
       id,
-      title,
-      status: 'fail',
-      detail:
-        `not enabled on ${clusterWord(disabled.length)} ${names(disabled)}` +
+      'fail',
+      `not enabled on ${clusterWord(disabled.length)} ${names(disabled)}` +
         (noVsan.length ? ` (vSAN itself is off on ${names(noVsan)})` : '') +
         (enabled.length ? `; enabled on ${names(enabled)}` : '') +
         `; ${why}${outside}`,
-      fix: FILE_SERVICES_FIX,
-    };
+      FILE_SERVICES_FIX,
+    );
   }
   if (unknown.length) {
     const first = unknown[0]!;
-    return {
+    return check(
       id,
-      title,
-      status: 'warn',
-      detail: `cannot be checked on ${names(unknown)}: ${first.state === 'unknown' ? first.reason : ''}`,
-    };
+      'warn',
+      `cannot be checked on ${names(unknown)}: ${first.state === 'unknown' ? first.reason : ''}`,
+    );
   }
   const esa = enabled.filter((c) => c.state === 'enabled' && c.esa);
-  return {
+  return check(
     id,
-    title,
-    status: 'pass',
-    detail: `enabled on ${clusterWord(enabled.length)} ${names(enabled)}${esa.length ? ` (vSAN ESA: ${names(esa)})` : ''}; ${why}${outside}`,
-  };
+    'pass',
+    `enabled on ${clusterWord(enabled.length)} ${names(enabled)}${esa.length ? ` (vSAN ESA: ${names(esa)})` : ''}; ${why}${outside}`,
+  );
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -285,9 +278,8 @@ export interface FileServicesInputs {
  * vSAN API is not there. Never throws.
  */
 export async function vsanFileServicesCheck(inputs: FileServicesInputs): Promise<CheckResult[]> {
-  const id = VSAN_FILE_SERVICES;
-  const title = VSAN_FILE_SERVICES_TITLE;
-  const skip = (detail: string): CheckResult[] => [{ id, title, status: 'skip', detail }];
+  const id = 'vsan-file-services';
+  const skip = (detail: string): CheckResult[] => [check(id, 'skip', detail)];
   if (!inputs.client || !inputs.classReads) return skip('Kubernetes not reachable');
   try {
     const [classes, claims, configs] = await Promise.all([
@@ -295,7 +287,7 @@ export async function vsanFileServicesCheck(inputs: FileServicesInputs): Promise
       inputs.client.list<V1PersistentVolumeClaim>('v1', 'PersistentVolumeClaim').then((l) => l.items),
       inputs.csiConfig,
     ]);
-    if (!classes.ok) return [{ id, title, status: 'fail', detail: `cannot read: ${classes.reason}` }];
+    if (!classes.ok) return [check(id, 'fail', `cannot read: ${classes.reason}`)];
     const uses = fileVolumeUse(classes.value, claims, configs?.csi.ok ? configs.csi.value : undefined);
     if (uses.length === 0) {
       return skip('no ReadWriteMany/ReadOnlyMany claims of the CSI driver and no file-share targets in its config');
@@ -307,6 +299,6 @@ export async function vsanFileServicesCheck(inputs: FileServicesInputs): Promise
     return [fileServicesCheck(uses, report)];
   } catch (err) {
     if (err instanceof InterruptedError) throw err;
-    return [{ id, title, status: 'fail', detail: `cannot read: ${errorText(err)}` }];
+    return [check(id, 'fail', `cannot read: ${errorText(err)}`)];
   }
 }

@@ -16,7 +16,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { UsageError, VkError } from '../core/errors.js';
 import type { Step } from '../core/step.js';
 import type { Context } from '../core/context.js';
-import { firstOf, type CheckResult } from '../doctor/checks.js';
+import { check, firstOf, type CheckResult } from '../doctor/checks.js';
 import type { DriverConfigs } from '../doctor/drivers.js';
 import { closest } from '../core/suggest.js';
 import type { KubeClient } from '../kube/client.js';
@@ -507,23 +507,20 @@ export async function resolveZones(
   return { key, values: [...zones], warnings };
 }
 
-export const ZONE_TAGS_TITLE = 'Every node has one tag of each topology category';
-
 /**
  * doctor's zone-tags: with topology configured in the installed drivers (the
  * CPI's labels, the CSI topology-categories), every category exists and
  * every node's host has exactly one tag of it on itself or above.
  */
 export function zoneTagsCheck(state: TopologyState, categories: readonly string[]): CheckResult {
-  const base = { id: 'zone-tags', title: ZONE_TAGS_TITLE };
   const missing = categories.filter((c) => !state.categories.some((k) => k.name === c));
   if (missing.length > 0) {
-    return {
-      ...base,
-      status: 'fail',
-      detail: `the drivers read zones from tag categories ${missing.join(', ')}, which vCenter does not have`,
-      fix: 'vk topology --create',
-    };
+    return check(
+      'zone-tags',
+      'fail',
+      `the drivers read zones from tag categories ${missing.join(', ')}, which vCenter does not have`,
+      'vk topology --create',
+    );
   }
   const report = topologyReport(state, categories);
   const problems: string[] = [];
@@ -541,20 +538,20 @@ export function zoneTagsCheck(state: TopologyState, categories: readonly string[
     }
   }
   if (problems.length > 0) {
-    return {
-      ...base,
-      status: 'fail',
-      detail: firstOf(problems, 3),
-      fix: 'vk topology shows the tags; vk topology --create adds the missing ones (detach the extra ones in vCenter)',
-    };
+    return check(
+      'zone-tags',
+      'fail',
+      firstOf(problems, 3),
+      'vk topology shows the tags; vk topology --create adds the missing ones (detach the extra ones in vCenter)',
+    );
   }
   const zoneCategory = categories.at(-1)!;
   const zones = [...new Set(report.nodes.map((n) => n.tags[zoneCategory]![0]!.tag))].sort();
-  return {
-    ...base,
-    status: 'pass',
-    detail: `${report.nodes.length} nodes in ${zones.length} ${zoneCategory} value${zones.length === 1 ? '' : 's'} (${zones.join(', ')})`,
-  };
+  return check(
+    'zone-tags',
+    'pass',
+    `${report.nodes.length} nodes in ${zones.length} ${zoneCategory} value${zones.length === 1 ? '' : 's'} (${zones.join(', ')})`,
+  );
 }
 
 /** The categories the installed drivers read zones from: the CPI's region and zone, then the CSI driver's. */
@@ -571,12 +568,7 @@ export async function zoneTagsDoctorCheck(input: {
   matches: readonly NodeMatch[] | undefined;
   configs: Promise<DriverConfigs> | undefined;
 }): Promise<CheckResult> {
-  const skip = (reason: string): CheckResult => ({
-    id: 'zone-tags',
-    title: ZONE_TAGS_TITLE,
-    status: 'skip',
-    detail: reason,
-  });
+  const skip = (reason: string) => check('zone-tags', 'skip', reason);
   if (!input.configs) return skip('Kubernetes not reachable');
   const categories = configuredCategories(await input.configs);
   if (categories.length === 0) return skip('no zones configured (no CPI labels, no CSI topology-categories)');
@@ -586,7 +578,7 @@ export async function zoneTagsDoctorCheck(input: {
     return zoneTagsCheck(await readTopologyOf(input.session, input.matches), categories);
   } catch (err) {
     const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-    return { id: 'zone-tags', title: ZONE_TAGS_TITLE, status: 'fail', detail: `cannot read the tags: ${reason}` };
+    return check('zone-tags', 'fail', `cannot read the tags: ${reason}`);
   }
 }
 

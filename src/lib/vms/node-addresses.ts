@@ -5,10 +5,8 @@
 
 import type { V1Node } from '@kubernetes/client-node';
 import { CPI_NODE_OPTIONS } from '../drivers/cpi/config.js';
-import { firstOf, type CheckResult } from '../doctor/checks.js';
+import { check, firstOf, type CheckResult } from '../doctor/checks.js';
 import type { GuestIp, NodeMatch } from './node-vms.js';
-
-export const NODE_ADDRESSES_TITLE = 'Node InternalIPs are IPs of their VMs';
 
 const first = (items: string[]) => firstOf(items, 3, '; ');
 
@@ -32,7 +30,6 @@ function fixFor(ip: GuestIp): string {
 
 export function nodeAddressesCheck(nodes: V1Node[], matches: NodeMatch[]): CheckResult {
   const id = 'node-addresses';
-  const title = NODE_ADDRESSES_TITLE;
   const byName = new Map(nodes.map((n) => [n.metadata!.name!, n]));
   const problems: string[] = [];
   let wanted: GuestIp | undefined;
@@ -59,19 +56,13 @@ export function nodeAddressesCheck(nodes: V1Node[], matches: NodeMatch[]): Check
   }
   const unread = noIps ? `; ${noIps} ${noIps === 1 ? 'VM reports' : 'VMs report'} no IP (VMware Tools)` : '';
   if (problems.length > 0) {
-    return {
+    return check(
       id,
-      title,
-      status: 'fail',
-      detail: first(problems) + unread,
-      fix: `tell the CPI which NIC is internal: vk install cpi ${fixFor(wanted!)} (or ${CPI_NODE_OPTIONS.internalVmNetworkName}, ${CPI_NODE_OPTIONS.excludeInternalNetworkSubnetCidr}); with kubelet's --node-ip, set it to the VM's IP`,
-    };
+      'fail',
+      first(problems) + unread,
+      `tell the CPI which NIC is internal: vk install cpi ${fixFor(wanted!)} (or ${CPI_NODE_OPTIONS.internalVmNetworkName}, ${CPI_NODE_OPTIONS.excludeInternalNetworkSubnetCidr}); with kubelet's --node-ip, set it to the VM's IP`,
+    );
   }
-  if (checked === 0) return { id, title, status: 'skip', detail: `no node VM reports an IP${unread}` };
-  return {
-    id,
-    title,
-    status: 'pass',
-    detail: `${checked} node${checked === 1 ? '' : 's'} on an IP of their VM${unread}`,
-  };
+  if (checked === 0) return check(id, 'skip', `no node VM reports an IP${unread}`);
+  return check(id, 'pass', `${checked} node${checked === 1 ? '' : 's'} on an IP of their VM${unread}`);
 }
