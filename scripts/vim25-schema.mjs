@@ -1,4 +1,4 @@
-// `npm run schema`: regenerates src/lib/vsphere/schema.generated.ts from
+// `npm run schema`: regenerates src/lib/vsphere/soap/schema.generated.ts from
 // govmomi's types (the Go program in scripts/vim25-schema, pinned to the
 // box's govmomi) and formats it with the project's prettier settings. With
 // --check (CI) it writes nothing and fails when the checked-in file differs.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as prettier from 'prettier';
 
 const root = join(import.meta.dirname, '..');
-const out = join(root, 'src/lib/vsphere/schema.generated.ts');
+const out = join(root, 'src/lib/vsphere/soap/schema.generated.ts');
 const check = process.argv.includes('--check');
 
 if (spawnSync('go', ['version'], { stdio: 'ignore' }).error) {
@@ -34,7 +34,9 @@ const types = (text.match(/^ {2}\w+: \{/gm) ?? []).length;
 
 if (check) {
   if (readFileSync(out, 'utf8') !== text) {
-    console.error('vim25-schema: src/lib/vsphere/schema.generated.ts is out of date; run npm run schema and commit it');
+    console.error(
+      'vim25-schema: src/lib/vsphere/soap/schema.generated.ts is out of date; run npm run schema and commit it',
+    );
     process.exit(1);
   }
   console.error(`vim25-schema: the generated schema matches govmomi's types (${types} types)`);

@@ -10,7 +10,7 @@ import {
   type PrepareVmsPlan,
   type VmPlan,
 } from '../src/lib/vms/prepare-vms.js';
-import type { VimClient } from '../src/lib/vsphere/client.js';
+import type { VimClient } from '../src/lib/vsphere/soap/client.js';
 import { closest, closestPaths } from '../src/lib/core/suggest.js';
 import type { DatacenterRef } from '../src/lib/vsphere/inventory.js';
 

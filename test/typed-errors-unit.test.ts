@@ -8,7 +8,7 @@ import { clusterIdFromNamespaceUid } from '../src/lib/drivers/csi/cluster-id.js'
 import { parseIni } from '../src/lib/drivers/ini.js';
 import { UsageError, VkError } from '../src/lib/core/errors.js';
 import { absoluteFolderPath } from '../src/lib/vms/prepare-vms.js';
-import type { VimClient } from '../src/lib/vsphere/client.js';
+import type { VimClient } from '../src/lib/vsphere/soap/client.js';
 import { findByInventoryPath } from '../src/lib/vsphere/inventory.js';
 import { createContainerView } from '../src/lib/vsphere/view.js';
 import { repoRoot } from './support/go-build.js';

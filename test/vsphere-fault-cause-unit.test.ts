@@ -2,11 +2,11 @@
 // fault itself, then its cause, the cause's cause…, bounded; and the callers
 // that match fault types find one wrapped in another.
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeField } from '../src/lib/vsphere/decode.js';
-import { faultError, findFault, parseSoapFault, UnreadablePropertyError } from '../src/lib/vsphere/faults.js';
+import { decodeField } from '../src/lib/vsphere/soap/decode.js';
+import { faultError, findFault, parseSoapFault, UnreadablePropertyError } from '../src/lib/vsphere/soap/faults.js';
 import { currentSession } from '../src/lib/vsphere/session.js';
 import type { LocalizedMethodFault, MethodFault, MissingProperty } from '../src/lib/vsphere/types.js';
-import { children, parseXml } from '../src/lib/vsphere/xml.js';
+import { children, parseXml } from '../src/lib/vsphere/soap/xml.js';
 import { startFakeVim, type FakeVim } from './support/fake-vim.js';
 
 let fake: FakeVim | undefined;

@@ -7,11 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/lib/cli/logger.js';
-import { VimClient } from '../src/lib/vsphere/client.js';
+import { VimClient } from '../src/lib/vsphere/soap/client.js';
 import { CnsUnavailableError, queryCnsVolume } from '../src/lib/vsphere/cns.js';
 import type { VsphereSession } from '../src/lib/vsphere/connect.js';
-import { ConnectionError, HttpError, VimFault } from '../src/lib/vsphere/faults.js';
-import { MAX_CONNECTIONS } from '../src/lib/vsphere/limits.js';
+import { ConnectionError, HttpError, VimFault } from '../src/lib/vsphere/soap/faults.js';
+import { MAX_CONNECTIONS } from '../src/lib/vsphere/soap/limits.js';
 
 const SERVICE_INSTANCE = { type: 'ServiceInstance', value: 'ServiceInstance' };
 

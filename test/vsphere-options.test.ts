@@ -9,7 +9,7 @@ import { resolveVsphereOptions } from '../src/lib/vsphere/connect.js';
 import { parseVcenterUrl, redactUserinfo, urlUserinfo } from '../src/lib/settings/vcenter-url.js';
 import { chooseDatacenter, InventoryPaths, type DatacenterRef } from '../src/lib/vsphere/inventory.js';
 import { sessionFile } from '../src/lib/vsphere/session.js';
-import { parseThumbprint } from '../src/lib/vsphere/tls.js';
+import { parseThumbprint } from '../src/lib/vsphere/soap/tls.js';
 
 describe('vCenter URL', () => {
   it.each([

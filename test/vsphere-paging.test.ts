@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/lib/cli/logger.js';
-import { VimClient } from '../src/lib/vsphere/client.js';
+import { VimClient } from '../src/lib/vsphere/soap/client.js';
 import { retrieveContents, toRetrieved } from '../src/lib/vsphere/property-collector.js';
 
 const envelope = (inner: string) =>

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeField } from '../src/lib/vsphere/decode.js';
-import { generatedSchema } from '../src/lib/vsphere/schema.generated.js';
-import { fieldType } from '../src/lib/vsphere/schema.js';
-import { children, parseXml } from '../src/lib/vsphere/xml.js';
+import { decodeField } from '../src/lib/vsphere/soap/decode.js';
+import { generatedSchema } from '../src/lib/vsphere/soap/schema.generated.js';
+import { fieldType } from '../src/lib/vsphere/soap/schema.js';
+import { children, parseXml } from '../src/lib/vsphere/soap/xml.js';
 import { GOVMOMI_VERSION } from './box/versions.js';
 
 const repo = join(import.meta.dirname, '..');

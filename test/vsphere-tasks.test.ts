@@ -4,12 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/lib/cli/logger.js';
 import { connect, type VsphereSession } from '../src/lib/vsphere/connect.js';
-import { NoPermissionError, VimFault } from '../src/lib/vsphere/faults.js';
+import { NoPermissionError, VimFault } from '../src/lib/vsphere/soap/faults.js';
 import { findByInventoryPath } from '../src/lib/vsphere/inventory.js';
 import { retrieveFromContainer } from '../src/lib/vsphere/property-collector.js';
 import { startTask, taskError, waitForTasks } from '../src/lib/vsphere/task.js';
 import type { OptionValue } from '../src/lib/vsphere/types.js';
-import { xsd } from '../src/lib/vsphere/xml.js';
+import { xsd } from '../src/lib/vsphere/soap/xml.js';
 import { startVcsim, type Vcsim } from './support/vcsim.js';
 
 let sim: Vcsim;

@@ -2,7 +2,7 @@
 // decoding by wire type, and fault translation.
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../src/lib/core/secret.js';
-import { decodeField } from '../src/lib/vsphere/decode.js';
+import { decodeField } from '../src/lib/vsphere/soap/decode.js';
 import {
   InvalidArgumentError,
   InvalidLoginError,
@@ -10,8 +10,8 @@ import {
   NoPermissionError,
   faultError,
   parseSoapFault,
-} from '../src/lib/vsphere/faults.js';
-import { children, envelope, escapeXml, parseXml, unescapeXml, xsd } from '../src/lib/vsphere/xml.js';
+} from '../src/lib/vsphere/soap/faults.js';
+import { children, envelope, escapeXml, parseXml, unescapeXml, xsd } from '../src/lib/vsphere/soap/xml.js';
 
 const body = (xml: string) => {
   const doc = parseXml(`<r xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">${xml}</r>`);

@@ -1,4 +1,4 @@
-// vim25-schema: writes src/lib/vsphere/schema.generated.ts, the wire kinds of
+// vim25-schema: writes src/lib/vsphere/soap/schema.generated.ts, the wire kinds of
 // the vim25 (and PBM, CNS, vSAN) data object fields vk decodes, derived by
 // reflection from govmomi's generated Go types rather than kept by hand.
 //

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../../src/lib/cli/logger.js';
-import { VimClient } from '../../src/lib/vsphere/client.js';
+import { VimClient } from '../../src/lib/vsphere/soap/client.js';
 
 /** The XML inside <returnval> (or a whole <soapenv:Fault>), or undefined for a void answer. */
 export type FakeAnswer = string | undefined | { fault: string; message?: string };

@@ -10,7 +10,7 @@ import type { V1StorageClass } from '@kubernetes/client-node';
 import { X509Certificate } from 'node:crypto';
 import type { KubeClient } from '../kube/client.js';
 import type { VsphereSession } from '../vsphere/connect.js';
-import { serverCertificates } from '../vsphere/tls.js';
+import { serverCertificates } from '../vsphere/soap/tls.js';
 import type { DatacenterRef } from '../vsphere/inventory.js';
 import type { DatastoreHostMount, DatastoreSummary } from '../vsphere/types.js';
 import type { DriverConfig, DriverVcenter } from '../drivers/driver-config.js';

@@ -6,7 +6,7 @@
 
 import { posix } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { readCaFiles } from '../vsphere/tls.js';
+import { readCaFiles } from '../vsphere/soap/tls.js';
 import { validateSecretKey } from './validate.js';
 
 /**

@@ -6,7 +6,7 @@
 import { isVkError } from '../core/errors.js';
 import type { Context } from '../core/context.js';
 import type { VsphereSession } from '../vsphere/connect.js';
-import { TlsVerificationError } from '../vsphere/faults.js';
+import { TlsVerificationError } from '../vsphere/soap/faults.js';
 import { resolveVsphereSettings } from '../settings/vsphere.js';
 import { chooseDatacenter, type DatacenterRef } from '../vsphere/inventory.js';
 import { checkDatastore, checkFolder, readDatacenterInventory } from './inventory.js';

@@ -32,7 +32,7 @@ import {
   type AuthorizationRole,
   type Permission,
 } from '../vsphere/authorization.js';
-import type { VimClient } from '../vsphere/client.js';
+import type { VimClient } from '../vsphere/soap/client.js';
 import { refKey, sameRef, type MoRef } from '../vsphere/types.js';
 
 export type Change = 'create' | 'update' | 'unchanged';

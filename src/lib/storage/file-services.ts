@@ -123,7 +123,7 @@ export async function assertFileServicesForRwx(
     cannot('no vCenter configured (pass --url or set GOVC_URL)');
     return;
   }
-  const { ConnectionError, TlsVerificationError } = await import('../vsphere/faults.js');
+  const { ConnectionError, TlsVerificationError } = await import('../vsphere/soap/faults.js');
   let session: VsphereSession;
   try {
     session = await ctx.vsphere();

@@ -4,8 +4,8 @@
 // from faults.ts.
 
 import { UsageError, VkError } from '../core/errors.js';
-import type { VimClient } from './client.js';
-import { findFault, VimFault } from './faults.js';
+import type { VimClient } from './soap/client.js';
+import { findFault, VimFault } from './soap/faults.js';
 import { retrieveOne } from './property-collector.js';
 import type { MoRef } from './types.js';
 

@@ -6,7 +6,7 @@
 import { VkError } from '../core/errors.js';
 import type { VsphereSession } from './connect.js';
 import { listDatastores } from './datastores.js';
-import { findFault, HttpError } from './faults.js';
+import { findFault, HttpError } from './soap/faults.js';
 
 export const CNS_PATH = '/vsanHealth';
 const CNS_VOLUME_MANAGER = { type: 'CnsVolumeManager', value: 'cns-volume-manager' };

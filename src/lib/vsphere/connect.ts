@@ -7,13 +7,13 @@
 import { UsageError } from '../core/errors.js';
 import { Secret } from '../core/secret.js';
 import type { Logger } from '../cli/logger.js';
-import { VimClient } from './client.js';
+import { VimClient } from './soap/client.js';
 import { chooseDatacenter, listDatacenters, type DatacenterRef } from './inventory.js';
 import { currentSession, login, logout, SessionStore, sessionFile } from './session.js';
 import { resolveVsphereSettings, type RawVsphereFlags } from '../settings/vsphere.js';
 import { parseVcenterUrl } from '../settings/vcenter-url.js';
 import { envValue, SETTINGS } from '../settings/table.js';
-import { parseThumbprint, readCaFiles, type TlsSettings } from './tls.js';
+import { parseThumbprint, readCaFiles, type TlsSettings } from './soap/tls.js';
 import type { AboutInfo, ServiceContent, UserSession } from './types.js';
 import type { TaggingClient } from './tagging.js';
 

@@ -5,8 +5,8 @@
 
 import picomatch from 'picomatch';
 import { VkError } from '../core/errors.js';
-import type { VimClient } from './client.js';
-import { MAX_DEPTH } from './limits.js';
+import type { VimClient } from './soap/client.js';
+import { MAX_DEPTH } from './soap/limits.js';
 import { chooseDatacenter, InventoryPaths, type DatacenterRef } from './inventory.js';
 import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
 import { refKey, type DatastoreHostMount, type DatastoreInfo, type DatastoreSummary, type MoRef } from './types.js';

@@ -9,8 +9,8 @@
 // A key the server could not read for another reason (NoPermission) is an
 // UnreadablePropertyError for that VM, never "not set".
 
-import type { VimClient } from './client.js';
-import { findFault, UnreadablePropertyError } from './faults.js';
+import type { VimClient } from './soap/client.js';
+import { findFault, UnreadablePropertyError } from './soap/faults.js';
 import type { RetrievedObject } from './property-collector.js';
 import type { MissingProperty, OptionValue } from './types.js';
 

@@ -3,8 +3,8 @@
 // exactly one, else the user must choose).
 
 import { UsageError, VkError } from '../core/errors.js';
-import type { VimClient } from './client.js';
-import { MAX_DEPTH } from './limits.js';
+import type { VimClient } from './soap/client.js';
+import { MAX_DEPTH } from './soap/limits.js';
 import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
 import type { MoRef } from './types.js';
 

@@ -2,7 +2,7 @@
 // trip (RetrievePropertiesEx, following ContinueRetrievePropertiesEx pages),
 // returned as plain objects keyed by property path.
 
-import type { VimClient } from './client.js';
+import type { VimClient } from './soap/client.js';
 import { withContainerView } from './view.js';
 import type {
   MissingProperty,
@@ -13,7 +13,7 @@ import type {
   SelectionSpec,
   TraversalSpec,
 } from './types.js';
-import type { SoapObject } from './xml.js';
+import type { SoapObject } from './soap/xml.js';
 
 /** One object's requested properties, keyed by property path ('name', 'summary.capacity'). */
 export interface RetrievedObject<T> {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { vkConfigDir } from '../core/paths.js';
 import type { Secret } from '../core/secret.js';
 import type { Logger } from '../cli/logger.js';
-import type { VimClient } from './client.js';
-import { findFault, InvalidLoginError, VimFault } from './faults.js';
+import type { VimClient } from './soap/client.js';
+import { findFault, InvalidLoginError, VimFault } from './soap/faults.js';
 import type { UserSession } from './types.js';
 import { retrieveOne } from './property-collector.js';
 

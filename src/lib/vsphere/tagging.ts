@@ -8,8 +8,8 @@
 import { mapLimit } from '../core/concurrency.js';
 import { VkError } from '../core/errors.js';
 import type { Secret } from '../core/secret.js';
-import type { VimClient } from './client.js';
-import { InvalidLoginError } from './faults.js';
+import type { VimClient } from './soap/client.js';
+import { InvalidLoginError } from './soap/faults.js';
 import { refKey, type MoRef } from './types.js';
 
 const BASE = '/rest/com/vmware/cis';

@@ -9,10 +9,10 @@
 
 import { VkError } from '../core/errors.js';
 import { formatDuration } from '../kube/duration.js';
-import type { VimClient } from './client.js';
-import { faultError, findFault, localizedFaultMessage, privilegesOf, type VimFault } from './faults.js';
+import type { VimClient } from './soap/client.js';
+import { faultError, findFault, localizedFaultMessage, privilegesOf, type VimFault } from './soap/faults.js';
 import type { MissingProperty, MoRef, ObjectUpdate, TaskInfo, UpdateSet } from './types.js';
-import type { SoapObject } from './xml.js';
+import type { SoapObject } from './soap/xml.js';
 
 /** Starts a task method (e.g. ReconfigVM_Task) and returns the Task reference. */
 export async function startTask(client: VimClient, method: string, self: MoRef, args: SoapObject = {}): Promise<MoRef> {

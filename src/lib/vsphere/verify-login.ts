@@ -4,7 +4,7 @@
 
 import type { Logger } from '../cli/logger.js';
 import type { Secret } from '../core/secret.js';
-import { VimClient } from './client.js';
+import { VimClient } from './soap/client.js';
 import type { VsphereOptions } from './connect.js';
 import { login, logout } from './session.js';
 

@@ -2,7 +2,7 @@
 // container, which the PropertyCollector can traverse in one call.
 
 import { VkError } from '../core/errors.js';
-import type { VimClient } from './client.js';
+import type { VimClient } from './soap/client.js';
 import type { MoRef } from './types.js';
 
 export async function createContainerView(

@@ -3,14 +3,14 @@
 // parent chains included so inventory paths cost no extra call), advanced
 // settings (extraConfig) and power operations.
 
-import type { VimClient } from './client.js';
+import type { VimClient } from './soap/client.js';
 import { datacentersOf, InventoryPaths, type DatacenterProps, type DatacenterRef } from './inventory.js';
 import { retrieveWithExtraConfig } from './extra-config.js';
-import type { UnreadablePropertyError } from './faults.js';
+import type { UnreadablePropertyError } from './soap/faults.js';
 import { retrieveContents, retrieveOne, toRetrieved, traversal } from './property-collector.js';
 import { startTask } from './task.js';
 import { refKey, type MoRef, type UpdateSet } from './types.js';
-import { xsd, type SoapObject } from './xml.js';
+import { xsd, type SoapObject } from './soap/xml.js';
 
 export type PowerState = 'poweredOn' | 'poweredOff' | 'suspended';
 

@@ -6,7 +6,7 @@
 import { VkError } from '../core/errors.js';
 import { CNS_PATH } from './cns.js';
 import type { VsphereSession } from './connect.js';
-import { findFault, HttpError } from './faults.js';
+import { findFault, HttpError } from './soap/faults.js';
 import { retrieveFromContainer } from './property-collector.js';
 import { refKey, sameRef, type MoRef } from './types.js';
 

@@ -6,7 +6,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates, type TLSSocket } from 'node:tls';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { ConnectionError, TlsVerificationError } from './faults.js';
 import { MAX_CONNECTIONS } from './limits.js';
 import type { Agent } from 'undici';

@@ -3,12 +3,12 @@
 // AbortSignal. `invoke` sends any vim25 method; typed helpers live in
 // session.ts, property-collector.ts, view.ts, inventory.ts and task.ts.
 
-import { InterruptedError, VkError } from '../core/errors.js';
-import type { Logger } from '../cli/logger.js';
+import { InterruptedError, VkError } from '../../core/errors.js';
+import type { Logger } from '../../cli/logger.js';
 import { decodeField } from './decode.js';
 import { ConnectionError, faultError, HttpError, parseSoapFault } from './faults.js';
 import { createAgent, type TlsSettings } from './tls.js';
-import type { ManagedObjectReference, ServiceContent } from './types.js';
+import type { ManagedObjectReference, ServiceContent } from '../types.js';
 import { children, envelope, localName, parseXml, type SoapObject } from './xml.js';
 import type * as Undici from 'undici';
 

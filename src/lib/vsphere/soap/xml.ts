@@ -3,9 +3,9 @@
 // responses into a plain element tree that decode.ts turns into values.
 
 import { XMLParser } from 'fast-xml-parser';
-import { Secret } from '../core/secret.js';
+import { Secret } from '../../core/secret.js';
 import { MAX_DEPTH } from './limits.js';
-import type { ManagedObjectReference } from './types.js';
+import type { ManagedObjectReference } from '../types.js';
 
 /** Escapes text for element content and attribute values. */
 export function escapeXml(text: string): string {

@@ -2,11 +2,11 @@
 // user can act on. SOAP faults are translated once, here; commands never
 // look at fault XML.
 
-import { VkError } from '../core/errors.js';
+import { VkError } from '../../core/errors.js';
 import { decodeValue } from './decode.js';
 import { MAX_DEPTH } from './limits.js';
 import { children, elements, localName, tagOf, textOf, type XmlNode } from './xml.js';
-import type { LocalizedMethodFault, MethodFault, MissingProperty, MoRef } from './types.js';
+import type { LocalizedMethodFault, MethodFault, MissingProperty, MoRef } from '../types.js';
 
 /** A SOAP fault from vCenter. `faultType` is the vim25 fault name (InvalidLogin, NoPermission…). */
 export class VimFault extends VkError {
