@@ -21,7 +21,7 @@ describe('generated vim25 schema', () => {
   it("comes from the box's govmomi", () => {
     const goMod = readFileSync(join(repo, 'scripts/vim25-schema/go.mod'), 'utf8');
     expect(goMod).toMatch(new RegExp(`^require github\\.com/vmware/govmomi ${GOVMOMI_VERSION}$`, 'm'));
-    const generated = readFileSync(join(repo, 'src/lib/vsphere/schema.generated.ts'), 'utf8');
+    const generated = readFileSync(join(repo, 'src/lib/vsphere/soap/schema.generated.ts'), 'utf8');
     expect(generated.split('\n')[0]).toContain(`govmomi ${GOVMOMI_VERSION}'s types`);
   });
 
