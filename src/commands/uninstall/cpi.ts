@@ -1,6 +1,6 @@
-import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
-import { dryRunFlag, isDryRun, kubeFlags } from '../../lib/cli/flags.js';
+import { kubeFlags } from '../../lib/cli/flags.js';
+import { uninstallFlags, uninstallTable } from '../../lib/cli/uninstall.js';
 
 export default class UninstallCPI extends VkCommand<typeof UninstallCPI> {
   static override summary = 'Remove what vk install cpi applied.';
@@ -16,18 +16,10 @@ pass --yes.`;
     '<%= config.bin %> uninstall cpi --yes',
   ];
 
-  static override flags = {
-    ...kubeFlags,
-    yes: Flags.boolean({ char: 'y', summary: 'Delete without asking.' }),
-    'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): list what would be deleted; delete nothing.' }),
-  };
+  static override flags = { ...kubeFlags, ...uninstallFlags };
 
   async run(): Promise<void> {
     const { uninstall } = await import('../../lib/cli/uninstall.js');
-    const result = await uninstall(this.ctx, 'cpi', { yes: this.flags.yes, dryRun: isDryRun(this.flags['dry-run']) });
-    await this.print(result, (r) => ({
-      columns: ['kind', 'namespace', 'name', 'result'],
-      rows: r.objects.map((o) => [o.kind, o.namespace, o.name, o.action]),
-    }));
+    await this.print(await uninstall(this.ctx, 'cpi', this.flags), uninstallTable);
   }
 }

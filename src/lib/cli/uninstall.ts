@@ -1,16 +1,30 @@
-// The command side of `vk uninstall cpi|csi`: plan, confirm (a prompt on a
-// terminal, --yes elsewhere), delete.
+// The command side of `vk uninstall cpi|csi|snapshots`: the flags, plan,
+// confirm (a prompt on a terminal, --yes elsewhere), delete, the table.
 
+import { Flags } from '@oclif/core';
 import type { Context } from '../core/context.js';
 import { UsageError, VkError } from '../core/errors.js';
 import { componentName, type ManagedComponent } from '../drivers/manifests/transforms.js';
 import { applyUninstall, planUninstall, type UninstallResult } from '../drivers/uninstall.js';
+import { dryRunFlag, isDryRun } from './flags.js';
+import type { Table } from './output.js';
+
+export const uninstallFlags = {
+  yes: Flags.boolean({ char: 'y', summary: 'Delete without asking.' }),
+  'dry-run': dryRunFlag({ summary: 'client (or bare --dry-run): list what would be deleted; delete nothing.' }),
+};
+
+export const uninstallTable = (r: UninstallResult): Table => ({
+  columns: ['kind', 'namespace', 'name', 'result'],
+  rows: r.objects.map((o) => [o.kind, o.namespace, o.name, o.action]),
+});
 
 export async function uninstall(
   ctx: Context,
   component: ManagedComponent,
-  opts: { yes: boolean; dryRun: boolean },
+  flags: { yes: boolean; 'dry-run'?: string },
 ): Promise<UninstallResult> {
+  const opts = { yes: flags.yes, dryRun: isDryRun(flags['dry-run']) };
   const name = componentName(component);
   if (!opts.yes && !opts.dryRun && !ctx.interactive) {
     throw new UsageError(`refusing to uninstall the ${name} without confirmation`, {

@@ -7,7 +7,7 @@ import type { DryRunMode } from '../core/step.js';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Context } from '../core/context.js';
 import { UsageError, InterruptedError } from '../core/errors.js';
-import type { PrunedObject } from './uninstall.js';
+import { applyPrune, type PrunedObject, type UninstallObject } from './uninstall.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ApplyResult as KubeApplyResult } from '../kube/apply.js';
 import { manifestBaseUrl, resolveCpi, resolveCsi, type Component } from './manifests/compatibility.js';
@@ -255,3 +255,19 @@ export const refOf = (o: KubeObject) => ({
   ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
   name: o.metadata.name,
 });
+
+/** A client dry run's result: the objects as they would be applied and the earlier release's as they would be pruned; nothing is sent. */
+export async function clientDryRun<B extends object>(
+  kube: KubeClient,
+  base: B,
+  objects: readonly KubeObject[],
+  prune: readonly UninstallObject[],
+) {
+  return {
+    ...base,
+    objects: objects.map((o) => ({ ...refOf(o), action: 'would apply' as const })),
+    pruned: await applyPrune(kube, prune, true),
+    rollouts: [],
+    verification: null,
+  };
+}

@@ -7,8 +7,8 @@
 import { UsageError } from '../core/errors.js';
 import type { VsphereSession } from '../vsphere/connect.js';
 import { listDatastores } from '../vsphere/datastores.js';
-import { findByInventoryPath, InventoryPaths, type DatacenterRef } from '../vsphere/inventory.js';
-import { retrieveContents, retrieveFromContainer, toRetrieved, traversal } from '../vsphere/property-collector.js';
+import { findByInventoryPath, readComputeTree, type DatacenterRef } from '../vsphere/inventory.js';
+import { retrieveFromContainer } from '../vsphere/property-collector.js';
 import type { MoRef } from '../vsphere/types.js';
 import type { PermissionScope } from './privileges.js';
 
@@ -69,30 +69,7 @@ export async function findTargets(session: VsphereSession, query: TargetQuery): 
 }
 
 async function computeTree(session: VsphereSession): Promise<Array<{ ref: MoRef; path: string }>> {
-  const client = session.client;
-  const contents = await retrieveContents(client, [
-    {
-      propSet: [
-        { type: 'Folder', pathSet: ['name', 'parent'] },
-        { type: 'Datacenter', pathSet: ['name', 'parent'] },
-        { type: 'ComputeResource', pathSet: ['name', 'parent'] },
-        { type: 'HostSystem', pathSet: ['name', 'parent'] },
-      ],
-      objectSet: [
-        {
-          obj: client.sc.rootFolder,
-          selectSet: [
-            traversal('folders', 'Folder', 'childEntity', ['folders', 'dcHosts', 'crHosts']),
-            traversal('dcHosts', 'Datacenter', 'hostFolder', ['folders']),
-            traversal('crHosts', 'ComputeResource', 'host'),
-          ],
-        },
-      ],
-    },
-  ]);
-  const objects = contents.map((c) => toRetrieved<{ name: string; parent: MoRef }>(c));
-  const paths = new InventoryPaths(client.sc.rootFolder);
-  for (const o of objects) paths.add(o.ref, o.props.name ?? '', o.props.parent);
+  const { objects, paths } = await readComputeTree(session.client);
   return objects.map((o) => ({ ref: o.ref, path: paths.pathOf(o.ref) }));
 }
 

@@ -25,9 +25,9 @@ import { atLeast, parseVsphereVersion, vsphereLabel } from '../vsphere/versions.
 import { applyPrune, planPrune, type UninstallObject } from '../drivers/uninstall.js';
 import {
   appliedObject,
+  clientDryRun,
   describeInstallPlan,
   installStepSummary,
-  refOf,
   timedRollout,
   type AppliedObject,
   type DryRun,
@@ -365,10 +365,7 @@ export async function applyInstallSnapshots(
     snapshotClass: plan.snapshotClass.metadata.name,
     ...(plan.csiVersion ? { csiVersion: plan.csiVersion } : {}),
   };
-  if (opts.dryRun === 'client') {
-    const objects = snapshotObjects(plan).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
-    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
-  }
+  if (opts.dryRun === 'client') return clientDryRun(kube, base, snapshotObjects(plan), plan.prune);
   const crds = plan.objects.filter((o) => o.kind === 'CustomResourceDefinition');
   const rest = plan.objects.filter((o) => o.kind !== 'CustomResourceDefinition');
   const applied: AppliedObject[] = [];

@@ -7,8 +7,7 @@ import picomatch from 'picomatch';
 import { VkError } from '../core/errors.js';
 import type { VimClient } from './soap/client.js';
 import { MAX_DEPTH } from './soap/limits.js';
-import { chooseDatacenter, InventoryPaths, type DatacenterRef } from './inventory.js';
-import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
+import { chooseDatacenter, readComputeTree, type DatacenterRef } from './inventory.js';
 import { refKey, type DatastoreHostMount, type DatastoreInfo, type DatastoreSummary, type MoRef } from './types.js';
 
 export interface DatastoreHost {
@@ -67,32 +66,8 @@ interface Props {
 }
 
 export async function listDatastores(client: VimClient, query: DatastoreQuery = {}): Promise<DatastoreReport[]> {
-  const contents = await retrieveContents(client, [
-    {
-      propSet: [
-        { type: 'Folder', pathSet: ['name', 'parent'] },
-        { type: 'Datacenter', pathSet: ['name', 'parent'] },
-        { type: 'ComputeResource', pathSet: ['name', 'parent'] },
-        { type: 'HostSystem', pathSet: ['name', 'parent'] },
-        { type: 'Datastore', pathSet: ['name', 'parent', 'summary', 'info', 'host'] },
-      ],
-      objectSet: [
-        {
-          obj: client.sc.rootFolder,
-          selectSet: [
-            traversal('folders', 'Folder', 'childEntity', ['folders', 'dcDatastores', 'dcHosts', 'crHosts']),
-            traversal('dcDatastores', 'Datacenter', 'datastoreFolder', ['folders']),
-            traversal('dcHosts', 'Datacenter', 'hostFolder', ['folders']),
-            traversal('crHosts', 'ComputeResource', 'host'),
-          ],
-        },
-      ],
-    },
-  ]);
-  const objects = contents.map((c) => toRetrieved<Props>(c));
-  const paths = new InventoryPaths(client.sc.rootFolder);
+  const { objects, paths } = await readComputeTree<Props>(client, { datastore: ['summary', 'info', 'host'] });
   const byKey = new Map(objects.map((o) => [refKey(o.ref), o]));
-  for (const o of objects) paths.add(o.ref, o.props.name ?? '', o.props.parent);
 
   const datacenters: DatacenterRef[] = objects
     .filter((o) => o.ref.type === 'Datacenter')

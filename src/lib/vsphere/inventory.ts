@@ -5,7 +5,7 @@
 import { UsageError, VkError } from '../core/errors.js';
 import type { VimClient } from './soap/client.js';
 import { MAX_DEPTH } from './soap/limits.js';
-import { retrieveContents, toRetrieved, traversal } from './property-collector.js';
+import { retrieveContents, toRetrieved, traversal, type RetrievedObject } from './property-collector.js';
 import type { MoRef } from './types.js';
 
 export async function findByInventoryPath(client: VimClient, inventoryPath: string): Promise<MoRef | undefined> {
@@ -145,4 +145,49 @@ export class InventoryPaths {
     }
     return '/' + parts.join('/');
   }
+}
+
+/**
+ * The compute inventory from the root folder in one PropertyCollector pass:
+ * folders, datacenters, compute resources and hosts (name, parent), and with
+ * `datastore`, the datastores with those properties too; each object with
+ * its inventory path.
+ */
+export async function readComputeTree<P extends { name: string; parent: MoRef }>(
+  client: VimClient,
+  opts: { datastore?: string[] } = {},
+): Promise<{ objects: RetrievedObject<P>[]; paths: InventoryPaths }> {
+  const named = ['name', 'parent'];
+  const ds = opts.datastore;
+  const contents = await retrieveContents(client, [
+    {
+      propSet: [
+        { type: 'Folder', pathSet: named },
+        { type: 'Datacenter', pathSet: named },
+        { type: 'ComputeResource', pathSet: named },
+        { type: 'HostSystem', pathSet: named },
+        ...(ds ? [{ type: 'Datastore', pathSet: [...named, ...ds] }] : []),
+      ],
+      objectSet: [
+        {
+          obj: client.sc.rootFolder,
+          selectSet: [
+            traversal('folders', 'Folder', 'childEntity', [
+              'folders',
+              ...(ds ? ['dcDatastores'] : []),
+              'dcHosts',
+              'crHosts',
+            ]),
+            ...(ds ? [traversal('dcDatastores', 'Datacenter', 'datastoreFolder', ['folders'])] : []),
+            traversal('dcHosts', 'Datacenter', 'hostFolder', ['folders']),
+            traversal('crHosts', 'ComputeResource', 'host'),
+          ],
+        },
+      ],
+    },
+  ]);
+  const objects = contents.map((c) => toRetrieved<P>(c));
+  const paths = new InventoryPaths(client.sc.rootFolder);
+  for (const o of objects) paths.add(o.ref, o.props.name ?? '', o.props.parent);
+  return { objects, paths };
 }

@@ -24,10 +24,10 @@ import { cpiConfigMap } from './config.js';
 import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
+  clientDryRun,
   describeInstallPlan,
   installStepSummary,
   prepareManifest,
-  refOf,
   timedRollout,
   validateInstallOptions,
   waitForAll,
@@ -149,10 +149,7 @@ export async function applyInstallCpi(
     manifest: plan.manifest.source,
     dryRun: opts.dryRun,
   };
-  if (opts.dryRun === 'client') {
-    const objects = cpiObjects(plan, true).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
-    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
-  }
+  if (opts.dryRun === 'client') return clientDryRun(kube, base, cpiObjects(plan, true), plan.prune);
   const deadline = Date.now() + opts.timeoutMs;
   const dryRun = opts.dryRun === 'server';
 

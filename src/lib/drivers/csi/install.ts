@@ -30,10 +30,10 @@ import { applyPrune, planPrune, type UninstallObject } from '../uninstall.js';
 import { configMountDir } from '../manifests/config-mount.js';
 import {
   appliedObject,
+  clientDryRun,
   describeInstallPlan,
   installStepSummary,
   prepareManifest,
-  refOf,
   timedRollout,
   validateInstallOptions,
   waitForAll,
@@ -206,10 +206,7 @@ export async function applyInstallCsi(
     manifest: plan.manifest.source,
     dryRun: opts.dryRun,
   };
-  if (opts.dryRun === 'client') {
-    const objects = csiObjects(plan, true).map((o) => ({ ...refOf(o), action: 'would apply' as const }));
-    return { ...base, objects, pruned: await applyPrune(kube, plan.prune, true), rollouts: [], verification: null };
-  }
+  if (opts.dryRun === 'client') return clientDryRun(kube, base, csiObjects(plan, true), plan.prune);
   const deadline = Date.now() + opts.timeoutMs;
   const dryRun = opts.dryRun === 'server';
   const objects = await progress.step(`Apply ${objectsToApply.length} objects`, async (update) =>
