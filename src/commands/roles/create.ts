@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
-import { dryRunFlag, isDryRun, vsphereFlags } from '../../lib/cli/flags.js';
+import { dryRunFlag, dryRunOf, vsphereFlags } from '../../lib/cli/flags.js';
 import { UsageError } from '../../lib/core/errors.js';
 
 export default class RolesCreate extends VkCommand<typeof RolesCreate> {
@@ -54,8 +54,11 @@ with the difference and only changed with --force.`;
         hint: 'pass --folder FOLDER (or set folder in the config file, see vk init)',
       });
     }
-    const { createRoles, rolesTable } = await import('../../lib/roles/roles.js');
-    const result = await createRoles(this.ctx, {
+    const [{ createRolesStep, rolesTable }, { runCommandStep }] = await Promise.all([
+      import('../../lib/roles/roles.js'),
+      import('../../lib/cli/step-run.js'),
+    ]);
+    const input = {
       csiUser: f['csi-user'],
       cpiUser: f['cpi-user'],
       group: f.group,
@@ -64,8 +67,8 @@ with the difference and only changed with --force.`;
       datastores: f.datastore ?? [],
       fileVolumes: f['file-volumes'],
       force: f.force,
-      dryRun: isDryRun(f['dry-run']),
-    });
+    };
+    const { result } = await runCommandStep(this.ctx, createRolesStep, input, { dryRun: dryRunOf(f['dry-run']) });
     await this.print(result, rolesTable);
   }
 }

@@ -196,9 +196,9 @@ export async function runInstallCommand<
     more?: (plan: P, result: R) => Array<string | undefined>;
   },
 ): Promise<void> {
-  const { createProgress } = await import('./progress.js');
+  const [{ createProgress }, { quietRun }] = await Promise.all([import('./progress.js'), import('./step-run.js')]);
   const progress = createProgress({ interactive: ctx.interactive, log: ctx.log });
-  const run = { dryRun: input.dryRun, progress, update: () => undefined };
+  const run = quietRun(input.dryRun, progress);
   const plan = await step.plan(ctx, input, run);
   if (input.dryRun === 'client') return printClientDryRun(ctx, opts.clientObjects(plan), plan.prune);
   const result = await step.apply(ctx, plan, run);

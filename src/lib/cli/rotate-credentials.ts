@@ -2,13 +2,11 @@
 // (flag, env, or asked on a terminal, never echoed), the run, and its table.
 
 import { Flags } from '@oclif/core';
-import { dryRunFlag, isDryRun } from './flags.js';
+import { dryRunFlag, dryRunOf, durationMs } from './flags.js';
 import type { Table } from './output.js';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
-import { parseDuration } from '../kube/duration.js';
 import { Secret } from '../core/secret.js';
-import { generateDeps } from '../drivers/generate.js';
 import type { RotateComponent, RotateResult } from '../drivers/rotate-credentials.js';
 
 export const rotateFlags = {
@@ -26,10 +24,7 @@ export async function rotateCredentials(
   component: RotateComponent,
   flags: { username?: string; password?: string; timeout: string; 'dry-run'?: string; 'storage-class'?: string },
 ): Promise<RotateResult> {
-  const timeoutMs = parseDuration(flags.timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0) {
-    throw new UsageError(`invalid --timeout "${flags.timeout}": use a duration such as 90s, 5m or 1h`);
-  }
+  const timeoutMs = durationMs(flags.timeout);
   const upper = component.toUpperCase();
   let password = flags.password;
   if (password === undefined && ctx.interactive) {
@@ -44,34 +39,21 @@ export async function rotateCredentials(
       hint: `set VK_${upper}_PASSWORD (or --${component}-password)`,
     });
   }
-  const steps = await import('../drivers/rotate-credentials.js');
-  const { createProgress } = await import('./progress.js');
-  const deps = generateDeps(ctx);
-  const plan = await steps.planRotate(
-    ctx,
-    {
-      component,
-      username: flags.username,
-      password: new Secret(password),
-      timeoutMs,
-      dryRun: isDryRun(flags['dry-run']),
-      storageClass: flags['storage-class'],
-    },
-    {
-      verifyLogin: deps.verifyLogin,
-      vcenterHost: async () => (await ctx.vsphere()).options.url.hostname,
-    },
-  );
-  const result = await steps.applyRotate(ctx, plan, createProgress({ interactive: ctx.interactive, log: ctx.log }));
-  if (result.action === 'rotated') {
-    const proof = [`${result.proof.pods.length} pod(s) ready without a login failure`];
-    if (result.proof.volume) proof.push(`volume ${result.proof.volume} provisioned and deleted`);
-    ctx.log.info(`${upper}: the new password of ${result.username} is in use: ${proof.join('; ')}`);
-  } else if (result.action === 'would rotate') {
-    ctx.log.info(
-      `dry run: the new password works; would update ${result.secret} and restart the ${upper}; nothing was changed`,
-    );
-  }
+  const [{ rotateStep: step }, { createProgress }, { quietRun }] = await Promise.all([
+    import('../drivers/rotate-credentials.js'),
+    import('./progress.js'),
+    import('./step-run.js'),
+  ]);
+  const run = quietRun(dryRunOf(flags['dry-run']), createProgress({ interactive: ctx.interactive, log: ctx.log }));
+  const input = {
+    component,
+    username: flags.username,
+    password: new Secret(password),
+    timeoutMs,
+    storageClass: flags['storage-class'],
+  };
+  const result = await step.apply(ctx, await step.plan(ctx, input, run), run);
+  ctx.log.info(step.summary(result));
   return result;
 }
 

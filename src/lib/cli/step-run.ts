@@ -4,8 +4,8 @@
 // step.failure(result) itself, after printing.
 
 import type { Context } from '../core/context.js';
-import type { DryRunMode, Step } from '../core/step.js';
-import { createProgress, type Progress } from './progress.js';
+import type { DryRunMode, Step, StepRun } from '../core/step.js';
+import { createProgress, nestedProgress, type Progress } from './progress.js';
 
 export interface CommandStepOptions<Plan> {
   dryRun: DryRunMode;
@@ -39,3 +39,10 @@ export async function runCommandStep<I, P, R>(
   if (opts.warnings !== false) for (const w of step.warnings?.(result) ?? []) ctx.log.warn(w);
   return { plan, result, progress };
 }
+
+/** A StepRun for a command that shows no task list of its own: sub-tasks and status lines go nowhere. */
+export const quietRun = (dryRun: DryRunMode, progress: Progress = nestedProgress(() => undefined)): StepRun => ({
+  dryRun,
+  progress,
+  update: () => undefined,
+});

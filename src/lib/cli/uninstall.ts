@@ -5,7 +5,8 @@ import { Flags } from '@oclif/core';
 import type { Context } from '../core/context.js';
 import { UsageError, VkError } from '../core/errors.js';
 import { componentName, type ManagedComponent } from '../drivers/manifests/transforms.js';
-import { applyUninstall, planUninstall, type UninstallResult } from '../drivers/uninstall.js';
+import { uninstallStep, type UninstallResult } from '../drivers/uninstall.js';
+import { quietRun } from './step-run.js';
 import { dryRunFlag, isDryRun } from './flags.js';
 import type { Table } from './output.js';
 
@@ -32,7 +33,8 @@ export async function uninstall(
     });
   }
   const kube = await ctx.kube();
-  const plan = await planUninstall(kube, component);
+  const run = quietRun(opts.dryRun ? 'client' : 'none');
+  const plan = await uninstallStep.plan(ctx, component, run);
   if (plan.objects.length === 0) {
     ctx.log.info(`nothing to uninstall: no objects labelled as vk's ${name}`);
     return { ...plan, dryRun: opts.dryRun, objects: [] };
@@ -45,16 +47,7 @@ export async function uninstall(
     );
     if (!ok) throw new VkError('uninstall cancelled; nothing was deleted');
   }
-  const result = await applyUninstall(kube, plan, opts.dryRun);
-  const deleted = result.objects.filter((o) => o.action === 'deleted').length;
-  ctx.log.info(
-    opts.dryRun
-      ? `dry run: would delete ${result.objects.length} objects; nothing was changed`
-      : `deleted ${deleted} objects of the ${name}; ${
-          component === 'snapshots'
-            ? 'the snapshot CRDs, VolumeSnapshotClasses and snapshots were left alone'
-            : 'PersistentVolumes and PersistentVolumeClaims were left alone'
-        }`,
-  );
+  const result = await uninstallStep.apply(ctx, plan, run);
+  ctx.log.info(uninstallStep.summary(result));
   return result;
 }

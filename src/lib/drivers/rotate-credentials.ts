@@ -12,6 +12,7 @@ import type { V1PersistentVolumeClaim, V1Pod, V1Secret, V1StorageClass } from '@
 import type { Progress } from '../cli/progress.js';
 import type { Context } from '../core/context.js';
 import { UsageError, VkError } from '../core/errors.js';
+import type { Step } from '../core/step.js';
 import type { Secret } from '../core/secret.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
@@ -21,6 +22,7 @@ import { iniValue, parseIni, setIniValue, type ParsedIniSection } from './ini.js
 import { csiConfKey, csiSecret } from './csi/config.js';
 import { cpiSecretDefaults } from './cpi/config.js';
 import { timedRollout, type Rollout } from './install-common.js';
+import { generateDeps } from './generate.js';
 import { CPI_DAEMONSET, CSI_CONTROLLER, CSI_DRIVER_NAME, type DriverWorkload } from './names.js';
 
 export type RotateComponent = 'cpi' | 'csi';
@@ -213,7 +215,6 @@ export async function applyRotate(ctx: Context, plan: RotatePlan, progress: Prog
     servers: plan.servers,
   };
   if (plan.unchanged) {
-    ctx.log.info(`the ${input.component.toUpperCase()} Secret holds this password already; nothing to change`);
     return { ...base, action: 'unchanged', rollout: null, proof: { pods: [], volume: null } };
   }
   if (input.dryRun) return { ...base, action: 'would rotate', rollout: null, proof: { pods: [], volume: null } };
@@ -319,3 +320,44 @@ async function proveVolume(kube: KubeClient, storageClass: string, deadline: num
     await deleteNamespace(kube, namespace, 120_000).catch(() => undefined);
   }
 }
+
+/** What rotate-credentials proved, in one line; a dry run: what it would do. */
+function rotateSummary(r: RotateResult): string {
+  const upper = r.component.toUpperCase();
+  if (r.action === 'would rotate') {
+    return `dry run: the new password works; would update ${r.secret} and restart the ${upper}; nothing was changed`;
+  }
+  if (r.action === 'unchanged') return `the ${upper} Secret holds this password already; nothing to change`;
+  const proof = [`${r.proof.pods.length} pod(s) ready without a login failure`];
+  if (r.proof.volume) proof.push(`volume ${r.proof.volume} provisioned and deleted`);
+  return `${upper}: the new password of ${r.username} is in use: ${proof.join('; ')}`;
+}
+
+/** The new password into the driver's Secret, the driver restarted, the login proven (the password checked first). */
+export const rotateStep: Step<Omit<RotateInput, 'dryRun'>, RotatePlan, RotateResult> = {
+  id: 'rotate-credentials',
+  title: 'Rotate the driver account password',
+  validate: () => undefined,
+  async plan(ctx, input, run) {
+    const deps = generateDeps(ctx);
+    return planRotate(
+      ctx,
+      { ...input, dryRun: run.dryRun !== 'none' },
+      {
+        verifyLogin: deps.verifyLogin,
+        vcenterHost: async () => (await ctx.vsphere()).options.url.hostname,
+      },
+    );
+  },
+  describe: ({ secret, username, servers, unchanged, storageClass, volumeSkipped }) => ({
+    secret,
+    username,
+    servers,
+    unchanged,
+    storageClass,
+    volumeSkipped,
+  }),
+  apply: (ctx, plan, run) => applyRotate(ctx, plan, run.progress),
+  summary: rotateSummary,
+  failure: () => undefined,
+};

@@ -11,7 +11,8 @@
 
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { KubeClient } from '../kube/client.js';
-import { managedSelector, type ManagedComponent } from './manifests/transforms.js';
+import { componentName, managedSelector, type ManagedComponent } from './manifests/transforms.js';
+import type { Step } from '../core/step.js';
 
 /** Deletion order: what runs first, then what it uses, then where it lived. */
 const KINDS: readonly [apiVersion: string, kind: string][] = [
@@ -131,3 +132,23 @@ export function describePruned(objects: readonly PrunedObject[]): string {
   const list = objects.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`).join(', ');
   return `${n} ${verb} (not in this release): ${list}`;
 }
+
+/** What an uninstall removes: the objects carrying vk's labels for the component (never PVs or PVCs). */
+export const uninstallStep: Step<ManagedComponent, UninstallPlan, UninstallResult> = {
+  id: 'uninstall',
+  title: 'Uninstall',
+  validate: () => undefined,
+  plan: async (ctx, component) => planUninstall(await ctx.kube(), component),
+  describe: (plan) => plan,
+  apply: async (ctx, plan, run) => applyUninstall(await ctx.kube(), plan, run.dryRun !== 'none'),
+  summary(r) {
+    if (r.dryRun) return `dry run: would delete ${r.objects.length} objects; nothing was changed`;
+    const deleted = r.objects.filter((o) => o.action === 'deleted').length;
+    const kept =
+      r.component === 'snapshots'
+        ? 'the snapshot CRDs, VolumeSnapshotClasses and snapshots were left alone'
+        : 'PersistentVolumes and PersistentVolumeClaims were left alone';
+    return `deleted ${deleted} objects of the ${componentName(r.component)}; ${kept}`;
+  },
+  failure: () => undefined,
+};

@@ -4,6 +4,7 @@
 // permissions are set with one SetEntityPermissions per object.
 
 import type { Table } from '../cli/output.js';
+import type { Step } from '../core/step.js';
 import type { Context } from '../core/context.js';
 import { UsageError, VkError } from '../core/errors.js';
 import {
@@ -293,7 +294,6 @@ export interface CreateRolesOptions {
   datastores: string[];
   fileVolumes: boolean;
   force: boolean;
-  dryRun: boolean;
 }
 
 export interface CreateRolesResult {
@@ -302,26 +302,54 @@ export interface CreateRolesResult {
   permissions: Array<Omit<PermissionChange, 'action' | 'ref'> & { action: Action }>;
 }
 
-export async function createRoles(ctx: Context, opts: CreateRolesOptions): Promise<CreateRolesResult> {
-  validateRolePrefix(opts.prefix);
-  validatePrincipal(opts.csiUser, '--csi-user');
-  if (opts.cpiUser) validatePrincipal(opts.cpiUser, '--cpi-user');
-  const principals: Principal[] = [{ user: 'csi', principal: opts.csiUser, group: opts.group }];
-  if (opts.cpiUser) principals.push({ user: 'cpi', principal: opts.cpiUser, group: opts.group });
-  const session = await ctx.vsphere();
-  const client = session.client;
-  for (const p of principals) await assertPrincipalExists(client, p.principal, p.group);
-  const [targets, existing] = await Promise.all([
-    findTargets(session, { folder: opts.folder, datastores: opts.datastores, fileVolumes: opts.fileVolumes }),
-    readAuthorization(client),
-  ]);
-  const plan = planCreateRoles({ principals, targets, existing, ...opts });
-  if (!opts.dryRun) await applyCreateRoles(client, plan, existing);
-  if (opts.fileVolumes) await warnWithoutFileServices(ctx, session, fileServiceClusters(targets));
+interface CreateRolesStepPlan {
+  input: CreateRolesOptions;
+  plan: ReturnType<typeof planCreateRoles>;
+  existing: Existing;
+  targets: Awaited<ReturnType<typeof findTargets>>;
+}
+
+/** The drivers' roles created (or set, with --force) and granted on the objects they use. */
+export const createRolesStep: Step<CreateRolesOptions, CreateRolesStepPlan, CreateRolesResult> = {
+  id: 'roles',
+  title: 'Least-privilege roles',
+  validate(input) {
+    validateRolePrefix(input.prefix);
+    validatePrincipal(input.csiUser, '--csi-user');
+    if (input.cpiUser) validatePrincipal(input.cpiUser, '--cpi-user');
+  },
+  async plan(ctx, input) {
+    createRolesStep.validate(input);
+    const principals: Principal[] = [{ user: 'csi', principal: input.csiUser, group: input.group }];
+    if (input.cpiUser) principals.push({ user: 'cpi', principal: input.cpiUser, group: input.group });
+    const session = await ctx.vsphere();
+    for (const p of principals) await assertPrincipalExists(session.client, p.principal, p.group);
+    const [targets, existing] = await Promise.all([
+      findTargets(session, { folder: input.folder, datastores: input.datastores, fileVolumes: input.fileVolumes }),
+      readAuthorization(session.client),
+    ]);
+    return { input, plan: planCreateRoles({ principals, targets, existing, ...input }), existing, targets };
+  },
+  describe: ({ plan }) => createRolesResult(plan, true),
+  async apply(ctx, { input, plan, existing, targets }, run) {
+    const dryRun = run.dryRun !== 'none';
+    const session = await ctx.vsphere();
+    if (!dryRun) await applyCreateRoles(session.client, plan, existing);
+    if (input.fileVolumes) await warnWithoutFileServices(ctx, session, fileServiceClusters(targets));
+    return createRolesResult(plan, dryRun);
+  },
+  summary(r) {
+    const changed = [...r.roles, ...r.permissions].filter((c) => c.action !== 'unchanged').length;
+    return `${r.roles.length} roles, ${r.permissions.length} permissions: ${changed} ${r.dryRun ? 'would change' : 'changed'}`;
+  },
+  failure: () => undefined,
+};
+
+function createRolesResult(plan: ReturnType<typeof planCreateRoles>, dryRun: boolean): CreateRolesResult {
   return {
-    dryRun: opts.dryRun,
-    roles: plan.roles.map(({ roleId: _id, ...r }) => ({ ...r, action: actionText(r.action, opts.dryRun) })),
-    permissions: plan.permissions.map(({ ref: _ref, ...p }) => ({ ...p, action: actionText(p.action, opts.dryRun) })),
+    dryRun,
+    roles: plan.roles.map(({ roleId: _id, ...r }) => ({ ...r, action: actionText(r.action, dryRun) })),
+    permissions: plan.permissions.map(({ ref: _ref, ...p }) => ({ ...p, action: actionText(p.action, dryRun) })),
   };
 }
 
