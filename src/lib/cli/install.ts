@@ -20,18 +20,22 @@ import { summarizeInstall, type InstallOptions, type InstallResult } from '../dr
 import { describePruned, type PrunedObject } from '../drivers/uninstall.js';
 
 const INSTALL = 'INSTALL';
-export const RELEASE_SUMMARY =
-  "Release to install, e.g. v1.36.0 or v3.8.0 (default: the one vk's table pairs with the cluster's Kubernetes).";
+/** --version's help, and vk up's --cpi-version and --csi-version ("CPI release", "v1.36.0"). */
+export const releaseSummary = (what = 'Release', example = 'v1.36.0 (CPI) or v3.8.0 (CSI)') =>
+  `${what} to install, e.g. ${example} (default: the one vk's table pairs with the cluster's Kubernetes).`;
+/** --manifest's help, and vk up's --cpi-manifest and --csi-manifest. */
+export const manifestSummary = (what = '') =>
+  `Apply this ${what ? `${what} ` : ''}manifest FILE or URL instead of downloading the release (air-gapped sites).`;
 
 export const installFlags = {
   version: Flags.string({
     helpGroup: INSTALL,
-    summary: RELEASE_SUMMARY,
+    summary: releaseSummary(),
     exclusive: ['manifest'],
   }),
   manifest: Flags.string({
     helpGroup: INSTALL,
-    summary: 'Apply this manifest FILE or URL instead of downloading the release (air-gapped sites).',
+    summary: manifestSummary(),
   }),
   'image-registry': Flags.string({
     helpGroup: INSTALL,

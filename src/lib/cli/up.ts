@@ -5,7 +5,7 @@
 import { Flags, type Interfaces } from '@oclif/core';
 import { dryRunFlag, dryRunOf, durationMs, kubeFlags, vsphereFlags } from './flags.js';
 import { cpiConfigFlags, driverCredentialFlags, generateFlags } from './generate.js';
-import { cpiInstallInput, csiInstallInput, installFlags, RELEASE_SUMMARY } from './install.js';
+import { cpiInstallInput, csiInstallInput, installFlags, manifestSummary, releaseSummary } from './install.js';
 import { folderFlag, vmConcurrencyFlag } from './prepare-vms.js';
 import { smokeImageFlag, storageClassTargetFlags } from './storage.js';
 import type { Table } from './output.js';
@@ -37,10 +37,18 @@ export const upFlags = {
     helpGroup: INSTALL,
     summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).',
   }),
-  'cpi-version': { ...installFlags.version, exclusive: ['cpi-manifest'], summary: `CPI: ${RELEASE_SUMMARY}` },
-  'csi-version': { ...installFlags.version, exclusive: ['csi-manifest'], summary: `CSI: ${RELEASE_SUMMARY}` },
-  'cpi-manifest': { ...installFlags.manifest, summary: `CPI: ${installFlags.manifest.summary}` },
-  'csi-manifest': { ...installFlags.manifest, summary: `CSI: ${installFlags.manifest.summary}` },
+  'cpi-version': {
+    ...installFlags.version,
+    exclusive: ['cpi-manifest'],
+    summary: releaseSummary('CPI release', 'v1.36.0'),
+  },
+  'csi-version': {
+    ...installFlags.version,
+    exclusive: ['csi-manifest'],
+    summary: releaseSummary('CSI release', 'v3.8.0'),
+  },
+  'cpi-manifest': { ...installFlags.manifest, summary: manifestSummary('CPI') },
+  'csi-manifest': { ...installFlags.manifest, summary: manifestSummary('CSI') },
   'image-registry': installFlags['image-registry'],
   'force-conflicts': installFlags['force-conflicts'],
   timeout: Flags.string({
