@@ -2,7 +2,13 @@ import { Flags } from '@oclif/core';
 import { VkCommand } from '../../lib/cli/base-command.js';
 import { kubeFlags, vsphereFlags } from '../../lib/cli/flags.js';
 import { cpiConfigFlags, driverCredentialFlags, generateFlags } from '../../lib/cli/generate.js';
-import { appliedTable, cpiInstallInput, installFlags, runInstallCommand } from '../../lib/cli/install.js';
+import {
+  appliedTable,
+  cpiInstallInput,
+  installFlags,
+  releaseSummary,
+  runInstallCommand,
+} from '../../lib/cli/install.js';
 
 export default class InstallCpi extends VkCommand<typeof InstallCpi> {
   static override summary = 'Install the vSphere CPI and wait until it has initialized every node.';
@@ -30,6 +36,7 @@ place and waits for the rollout. Needs vCenter only to list datacenters when no 
     datacenter: generateFlags.datacenter,
     ...driverCredentialFlags('cpi'),
     ...installFlags,
+    version: { ...installFlags.version, summary: releaseSummary('Release', 'v1.36.0') },
     'no-taint': Flags.boolean({ summary: 'Do not taint uninitialized nodes first.' }),
     ...cpiConfigFlags,
   };

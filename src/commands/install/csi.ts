@@ -6,6 +6,7 @@ import {
   appliedTable,
   csiInstallInput,
   installFlags,
+  releaseSummary,
   runInstallCommand,
   topologyCategoryFlag,
 } from '../../lib/cli/install.js';
@@ -37,6 +38,7 @@ Re-running with nothing to change reports every object unchanged; a newer
     datacenter: generateFlags.datacenter,
     ...driverCredentialFlags('csi'),
     ...installFlags,
+    version: { ...installFlags.version, summary: releaseSummary('Release', 'v3.8.0') },
     'cluster-id': Flags.string({ summary: 'Cluster ID in CNS, at most 64 bytes (default: from the kube-system UID).' }),
     'skip-preflight': Flags.boolean({
       summary: 'Install even when nodes have no providerID yet, or vSphere is older than the release runs on.',

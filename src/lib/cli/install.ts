@@ -20,8 +20,8 @@ import { summarizeInstall, type InstallOptions, type InstallResult } from '../dr
 import { describePruned, type PrunedObject } from '../drivers/uninstall.js';
 
 const INSTALL = 'INSTALL';
-/** --version's help, and vk up's --cpi-version and --csi-version ("CPI release", "v1.36.0"). */
-export const releaseSummary = (what = 'Release', example = 'v1.36.0 (CPI) or v3.8.0 (CSI)') =>
+/** --version's help ("Release", "v1.36.0"), and vk up's --cpi-version and --csi-version ("CPI release", …). */
+export const releaseSummary = (what: string, example: string) =>
   `${what} to install, e.g. ${example} (default: the one vk's table pairs with the cluster's Kubernetes).`;
 /** --manifest's help, and vk up's --cpi-manifest and --csi-manifest. */
 export const manifestSummary = (what = '') =>
@@ -30,7 +30,7 @@ export const manifestSummary = (what = '') =>
 export const installFlags = {
   version: Flags.string({
     helpGroup: INSTALL,
-    summary: releaseSummary(),
+    summary: releaseSummary('Release', 'v1.36.0 (CPI) or v3.8.0 (CSI)'),
     exclusive: ['manifest'],
   }),
   manifest: Flags.string({
