@@ -38,4 +38,21 @@ describe('--dry-run', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Expected --dry-run=server to be one of: none, client');
   });
+
+  it('flags that exclude each other: one line naming both, exit 2', async () => {
+    for (const [argv, line] of [
+      [
+        ['install', 'cpi', '--version', 'v1.36.0', '--manifest', 'cpi.yaml'],
+        "error: --manifest=cpi.yaml cannot also be provided when using --version; see 'vk install cpi --help'",
+      ],
+      [
+        ['up', '--csi-version', 'v3.8.0', '--csi-manifest', 'csi.yaml'],
+        "error: --csi-manifest=csi.yaml cannot also be provided when using --csi-version; see 'vk up --help'",
+      ],
+    ] as const) {
+      const r = await runVk([...argv]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(line);
+    }
+  });
 });

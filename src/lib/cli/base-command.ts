@@ -196,8 +196,13 @@ export abstract class VkCommand<T extends typeof Command> extends Command {
       // rejected): keep oclif from warning that this command never parsed them.
       this.parsed = true;
       exitCode = ExitCode.usage;
-      const first = (err.message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? 'invalid arguments';
-      line = `${first.trim()}; see 'vk ${this.id?.replaceAll(':', ' ') ?? ''} --help'`;
+      // oclif lists several failures under a header ("The following error occurred:"): the first one, said once.
+      const lines = (err.message ?? String(err))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !/^The following errors? occurred:?$/i.test(l) && !/^See more help with/i.test(l));
+      const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : '';
+      line = `${lines[0] ?? 'invalid arguments'}${more}; see 'vk ${this.id?.replaceAll(':', ' ') ?? ''} --help'`;
     } else {
       exitCode = ExitCode.failure;
       line = err.message || String(err);
