@@ -12,7 +12,7 @@ import type { PrepareStepInput, PrepareStepPlan, PrepareVmsResult } from '../vms
 
 /** Reconfigure tasks started in parallel by default: vCenter queues more, and its task manager is shared. */
 export const VM_CONCURRENCY = 8;
-/** The most vk starts at once: the vSphere client's connection pool is sized for it. */
+/** The most vk starts at once; requests beyond the client's connection pool (MAX_CONNECTIONS) wait in its queue. */
 export const MAX_VM_CONCURRENCY = 64;
 
 export const folderFlag = Flags.string({ summary: "The node VMs' folder: /DC0/vm/k8s, or k8s under the VM folder." });

@@ -238,8 +238,8 @@ export function installStepSummary(r: InstallResult<unknown>): string {
 export function describeInstallPlan(
   manifest: Pick<PreparedManifest, 'version' | 'source'>,
   objects: readonly KubeObject[],
-  prune: readonly unknown[],
-): unknown {
+  prune: readonly UninstallObject[],
+) {
   return {
     version: manifest.version,
     manifest: manifest.source,

@@ -295,12 +295,18 @@ export const taintNodesStep: Step<TaintStepInput, TaintStepPlan, TaintStepResult
     validateTaintInput(input);
     const kube = await ctx.kube();
     if (!input.uninitialized) return { ...(await planTaintNodes(kube, input)), concurrency: input.concurrency };
+    // The nodes as read: planned from this one LIST, not read again by name.
     const nodes = (await kube.list<V1Node>('v1', 'Node', { labelSelector: input.selector })).items;
-    const names = uninitializedNodes(nodes);
-    const empty = { taint: formatTaint(UNINITIALIZED_TAINT), operation: input.operation, nodes: [] };
-    if (names.length) run.update(`tainting ${names.length} nodes`);
-    const plan = names.length ? await planTaintNodes(kube, { ...input, names, selector: undefined }) : empty;
-    return { ...plan, concurrency: input.concurrency, of: nodes.length };
+    const taint = input.taint ?? UNINITIALIZED_TAINT;
+    const uninitialized = nodes.filter((n) => !n.spec?.providerID);
+    if (uninitialized.length) run.update(`tainting ${uninitialized.length} nodes`);
+    return {
+      taint: formatTaint(taint),
+      operation: input.operation,
+      nodes: uninitialized.map((n) => planNode(n, taint, input.operation)),
+      concurrency: input.concurrency,
+      of: nodes.length,
+    };
   },
   describe: ({ taint, operation, nodes }) => ({
     taint,

@@ -492,11 +492,7 @@ export const installSnapshotsStep: Step<InstallSnapshotsInput, InstallSnapshotsP
   validate: validateSnapshotsInput,
   plan: (ctx, input, run) => planInstallSnapshots(ctx, { ...input, dryRun: run.dryRun }),
   describe: (plan) => ({
-    ...(describeInstallPlan(
-      { version: plan.version, source: plan.source },
-      snapshotObjects(plan),
-      plan.prune,
-    ) as object),
+    ...describeInstallPlan({ version: plan.version, source: plan.source }, snapshotObjects(plan), plan.prune),
     ...(plan.foreign ? { foreignController: plan.foreign } : {}),
   }),
   apply: (ctx, plan, run) => applyInstallSnapshots(ctx, plan, run.progress),

@@ -11,7 +11,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import type { Context } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { runStep, type AnyStep, type DryRunMode, type StepRun } from '../core/step.js';
-import { nestedProgress, type Task, type TaskOutcome } from '../cli/progress.js';
+import { createProgress, nestedProgress, type Task, type TaskOutcome } from '../cli/progress.js';
 import type { PrepareStepInput } from '../vms/prepare-vms.js';
 import type { TaintStepInput } from '../nodes/taint-nodes.js';
 import type { InstallCpiInput } from '../drivers/cpi/install.js';
@@ -193,7 +193,6 @@ export async function runUp(
       return step.summary(result);
     },
   }));
-  const { createProgress } = await import('../cli/progress.js');
   const progress = createProgress({ interactive: opts.live, log: outer.log, signal: outer.signal });
   const list = await progress.list(tasks);
   for (const m of messages.info) outer.log.info(m);

@@ -360,9 +360,7 @@ export function powerCycleWarning(result: PrepareVmsResult): string | undefined 
   );
 }
 
-export interface PrepareStepInput extends Omit<PrepareVmsInput, 'datacenter'> {
-  /** Default: the session's datacenter (--datacenter, GOVC_DATACENTER). */
-  datacenter?: string;
+export interface PrepareStepInput extends PrepareVmsInput {
   concurrency: number;
   /** Deadline for the reconfigure tasks (--timeout). */
   taskTimeoutMs: number;
@@ -373,9 +371,9 @@ export type PrepareStepPlan = PrepareVmsPlan & Pick<PrepareStepInput, 'concurren
 export const prepareVmsStep: Step<PrepareStepInput, PrepareStepPlan, PrepareVmsResult> = {
   id: 'prepare-vms',
   title: 'Prepare VMs (disk.enableUUID=TRUE)',
-  validate: (input) => validatePrepareInput({ ...input, datacenter: input.datacenter }),
+  validate: validatePrepareInput,
   async plan(ctx, input, run) {
-    validatePrepareInput({ ...input, datacenter: input.datacenter });
+    validatePrepareInput(input);
     const session = await ctx.vsphere();
     run.update(`reading VMs under ${input.folder}`);
     const datacenter = input.datacenter ?? session.options.datacenter;

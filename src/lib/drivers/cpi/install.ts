@@ -357,7 +357,7 @@ export const installCpiStep: Step<InstallCpiInput, InstallCpiPlan, InstallCpiRes
     return plan;
   },
   describe: (plan) => ({
-    ...(describeInstallPlan(plan.manifest, cpiObjects(plan, true), plan.prune) as object),
+    ...describeInstallPlan(plan.manifest, cpiObjects(plan, true), plan.prune),
     taintNodes: plan.taintNodes,
   }),
   apply: (ctx, plan, run) => applyInstallCpi(ctx, plan, run.progress),

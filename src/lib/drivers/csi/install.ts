@@ -349,7 +349,7 @@ export const installCsiStep: Step<InstallCsiStepInput, InstallCsiStepPlan, Insta
     return namespaceMissing ? { ...plan, namespaceMissing } : plan;
   },
   describe: (plan) => ({
-    ...(describeInstallPlan(plan.manifest, csiObjects(plan, true), plan.prune) as object),
+    ...describeInstallPlan(plan.manifest, csiObjects(plan, true), plan.prune),
     nodes: plan.nodes,
     topology: plan.topology,
   }),
